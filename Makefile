@@ -1,0 +1,33 @@
+# urbis — the two commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: setup demo test lint benchmarks clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+# Installs the locked Python dependencies and urbis itself into .venv.
+setup: $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+
+# Sets up, creates the SQLite database, seeds the demo utility and serves http://127.0.0.1:8000
+demo: setup
+	$(BIN)/urbis demo
+
+# Sets up and runs every quality gate and the whole test suite.
+test: setup
+	bash scripts/test.sh
+
+lint: setup
+	bash scripts/test.sh --lint-only
+
+benchmarks: setup
+	bash scripts/benchmarks.sh
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .ci-results var

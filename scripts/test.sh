@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every quality gate, then the test suite. Called by `make test` (and so by .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "== ruff format --check"; $BIN/ruff format --check src tests benchmarks
+echo "== ruff check";          $BIN/ruff check src tests benchmarks
+echo "== mypy --strict";       $BIN/mypy
+echo "== lint-imports";        $BIN/lint-imports
+[ "${1:-}" = "--lint-only" ] && exit 0
+
+# The PostgreSQL suite runs when a server answers; .ci/run sets URBIS_REQUIRE_POSTGRES=1
+# so that a missing server fails the run instead of skipping the suite.
+export URBIS_TEST_POSTGRES_URL="${URBIS_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+mkdir -p .ci-results
+echo "== pytest"
+$BIN/pytest -p no:cacheprovider -n "${URBIS_TEST_WORKERS:-2}" --junitxml=.ci-results/junit.xml "${@}"

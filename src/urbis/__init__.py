@@ -1,0 +1,1 @@
+"""urbis: customer information and billing for smart utilities and the cities they serve."""

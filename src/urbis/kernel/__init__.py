@@ -1,0 +1,1 @@
+"""Shared kernel: money, quantities, periods, ids and errors used by every context."""
