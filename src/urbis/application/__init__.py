@@ -1,0 +1,1 @@
+"""Use cases per context: operations (writes) and queries (reads), over ports."""

@@ -1,0 +1,1 @@
+"""Pure business rules per context: no I/O, no clock."""
