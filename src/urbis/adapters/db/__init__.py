@@ -1,0 +1,1 @@
+"""The database adapter: SQLAlchemy Core tables, Alembic migrations, repositories, unit of work."""

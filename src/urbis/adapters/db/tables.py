@@ -1,0 +1,258 @@
+"""
+Tables (SQLAlchemy Core). Private to the db adapter: nothing outside it imports this module.
+
+Every row carries its tenant. Integrity that matters (no overlapping agreements on a service
+point, a meter at one point at a time, one meter per point at a time) is enforced by the
+database itself: exclusion constraints on PostgreSQL, triggers on SQLite (see the migrations).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class ExactDecimal(sa.types.TypeDecorator[Decimal]):
+    """A Decimal kept exactly: NUMERIC on PostgreSQL, text on SQLite (which has no decimal)."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(40))
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)) if not isinstance(value, Decimal) else value
+
+
+def _id(name: str = "id") -> sa.Column[str]:
+    return sa.Column(name, sa.String(26), primary_key=True)
+
+
+def _tenant() -> sa.Column[str]:
+    return sa.Column("tenant_id", sa.String(26), sa.ForeignKey("tenants.id"), nullable=False)
+
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("nit", sa.String(20), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("roles", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("tenant_id", "username", name="uq_users_tenant_username"),
+)
+
+parties = sa.Table(
+    "parties",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_search", sa.String(200), nullable=False),
+    sa.Column("document_type", sa.String(10), nullable=False),
+    sa.Column("document_number", sa.String(40), nullable=False),
+    sa.Column("document_country", sa.String(2), nullable=False),
+    sa.CheckConstraint("kind IN ('PERSON', 'ORGANISATION')", name="kind"),
+    sa.CheckConstraint(
+        "document_type IN ('CC', 'CE', 'NIT', 'PASSPORT', 'OTHER')", name="document_type"
+    ),
+    sa.UniqueConstraint(
+        "tenant_id",
+        "document_type",
+        "document_number",
+        "document_country",
+        name="uq_parties_document",
+    ),
+)
+sa.Index("ix_parties_document_number", parties.c.tenant_id, parties.c.document_number)
+
+contact_points = sa.Table(
+    "contact_points",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("value", sa.String(300), nullable=False),
+    sa.Column("preferred", sa.Boolean, nullable=False),
+    sa.CheckConstraint("kind IN ('EMAIL', 'MOBILE', 'PHONE', 'POSTAL')", name="kind"),
+)
+sa.Index("ix_contact_points_party", contact_points.c.party_id)
+sa.Index("ix_contact_points_value", contact_points.c.tenant_id, contact_points.c.value)
+
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("purpose", sa.String(12), nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(100), nullable=False),
+)
+sa.Index("ix_consents_party", consents.c.party_id)
+
+premises = sa.Table(
+    "premises",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("address", sa.String(300), nullable=False),
+    sa.Column("address_search", sa.String(300), nullable=False),
+    sa.Column("city", sa.String(100), nullable=False),
+    sa.Column("department", sa.String(100), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("use_class", sa.String(12), nullable=False),
+    sa.Column("stratum", sa.SmallInteger, nullable=True),
+    sa.Column("latitude", ExactDecimal, nullable=True),
+    sa.Column("longitude", ExactDecimal, nullable=True),
+    sa.Column("altitude_m", sa.Integer, nullable=True),
+    sa.CheckConstraint("stratum IS NULL OR (stratum BETWEEN 1 AND 6)", name="stratum_range"),
+    sa.CheckConstraint(
+        "stratum IS NULL OR use_class = 'RESIDENTIAL'", name="stratum_only_residential"
+    ),
+    sa.CheckConstraint(
+        "use_class IN ('RESIDENTIAL', 'COMMERCIAL', 'INDUSTRIAL', 'OFFICIAL', 'SPECIAL')",
+        name="use_class",
+    ),
+)
+
+service_points = sa.Table(
+    "service_points",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("premise_id", sa.String(26), sa.ForeignKey("premises.id"), nullable=False),
+    sa.Column("service", sa.String(12), nullable=False),
+    sa.UniqueConstraint("premise_id", "service", name="uq_service_points_premise_service"),
+    sa.CheckConstraint(
+        "service IN ('ELECTRICITY', 'WATER', 'SEWER', 'GAS', 'WASTE')", name="service"
+    ),
+)
+
+meters = sa.Table(
+    "meters",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("serial", sa.String(40), nullable=False),
+    sa.Column("service", sa.String(12), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("multiplier", ExactDecimal, nullable=False),
+    sa.Column("dials", sa.SmallInteger, nullable=False),
+    sa.UniqueConstraint("tenant_id", "serial", name="uq_meters_tenant_serial"),
+    sa.CheckConstraint("dials BETWEEN 1 AND 12", name="dials"),
+    sa.CheckConstraint("kind IN ('REGISTER', 'INTERVAL')", name="kind"),
+)
+
+meter_installations = sa.Table(
+    "meter_installations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("meter_id", sa.String(26), sa.ForeignKey("meters.id"), nullable=False),
+    sa.Column(
+        "service_point_id", sa.String(26), sa.ForeignKey("service_points.id"), nullable=False
+    ),
+    sa.Column("installed_from", sa.Date, nullable=False),
+    sa.Column("installed_to", sa.Date, nullable=True),
+    sa.CheckConstraint(
+        "installed_to IS NULL OR installed_to > installed_from", name="installed_span"
+    ),
+)
+sa.Index("ix_meter_installations_meter", meter_installations.c.meter_id)
+sa.Index("ix_meter_installations_point", meter_installations.c.service_point_id)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("number", sa.String(10), nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("holder_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("billing_cycle", sa.String(16), nullable=False),
+    sa.Column("bill_delivery", sa.String(8), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.UniqueConstraint("tenant_id", "number", name="uq_accounts_tenant_number"),
+    sa.UniqueConstraint("tenant_id", "sequence", name="uq_accounts_tenant_sequence"),
+    sa.CheckConstraint("status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')", name="status"),
+)
+sa.Index("ix_accounts_holder", accounts.c.holder_id)
+sa.Index("ix_accounts_cycle", accounts.c.tenant_id, accounts.c.billing_cycle)
+
+agreements = sa.Table(
+    "agreements",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column(
+        "service_point_id", sa.String(26), sa.ForeignKey("service_points.id"), nullable=False
+    ),
+    sa.Column("tariff_code", sa.String(64), nullable=False),
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date, nullable=True),
+    sa.CheckConstraint("active_to IS NULL OR active_to > active_from", name="active_span"),
+)
+sa.Index("ix_agreements_account", agreements.c.account_id)
+sa.Index("ix_agreements_point", agreements.c.service_point_id)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("actor_id", sa.String(26), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("before", sa.JSON, nullable=True),
+    sa.Column("after", sa.JSON, nullable=True),
+)
+sa.Index("ix_audit_log_entity", audit_log.c.tenant_id, audit_log.c.entity, audit_log.c.entity_id)
