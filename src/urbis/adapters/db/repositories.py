@@ -599,7 +599,13 @@ class AccountRepository:
             .join(t.contact_points, t.contact_points.c.party_id == a.c.holder_id)
             .where(
                 t.contact_points.c.tenant_id == tenant_id,
-                t.contact_points.c.value.in_({raw.lower(), compact, compact.lstrip("+")}),
+                sa.or_(
+                    t.contact_points.c.value.in_({raw.lower(), compact}),
+                    # a phone typed without its country code still finds the customer
+                    t.contact_points.c.value.like(f"%{compact}")
+                    if compact.isdigit() and len(compact) >= 7
+                    else sa.false(),
+                ),
             )
         )
         by_address = (
