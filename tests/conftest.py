@@ -1,0 +1,94 @@
+"""
+Shared fixtures. The integration suite runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL: ``URBIS_TEST_POSTGRES_URL`` names a server database; each test worker gets a fresh
+database of its own, created and dropped here. With ``URBIS_REQUIRE_POSTGRES=1`` (CI) a missing
+server fails the run instead of skipping the PostgreSQL cases.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from urbis import bootstrap
+from urbis.adapters import system
+from urbis.application._support import Env
+from urbis.application.identity import operations as identity_ops
+from urbis.domain import identity
+
+NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+
+
+def _postgres_admin_url() -> str | None:
+    return os.environ.get("URBIS_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> Iterator[str]:
+    admin_url = _postgres_admin_url()
+    required = os.environ.get("URBIS_REQUIRE_POSTGRES") == "1"
+    if not admin_url:
+        if required:
+            pytest.fail("URBIS_REQUIRE_POSTGRES=1 but URBIS_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL suite: set URBIS_TEST_POSTGRES_URL to run it")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"urbis_test_{worker_id}_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if required:
+            pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("db") / "urbis.sqlite3"
+    return f"sqlite:///{path}"
+
+
+_APPS: dict[str, bootstrap.App] = {}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def container(request: pytest.FixtureRequest) -> bootstrap.App:
+    """The wired application on each database (one schema per session, one tenant per test)."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    if url not in _APPS:
+        _APPS[url] = bootstrap.build(url=url, clock=system.FixedClock(NOW), secret="test-secret")
+    return _APPS[url]
+
+
+@pytest.fixture
+def tenant(container: bootstrap.App) -> identity.Tenant:
+    return identity_ops.create_tenant(
+        uow_factory=container.uow,
+        clock=container.clock,
+        id_generator=container.ids,
+        code=f"t-{secrets.token_hex(6)}",
+        name="Empresa de Servicios Públicos de Prueba",
+        nit="890399003-4",
+    )
+
+
+def actor_with(tenant: identity.Tenant, *roles: identity.Role) -> identity.Actor:
+    return identity.Actor(user_id="tester", tenant_id=tenant.id, roles=frozenset(roles))
+
+
+@pytest.fixture
+def agent_env(container: bootstrap.App, tenant: identity.Tenant) -> Env:
+    return container.env(actor_with(tenant, identity.Role.AGENT, identity.Role.FIELD))
