@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import UTC, datetime
 
 import argon2
@@ -27,11 +28,26 @@ class FixedClock:
 
 
 class UlidGenerator:
+    """
+    Monotonic ULIDs: ids made in the same millisecond (or under a fixed clock) keep the order
+    they were made in, so records sort in the order they were written.
+    """
+
     def __init__(self, clock: ports.Clock) -> None:
         self._clock = clock
+        self._lock = threading.Lock()
+        self._last_at = datetime.min.replace(tzinfo=UTC)
+        self._last_entropy = 0
 
     def new_id(self) -> str:
-        return ids.make_ulid(at=self._clock.now(), entropy=secrets.randbits(80))
+        with self._lock:
+            at = self._clock.now()
+            if at <= self._last_at and self._last_entropy < 2**80 - 1:
+                at, entropy = self._last_at, self._last_entropy + 1
+            else:
+                entropy = secrets.randbits(79)
+            self._last_at, self._last_entropy = at, entropy
+        return ids.make_ulid(at=at, entropy=entropy)
 
 
 class Argon2Hasher:

@@ -117,7 +117,8 @@ class Party:
         relevant = [c for c in self.consents if c.channel is channel and c.purpose is purpose]
         if not relevant:
             return False
-        return max(relevant, key=lambda c: c.recorded_at).granted
+        # ties in time go to the decision recorded last
+        return max(enumerate(relevant), key=lambda ic: (ic[1].recorded_at, ic[0]))[1].granted
 
 
 def new_party(
