@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from urbis.adapters.db import tables as t
@@ -21,6 +22,20 @@ def searchable(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.lower().split())
+
+
+_ACCENTED = ("á", "é", "í", "ó", "ú", "ü", "ñ", "à", "è", "ì", "ò", "ù", "ç")
+_PLAIN = ("a", "e", "i", "o", "u", "u", "n", "a", "e", "i", "o", "u", "c")
+
+
+def searchable_column(values: pl.Series) -> pl.Series:
+    """``searchable`` for a whole column at once (Spanish accented letters), for bulk loads."""
+    return (
+        values.str.to_lowercase()
+        .str.replace_many(list(_ACCENTED), list(_PLAIN))
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
 
 
 def _utc(value: datetime) -> datetime:
@@ -508,7 +523,6 @@ def account_values(account: accounts.Account) -> dict[str, Any]:
         "id": account.id,
         "tenant_id": account.tenant_id,
         "number": account.number,
-        "sequence": int(account.number[:-1]),
         "holder_id": account.holder_id,
         "billing_cycle": account.billing_cycle,
         "bill_delivery": account.bill_delivery.value,
@@ -571,10 +585,11 @@ class AccountRepository:
         return [self._row(r) for r in rows]
 
     def next_sequence(self, tenant_id: ids.TenantId) -> int:
-        current = self._c.execute(
-            sa.select(sa.func.max(t.accounts.c.sequence)).where(t.accounts.c.tenant_id == tenant_id)
+        # numbers are the zero-padded sequence and a check digit, so the largest is the latest
+        latest = self._c.execute(
+            sa.select(sa.func.max(t.accounts.c.number)).where(t.accounts.c.tenant_id == tenant_id)
         ).scalar()
-        return int(current or 0) + 1
+        return int(latest[:-1]) + 1 if latest else 1
 
     def _matching_account_ids(self, tenant_id: ids.TenantId, text: str) -> sa.CompoundSelect[Any]:
         a, p, ag, sp, pr = t.accounts, t.parties, t.agreements, t.service_points, t.premises

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
         sa.UniqueConstraint("code", name=op.f("uq_tenants_code")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "audit_log",
@@ -47,6 +48,7 @@ def upgrade() -> None:
             ["tenant_id"], ["tenants.id"], name=op.f("fk_audit_log_tenant_id_tenants")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index(
@@ -69,6 +71,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meters")),
         sa.UniqueConstraint("tenant_id", "serial", name="uq_meters_tenant_serial"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "parties",
@@ -91,17 +94,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parties")),
         sa.UniqueConstraint(
             "tenant_id",
-            "document_type",
             "document_number",
+            "document_type",
             "document_country",
             name="uq_parties_document",
         ),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("parties", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_parties_document_number", ["tenant_id", "document_number"], unique=False
-        )
-
     op.create_table(
         "premises",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -131,13 +130,13 @@ def upgrade() -> None:
             ["tenant_id"], ["tenants.id"], name=op.f("fk_premises_tenant_id_tenants")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_premises")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "accounts",
         sa.Column("id", sa.String(length=26), nullable=False),
         sa.Column("tenant_id", sa.String(length=26), nullable=False),
         sa.Column("number", sa.String(length=10), nullable=False),
-        sa.Column("sequence", sa.BigInteger(), nullable=False),
         sa.Column("holder_id", sa.String(length=26), nullable=False),
         sa.Column("billing_cycle", sa.String(length=16), nullable=False),
         sa.Column("bill_delivery", sa.String(length=8), nullable=False),
@@ -154,7 +153,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("tenant_id", "number", name="uq_accounts_tenant_number"),
-        sa.UniqueConstraint("tenant_id", "sequence", name="uq_accounts_tenant_sequence"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index("ix_accounts_cycle", ["tenant_id", "billing_cycle"], unique=False)
@@ -223,6 +222,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_points")),
         sa.UniqueConstraint("premise_id", "service", name="uq_service_points_premise_service"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "users",
@@ -242,6 +242,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("tenant_id", "username", name="uq_users_tenant_username"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "agreements",
@@ -388,9 +389,6 @@ def downgrade() -> None:
 
     op.drop_table("accounts")
     op.drop_table("premises")
-    with op.batch_alter_table("parties", schema=None) as batch_op:
-        batch_op.drop_index("ix_parties_document_number")
-
     op.drop_table("parties")
     op.drop_table("meters")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:

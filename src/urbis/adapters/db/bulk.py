@@ -1,0 +1,201 @@
+"""
+Bulk writes for seeding and batch jobs: SQLite executemany in one transaction per batch,
+PostgreSQL COPY. Rows go straight to tables; callers record one audit entry per batch.
+
+On SQLite, row-by-row overlap triggers would cost more than the inserts themselves, so a bulk
+write drops them inside its own transaction, checks the new rows for overlaps in one set-based
+query per rule, and recreates the triggers before the transaction ends. SQLite's DDL is
+transactional: other connections never see the database without its rules, and a write that
+dies half-way leaves them in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+import polars as pl
+import sqlalchemy as sa
+
+from urbis.adapters.db import tables
+from urbis.adapters.db.uow import domain_error_for
+
+# The spans that must not overlap, per table: (rule name, key column, start column, end column).
+# They mirror the triggers and exclusion constraints the migrations create.
+NO_OVERLAP: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "agreements": (("agreements_no_overlap", "service_point_id", "active_from", "active_to"),),
+    "meter_installations": (
+        ("installations_meter_no_overlap", "meter_id", "installed_from", "installed_to"),
+        ("installations_point_no_overlap", "service_point_id", "installed_from", "installed_to"),
+    ),
+}
+
+
+class OverlapInBulk(sa.exc.IntegrityError):
+    """Raised (and mapped to the rule's domain error) when new rows break an overlap rule."""
+
+
+def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+    """SQLite keeps dates and instants as ISO text, the way SQLAlchemy reads them back."""
+    conversions = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            conversions.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            conversions.append(
+                pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+            )
+    return frame.with_columns(conversions) if conversions else frame
+
+
+def _clash_within(frame: pl.DataFrame, key: str, start: str, end: str) -> bool:
+    """Whether two rows of the frame with the same key have overlapping spans."""
+    far = pl.lit(date(9999, 12, 31))
+    ordered = frame.select(key, start, end).sort(key, start)
+    return (
+        ordered.with_columns(
+            same_key=pl.col(key) == pl.col(key).shift(1),
+            latest_end=pl.col(end).fill_null(far).cum_max().shift(1).over(key),
+        )
+        .filter(pl.col("same_key") & (pl.col("latest_end") > pl.col(start)))
+        .height
+        > 0
+    )
+
+
+@attrs.frozen
+class Prepared:
+    """A frame ready to write: for SQLite its rows are converted ahead (off the writing thread)."""
+
+    table: str
+    frame: pl.DataFrame
+    rows: list[tuple[Any, ...]] | None
+
+
+def prepare(frames: Sequence[tuple[str, pl.DataFrame]], *, dialect: str) -> list[Prepared]:
+    """
+    Check frames against their tables and convert them for the database's driver.
+
+    :raises ValueError: if a frame has a column its table does not.
+    """
+    prepared = []
+    for table_name, frame in frames:
+        unknown = set(frame.columns) - set(tables.metadata.tables[table_name].c.keys())
+        if unknown:
+            raise ValueError(f"{table_name} has no columns {sorted(unknown)}")
+        rows = _for_sqlite(frame).rows() if dialect == "sqlite" else None
+        prepared.append(Prepared(table=table_name, frame=frame, rows=rows))
+    return prepared
+
+
+def _clash_with_stored(cursor: Any, item: Prepared, created: pl.Series, after: int) -> str | None:
+    for rule, key, start, end in NO_OVERLAP.get(item.table, ()):
+        if _clash_within(item.frame, key, start, end):
+            return rule
+        # Keys whose rows were created in this same write (their primary key insert succeeded)
+        # cannot meet a stored span.
+        if item.frame[key].is_in(created.implode()).all():
+            continue
+        stored_clash = cursor.execute(
+            f"SELECT 1 FROM {item.table} n JOIN {item.table} o ON o.{key} = n.{key} "
+            f"AND o.rowid <= ? "
+            f"AND (o.{end} IS NULL OR o.{end} > n.{start}) "
+            f"AND (n.{end} IS NULL OR n.{end} > o.{start}) "
+            f"WHERE n.rowid > ? LIMIT 1",
+            (after, after),
+        ).fetchone()
+        if stored_clash is not None:
+            return rule
+    return None
+
+
+def _write_sqlite(connection: sa.Connection, item: Prepared, created: pl.Series) -> None:
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    assert item.rows is not None
+    cursor = raw.cursor()
+    rules = NO_OVERLAP.get(item.table, ())
+    triggers = cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+        (item.table,),
+    ).fetchall()
+    after = 0
+    if rules:
+        after = cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {item.table}").fetchone()[0]
+    for name, _ in triggers:
+        cursor.execute(f"DROP TRIGGER {name}")
+    columns = ", ".join(item.frame.columns)
+    marks = ", ".join("?" for _ in item.frame.columns)
+    cursor.executemany(f"INSERT INTO {item.table} ({columns}) VALUES ({marks})", item.rows)
+    broken = _clash_with_stored(cursor, item, created, after)
+    if broken is not None:
+        raise domain_error_for(OverlapInBulk(broken, None, Exception(broken)))
+    for _, sql in triggers:
+        cursor.execute(sql)
+    cursor.close()
+
+
+def _write_postgres(connection: sa.Connection, table_name: str, frame: pl.DataFrame) -> None:
+    raw: Any = connection.connection.dbapi_connection
+    columns = ", ".join(frame.columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN") as copy:
+        for row in frame.iter_rows():
+            copy.write_row(row)
+
+
+@contextlib.contextmanager
+def loading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """
+    A connection for a long bulk load of rows urbis generated itself: on SQLite, a 1 GB page
+    cache, no WAL checkpoint between batches (one at the end), and no row-by-row foreign key
+    checks (the generator's rows reference only rows of the same batch or the tenant; the
+    integration suite proves it with ``PRAGMA foreign_key_check``). Overlap rules are still
+    checked for every batch. Not for rows that come from outside.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql("PRAGMA cache_size=-1000000")
+            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=10000")
+            connection.commit()
+        try:
+            yield connection
+        finally:
+            if connection.dialect.name == "sqlite":
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                connection.commit()
+
+
+def write_frames(connection: sa.Connection, frames: Sequence[tuple[str, pl.DataFrame]]) -> int:
+    """
+    Append data frames to tables (column names = table columns), inside the caller's transaction.
+
+    Returns the number of rows written.
+
+    :raises ValueError: if a frame has a column its table does not.
+    :raises OverlappingAgreement: (or the meter rules' errors) if new rows overlap others.
+    """
+    return write_prepared(connection, prepare(frames, dialect=connection.dialect.name))
+
+
+def write_prepared(connection: sa.Connection, prepared: Sequence[Prepared]) -> int:
+    """Write prepared frames inside the caller's transaction; returns the number of rows."""
+    written = 0
+    created = pl.Series("id", [], dtype=pl.String)
+    for item in prepared:
+        if item.frame.height == 0:
+            continue
+        if connection.dialect.name == "postgresql":
+            _write_postgres(connection, item.table, item.frame)
+        else:
+            _write_sqlite(connection, item, created)
+        if "id" in item.frame.columns:
+            created = pl.concat([created, item.frame["id"].cast(pl.String)])
+        written += item.frame.height
+    return written

@@ -1,0 +1,1 @@
+"""The demo utility: a deterministic, realistic synthetic utility in a Colombian city."""
