@@ -14,6 +14,8 @@ from urbis.adapters.db import engine as db_engine
 from urbis.adapters.db import uow as db_uow
 from urbis.application import ports
 from urbis.application._support import Env
+
+__all__ = ["App", "Env", "build", "database_url"]
 from urbis.domain import identity
 
 DEFAULT_DATABASE = "sqlite:///var/urbis.sqlite3"

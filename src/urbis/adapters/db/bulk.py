@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import polars as pl
+import psycopg
 import sqlalchemy as sa
 
 from urbis.adapters.db import tables
@@ -141,9 +142,15 @@ def _write_sqlite(connection: sa.Connection, item: Prepared, created: pl.Series)
 def _write_postgres(connection: sa.Connection, table_name: str, frame: pl.DataFrame) -> None:
     raw: Any = connection.connection.dbapi_connection
     columns = ", ".join(frame.columns)
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN") as copy:
-        for row in frame.iter_rows():
-            copy.write_row(row)
+    try:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in frame.iter_rows():
+                copy.write_row(row)
+    except psycopg.errors.IntegrityError as exc:
+        raise domain_error_for(sa.exc.IntegrityError(f"COPY {table_name}", None, exc)) from exc
 
 
 @contextlib.contextmanager
@@ -156,20 +163,19 @@ def loading(engine: sa.Engine) -> Iterator[sa.Connection]:
     checked for every batch. Not for rows that come from outside.
     """
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.exec_driver_sql("PRAGMA cache_size=-1000000")
-            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=10000")
-            connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        raw: Any = connection.connection.dbapi_connection
+        if sqlite:  # pragmas outside any transaction, where SQLite honours them
+            for pragma in ("foreign_keys=OFF", "cache_size=-1000000", "wal_autocheckpoint=0"):
+                raw.execute(f"PRAGMA {pragma}")
         try:
             yield connection
         finally:
-            if connection.dialect.name == "sqlite":
+            if sqlite:
                 connection.rollback()
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                connection.commit()
+                for pragma in ("foreign_keys=ON", "wal_autocheckpoint=1000"):
+                    raw.execute(f"PRAGMA {pragma}")
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def write_frames(connection: sa.Connection, frames: Sequence[tuple[str, pl.DataFrame]]) -> int:

@@ -166,7 +166,8 @@ def _batch(
 ) -> Batch:
     places = _places(rng, n)
     residential = (places["use_class"] == "RESIDENTIAL").to_numpy()
-    index = np.arange(start, start + n, dtype=np.int64)
+    # documents, serials and e-mails follow the account sequence, so later runs never repeat them
+    index = np.arange(first_sequence - 1, first_sequence - 1 + n, dtype=np.int64)
 
     party_id = _ids(run, "P", start, n)
     premise_id = _ids(run, "R", start, n)

@@ -1,0 +1,181 @@
+"""The demo utility: its tenant, its users, and a showcase customer made through the use cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from urbis import bootstrap
+from urbis.application.accounts import operations as account_ops
+from urbis.application.customers import operations as customer_ops
+from urbis.application.identity import operations as identity_ops
+from urbis.application.premises import operations as premise_ops
+from urbis.domain import accounts, customers, identity, premises
+
+TENANT_CODE = "demo"
+TENANT_NAME = "Empresa de Servicios Públicos del Valle (demo)"
+TENANT_NIT = "900123456-8"
+SHOWCASE_DOCUMENT = "43987654"
+
+
+@attrs.frozen
+class DemoUser:
+    username: str
+    password: str
+    display_name: str
+    roles: tuple[identity.Role, ...]
+
+
+DEMO_USERS = (
+    DemoUser("admin", "demo-admin-2026", "Administración", (identity.Role.ADMIN,)),
+    DemoUser("agente", "demo-agente-2026", "Paula Agudelo (agente)", (identity.Role.AGENT,)),
+    DemoUser(
+        "facturacion",
+        "demo-factura-2026",
+        "Jorge Cardona (facturación)",
+        (identity.Role.BILLING_ANALYST,),
+    ),
+    DemoUser("cartera", "demo-cartera-2026", "Marta Ríos (cartera)", (identity.Role.COLLECTIONS,)),
+    DemoUser("campo", "demo-campo-2026", "Andrés Henao (campo)", (identity.Role.FIELD,)),
+    DemoUser("reglas", "demo-reglas-2026", "Sofía Mejía (reglas)", (identity.Role.RULES_AUTHOR,)),
+)
+
+
+def ensure_demo_tenant(container: bootstrap.App) -> bool:
+    """Create the demo tenant if it does not exist; returns whether it was created now."""
+    with container.uow() as uow:
+        if uow.tenants.by_code(TENANT_CODE) is not None:
+            return False
+    identity_ops.create_tenant(
+        uow_factory=container.uow,
+        clock=container.clock,
+        id_generator=container.ids,
+        code=TENANT_CODE,
+        name=TENANT_NAME,
+        nit=TENANT_NIT,
+    )
+    return True
+
+
+def _admin_env(container: bootstrap.App) -> bootstrap.Env:
+    with container.uow() as uow:
+        tenant = uow.tenants.by_code(TENANT_CODE)
+    assert tenant is not None
+    return container.env(
+        identity.Actor(
+            user_id=identity_ops.SYSTEM_USER,
+            tenant_id=tenant.id,
+            roles=frozenset({identity.Role.ADMIN}),
+        )
+    )
+
+
+def create_demo_users(container: bootstrap.App) -> None:
+    """Create one staff user per role, with the passwords the demo prints."""
+    env = _admin_env(container)
+    for user in DEMO_USERS:
+        identity_ops.create_user(
+            env=env,
+            hasher=container.hasher,
+            username=user.username,
+            display_name=user.display_name,
+            password=user.password,
+            roles=user.roles,
+        )
+
+
+CUSTOMER_USER = DemoUser(
+    "luz.gomez", "demo-cliente-2026", "Luz Dary Gómez", (identity.Role.CUSTOMER,)
+)
+
+
+def create_showcase_customer(container: bootstrap.App) -> str:
+    """
+    Create a customer with electricity, water and sewer at one home, through the use cases
+    (so the audit trail and every screen show a realistic history), and her portal user.
+    Returns the account number.
+    """
+    env = _admin_env(container)
+    party = customer_ops.register_party(
+        env=env,
+        kind=customers.PartyKind.PERSON,
+        name="Luz Dary Gómez Restrepo",
+        document_type=customers.DocumentType.CC,
+        document_number=SHOWCASE_DOCUMENT,
+        contacts=[
+            customer_ops.ContactInput(
+                kind=customers.ContactKind.MOBILE, value="+57 310 555 0142", preferred=True
+            ),
+            customer_ops.ContactInput(
+                kind=customers.ContactKind.EMAIL, value="luz.gomez@example.co"
+            ),
+        ],
+    )
+    for channel in (customers.Channel.EMAIL, customers.Channel.WHATSAPP):
+        customer_ops.record_consent(
+            env=env,
+            party_id=party.id,
+            channel=channel,
+            purpose=customers.ConsentPurpose.SERVICE,
+            granted=True,
+            source="contrato de condiciones uniformes",
+        )
+    home = premise_ops.register_premise(
+        env=env,
+        address="Carrera 65 # 48-32 Apto 502, Suramericana",
+        city="Medellín",
+        department="Antioquia",
+        country="CO",
+        use_class=premises.UseClass.RESIDENTIAL,
+        stratum=3,
+        latitude=Decimal("6.257210"),
+        longitude=Decimal("-75.585340"),
+        altitude_m=1520,
+    )
+    account = account_ops.open_account(
+        env=env,
+        holder_id=party.id,
+        billing_cycle="C07",
+        bill_delivery=accounts.BillDelivery.EMAIL,
+    )
+    tariffs = {
+        premises.Service.ELECTRICITY: "MDE-E-RES",
+        premises.Service.WATER: "MDE-ACU-RES",
+        premises.Service.SEWER: "MDE-ALC-RES",
+    }
+    since = date(2019, 3, 1)
+    for service, tariff in tariffs.items():
+        point = premise_ops.add_service_point(env=env, premise_id=home.id, service=service)
+        if service is not premises.Service.SEWER:
+            meter = premise_ops.register_meter(
+                env=env,
+                serial=("EDM-" if service is premises.Service.ELECTRICITY else "ADM-")
+                + "2019-0142",
+                service=service,
+                kind=premises.MeterKind.INTERVAL
+                if service is premises.Service.ELECTRICITY
+                else premises.MeterKind.REGISTER,
+                dials=6 if service is premises.Service.ELECTRICITY else 4,
+            )
+            premise_ops.install_meter(
+                env=env, meter_id=meter.id, service_point_id=point.id, on=since
+            )
+        account_ops.start_agreement(
+            env=env,
+            account_id=account.id,
+            service_point_id=point.id,
+            tariff_code=tariff,
+            active_from=since,
+        )
+    identity_ops.create_user(
+        env=env,
+        hasher=container.hasher,
+        username=CUSTOMER_USER.username,
+        display_name=CUSTOMER_USER.display_name,
+        password=CUSTOMER_USER.password,
+        roles=CUSTOMER_USER.roles,
+        party_id=party.id,
+    )
+    return account.number

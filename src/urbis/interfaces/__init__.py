@@ -1,0 +1,1 @@
+"""Interfaces: parse, call one use case, render."""

@@ -1,0 +1,9 @@
+"""Commands of the other contexts, each registered by its own module."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register_all(app: typer.Typer) -> None:
+    """Add every context's commands to the ``urbis`` app."""
