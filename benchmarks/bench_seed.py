@@ -1,0 +1,77 @@
+"""
+Seed the demo utility into a fresh SQLite database and time it.
+
+    .venv/bin/python -m benchmarks.bench_seed --accounts 1000000
+
+Prints JSON: accounts, rows, seconds, accounts/s, rows/s, database size and peak memory.
+Target (issue 2): 1,000,000 accounts in at most 120 s on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from urbis import bootstrap
+from urbis.adapters import system
+from urbis.adapters.demo import seed
+from urbis.application.identity import operations as identity_ops
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="urbis-bench-") as folder:
+        path = Path(folder) / "seed.sqlite3"
+        clock = system.FixedClock(datetime(2026, 11, 1, tzinfo=UTC))
+        container = bootstrap.build(url=f"sqlite:///{path}", clock=clock, secret="bench")
+        tenant = identity_ops.create_tenant(
+            uow_factory=container.uow,
+            clock=container.clock,
+            id_generator=container.ids,
+            code="bench",
+            name="Benchmark",
+            nit="890904996-1",
+        )
+        started = time.perf_counter()
+        report = seed.seed(
+            engine=container.engine,
+            tenant_id=tenant.id,
+            actor_id="bench",
+            accounts=args.accounts,
+            seed_value=args.seed,
+            as_at=clock.now(),
+            id_generator=container.ids,
+        )
+        seconds = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in Path(folder).iterdir())
+    print(
+        json.dumps(
+            {
+                "benchmark": "seed_demo_utility_sqlite",
+                "accounts": report.accounts,
+                "rows": report.rows,
+                "seconds": round(seconds, 1),
+                "accounts_per_second": round(report.accounts / seconds),
+                "rows_per_second": round(report.rows / seconds),
+                "database_bytes": size,
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "target_seconds": 120,
+                "python": platform.python_version(),
+                "cpus": __import__("os").cpu_count(),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
