@@ -18,6 +18,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # swap) outside the transaction; SQLAlchemy emits BEGIN itself instead (see _begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages (taken only by a new database, before WAL) make bulk loads ~10% faster.
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
