@@ -1,0 +1,1 @@
+"""Use cases of the engagement context: interactions, cases and notifications."""

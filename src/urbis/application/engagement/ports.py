@@ -1,0 +1,108 @@
+"""Ports of the engagement context: the customer directory, repositories and notifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from urbis.application import ports
+from urbis.domain import customers, engagement
+from urbis.kernel import ids
+
+
+class CustomerDirectory(Protocol):
+    """Who a phone, an email, an account number or a document belongs to."""
+
+    def by_phone(self, tenant_id: ids.TenantId, phone: str) -> Sequence[engagement.Match]: ...
+    def by_email(self, tenant_id: ids.TenantId, email: str) -> Sequence[engagement.Match]: ...
+    def by_account_number(
+        self, tenant_id: ids.TenantId, number: str
+    ) -> Sequence[engagement.Match]: ...
+    def by_document(self, tenant_id: ids.TenantId, number: str) -> Sequence[engagement.Match]: ...
+    def party(self, tenant_id: ids.TenantId, party_id: ids.PartyId) -> customers.Party | None: ...
+
+
+class InteractionRepository(Protocol):
+    def add(self, interaction: engagement.Interaction) -> None: ...
+    def update(self, interaction: engagement.Interaction) -> None: ...
+    def get(
+        self, tenant_id: ids.TenantId, interaction_id: engagement.InteractionId
+    ) -> engagement.Interaction | None: ...
+    def by_provider_id(
+        self, tenant_id: ids.TenantId, channel: engagement.InteractionChannel, provider_id: str
+    ) -> engagement.Interaction | None: ...
+    def for_party(
+        self, tenant_id: ids.TenantId, party_id: ids.PartyId
+    ) -> Sequence[engagement.Interaction]: ...
+    def unmatched(self, tenant_id: ids.TenantId) -> Sequence[engagement.Interaction]: ...
+
+
+class CaseRepository(Protocol):
+    def add(self, case: engagement.Case) -> None: ...
+    def update(self, case: engagement.Case) -> None: ...
+    def get(
+        self, tenant_id: ids.TenantId, case_id: engagement.CaseId
+    ) -> engagement.Case | None: ...
+    def for_party(
+        self, tenant_id: ids.TenantId, party_id: ids.PartyId
+    ) -> Sequence[engagement.Case]: ...
+    def awaiting_answer(self, tenant_id: ids.TenantId) -> Sequence[engagement.Case]: ...
+    def next_sequence(self, tenant_id: ids.TenantId, year: int) -> int: ...
+
+
+@attrs.frozen
+class RejectedPayload:
+    """A payload that could not be read, kept as it came for someone to review."""
+
+    id: str
+    tenant_id: ids.TenantId
+    channel: engagement.InteractionChannel
+    received_at: datetime
+    raw: engagement.RawPayload
+    error_code: str
+    error: str
+
+
+class RejectedPayloadRepository(Protocol):
+    def add(self, rejected: RejectedPayload) -> None: ...
+    def list(self, tenant_id: ids.TenantId) -> Sequence[RejectedPayload]: ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, message: engagement.OutboxMessage) -> None: ...
+    def update(self, message: engagement.OutboxMessage) -> None: ...
+    def due(self, as_at: datetime, limit: int) -> Sequence[engagement.OutboxMessage]: ...
+    def by_dedupe_key(self, key: str) -> engagement.OutboxMessage | None: ...
+
+
+class SuppressionLog(Protocol):
+    def record(self, suppression: engagement.Suppressed) -> None: ...
+
+
+class Notifier(Protocol):
+    """Sends one rendered message on one channel; raises ``DeliveryFailed`` when it cannot."""
+
+    channel: customers.Channel
+
+    def send(self, message: engagement.OutboxMessage) -> str:
+        """Send and return the provider's message id."""
+        ...
+
+
+@attrs.frozen
+class EngagementEnv:
+    """The caller and the outside world the engagement use cases run against."""
+
+    tenant_id: ids.TenantId
+    actor_id: str
+    clock: ports.Clock
+    ids: ports.IdGenerator
+    directory: CustomerDirectory
+    interactions: InteractionRepository
+    cases: CaseRepository
+    rejected: RejectedPayloadRepository
+    calendar: engagement.BusinessCalendar
+    policy: engagement.DeadlinePolicy = engagement.LEY_142

@@ -1,0 +1,43 @@
+"""Reads of the engagement context: timelines, the matching queue, case clocks."""
+
+from __future__ import annotations
+
+import attrs
+
+from urbis.application.engagement import ports
+from urbis.domain import engagement
+from urbis.kernel import ids
+
+
+def customer_timeline(
+    *, env: ports.EngagementEnv, party_id: ids.PartyId
+) -> tuple[engagement.TimelineEntry, ...]:
+    """Every interaction and case event of one customer on every channel, newest first."""
+    return engagement.timeline(
+        interactions=env.interactions.for_party(env.tenant_id, party_id),
+        cases=env.cases.for_party(env.tenant_id, party_id),
+    )
+
+
+def unmatched_queue(*, env: ports.EngagementEnv) -> tuple[engagement.Interaction, ...]:
+    """Inbound interactions nobody could match to a customer, oldest first."""
+    return tuple(sorted(env.interactions.unmatched(env.tenant_id), key=lambda i: i.at))
+
+
+@attrs.frozen
+class CaseRow:
+    case: engagement.Case
+    clock: engagement.SlaClock
+
+
+def open_cases(*, env: ports.EngagementEnv) -> tuple[CaseRow, ...]:
+    """Cases awaiting an answer with their SLA clocks now, the most urgent first."""
+    now = env.clock.now()
+    rows = [
+        CaseRow(
+            case=c,
+            clock=engagement.sla_clock(case=c, as_at=now, calendar=env.calendar, policy=env.policy),
+        )
+        for c in env.cases.awaiting_answer(env.tenant_id)
+    ]
+    return tuple(sorted(rows, key=lambda r: (r.case.deadline, r.case.number)))
