@@ -108,11 +108,11 @@ class TestResponseDeadline:
 
         assert deadline == datetime(2026, 2, 17, 0, 0, tzinfo=BOGOTA)
 
-    @given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1)))
+    @given(st.integers(min_value=0, max_value=334 * 24 * 60))
     def test_always_falls_at_local_midnight_five_hours_after_utc_midnight(
-        self, naive: datetime
+        self, minutes: int
     ) -> None:
-        case = a_case(naive.replace(tzinfo=UTC))
+        case = a_case(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes))
 
         assert case.deadline.astimezone(UTC).time().hour == 5
         assert case.deadline - case.filed_at >= timedelta(days=19)  # three working weeks at least
