@@ -1,0 +1,47 @@
+"""Ports of the city services context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from urbis.application import ports
+from urbis.application.engagement import ports as engagement_ports
+from urbis.domain import city_services
+
+
+class ServiceRequestRepository(Protocol):
+    def add(self, request: city_services.ServiceRequest) -> None: ...
+    def update(self, request: city_services.ServiceRequest) -> None: ...
+    def get(self, tenant_id: str, request_id: str) -> city_services.ServiceRequest | None: ...
+    def by_token(self, tenant_id: str, token: str) -> city_services.ServiceRequest | None: ...
+    def search(
+        self,
+        tenant_id: str,
+        *,
+        service_codes: Sequence[str],
+        statuses: Sequence[city_services.RequestStatus],
+        start: datetime,
+        end: datetime,
+        limit: int,
+    ) -> Sequence[city_services.ServiceRequest]: ...
+
+
+class ApiKeys(Protocol):
+    def is_valid(self, key: str) -> bool:
+        """Whether an Open311 client's api_key is known and not revoked."""
+        ...
+
+
+@attrs.frozen
+class Open311Env:
+    tenant_id: str
+    catalogue: city_services.Catalogue
+    requests: ServiceRequestRepository
+    api_keys: ApiKeys
+    clock: ports.Clock
+    ids: ports.IdGenerator
+    engagement: engagement_ports.EngagementEnv
