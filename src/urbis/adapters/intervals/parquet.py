@@ -78,7 +78,7 @@ class ParquetIntervalStore:
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        last = int(data.get_column("sequence").max() or 0)
+        last = int(data.select(pl.col("sequence").max().fill_null(0)).item())
         self._counter.write_text(json.dumps({"next": max(self.next_sequence(), last + 1)}))
         return data.height
 
