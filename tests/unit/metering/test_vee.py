@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +24,7 @@ THRESHOLDS = {"RES": metering.Thresholds(zero_days=2, short_gap_intervals=4)}
 METERS = pl.DataFrame({"meter": ["M1"], "meter_class": ["RES"]})
 
 
-def series(values: list[float | None], *, minutes: int = 30) -> pl.DataFrame:
+def series(values: Sequence[float | None], *, minutes: int = 30) -> pl.DataFrame:
     rows = [(T0 + timedelta(minutes=minutes * i), v) for i, v in enumerate(values) if v is not None]
     return metering.conform(
         frame=pl.DataFrame(
@@ -46,7 +48,7 @@ def checks(found: pl.DataFrame) -> Counter[str]:
 
 class TestValidateIntervals:
     def test_finds_negative_spike_and_future_reads(self) -> None:
-        values: list[float | None] = [1.0] * 10 + [-0.5, 50.0]
+        values: list[float | None] = [*([1.0] * 10), -0.5, 50.0]
         reads = series(values)
 
         found = metering.validate_intervals(
@@ -87,7 +89,7 @@ class TestEstimateGaps:
 
     def test_fills_a_long_gap_from_the_same_day_type_profile(self) -> None:
         day = [float(h % 48) for h in range(48)]
-        values: list[float | None] = day + [None] * 48 + day  # Monday, (Tuesday), Wednesday
+        values: list[float | None] = [*day, *([None] * 48), *day]  # Monday, (Tuesday), Wednesday
         reads = series(values)
 
         estimated = metering.estimate_gaps(reads=reads, meters=METERS, thresholds=THRESHOLDS)
@@ -153,7 +155,7 @@ def independent_counts(stamps: list[str], minutes: int) -> tuple[int, int]:
     duplicates = sum(n - 1 for n in Counter(stamps).values() if n > 1)
     ordered = sorted({datetime.fromisoformat(s) for s in stamps})
     step = timedelta(minutes=minutes)
-    missing = sum(int((b - a) / step) - 1 for a, b in zip(ordered, ordered[1:], strict=False))
+    missing = sum(int((b - a) / step) - 1 for a, b in itertools.pairwise(ordered))
     return duplicates, missing
 
 
@@ -190,7 +192,8 @@ class TestRealHouseholdData:
         )
         estimated = metering.estimate_gaps(reads=reads, meters=METERS, thresholds=THRESHOLDS)
 
-        assert duplicates > 0 and missing > 0  # the samples are known to have both
+        assert duplicates > 0
+        assert missing > 0
         assert found.filter(pl.col("check") == "DUPLICATE").get_column("count").sum() == duplicates
         assert found.filter(pl.col("check") == "GAP").get_column("count").sum() == missing
         assert estimated.height == missing

@@ -1,0 +1,1 @@
+"""Interfaces: API, web, CLI and workers."""
