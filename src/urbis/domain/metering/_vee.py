@@ -92,25 +92,48 @@ def _exceptions(frame: pl.DataFrame, check: Check, detail: pl.Expr, count: pl.Ex
     )
 
 
+def _ordered(reads: pl.DataFrame) -> pl.DataFrame:
+    """Reads sorted by channel and start, with flags comparing each row with its neighbours."""
+    ordered = reads.sort("meter", "channel", "start")
+    same_prev = (pl.col("meter") == pl.col("meter").shift(1)) & (
+        pl.col("channel") == pl.col("channel").shift(1)
+    )
+    same_next = (pl.col("meter") == pl.col("meter").shift(-1)) & (
+        pl.col("channel") == pl.col("channel").shift(-1)
+    )
+    return ordered.with_columns(
+        (same_prev & (pl.col("start") == pl.col("start").shift(1))).fill_null(False).alias("_dup"),
+        same_next.fill_null(False).alias("_same_next"),
+    )
+
+
+def _gaps(ordered: pl.DataFrame) -> pl.DataFrame:
+    step = pl.duration(minutes=pl.col("minutes"))
+    # Within a run of duplicated starts only the last row looks ahead to the next start.
+    nondup = ordered.filter(~pl.col("_dup"))
+    next_start = pl.col("start").shift(-1)
+    same_next = (pl.col("meter") == pl.col("meter").shift(-1)) & (
+        pl.col("channel") == pl.col("channel").shift(-1)
+    )
+    return (
+        nondup.with_columns(next_start.alias("_next"), same_next.fill_null(False).alias("_same"))
+        .filter(pl.col("_same") & (pl.col("_next") > pl.col("start") + step))
+        .select(
+            "meter",
+            "channel",
+            (pl.col("start") + step).alias("start"),
+            ((pl.col("_next") - pl.col("start")) / step - 1).cast(pl.Int64).alias("missing"),
+        )
+    )
+
+
 def find_gaps(*, reads: pl.DataFrame) -> pl.DataFrame:
     """
     One row per hole in each meter channel's series: where it starts and how many intervals.
 
     Duplicated starts are ignored here (they are reported by the duplicate check).
     """
-    unique = reads.select("meter", "channel", "start", "minutes").unique(
-        subset=["meter", "channel", "start"]
-    )
-    ordered = unique.sort("meter", "channel", "start").with_columns(
-        pl.col("start").shift(-1).over("meter", "channel").alias("next_start")
-    )
-    step = pl.duration(minutes=pl.col("minutes"))
-    return ordered.filter(pl.col("next_start") > pl.col("start") + step).select(
-        "meter",
-        "channel",
-        (pl.col("start") + step).alias("start"),
-        ((pl.col("next_start") - pl.col("start")) / step - 1).cast(pl.Int64).alias("missing"),
-    )
+    return _gaps(_ordered(reads))
 
 
 def validate_intervals(
@@ -130,18 +153,22 @@ def validate_intervals(
     same meters, against which spikes are judged (the batch itself when absent).
     """
     limits = _meter_limits(meters, thresholds)
+    reads = reads.select("meter", "channel", "start", "minutes", "quantity")
+    ordered = _ordered(reads)
     data = reads.join(limits, on="meter", how="left")
     found: list[pl.DataFrame] = []
 
-    gaps = find_gaps(reads=reads)
+    gaps = _gaps(ordered)
     found.append(
         _exceptions(
             gaps, Check.GAP, pl.format("{} missing intervals", "missing"), pl.col("missing")
         )
     )
 
+    repeated = ordered.filter(pl.col("_dup")).select("meter", "channel", "start").unique()
     dup = (
-        reads.group_by("meter", "channel", "start")
+        ordered.join(repeated, on=["meter", "channel", "start"], how="semi")
+        .group_by("meter", "channel", "start")
         .agg(pl.len().alias("n"), pl.col("quantity").n_unique().alias("values"))
         .filter(pl.col("n") > 1)
     )
