@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from urbis.adapters.formats import greenbutton, nem, urbis_csv
+from urbis.adapters.mqtt import listener
 from urbis.application.metering import operations, ports, queries
 from urbis.bootstrap import metering as wiring
 from urbis.kernel import errors
@@ -137,6 +139,32 @@ def register(app: typer.Typer) -> None:
                 item.status,
             )
         Console().print(table)
+
+    @meter.command("listen")
+    def listen(
+        mqtt: Annotated[str, typer.Option("--mqtt", help="Broker URL, mqtt://host:port")],
+        max_messages: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
+        idle_seconds: Annotated[
+            float | None, typer.Option(help="Stop after this long without a message.")
+        ] = None,
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Store reads published on urbis/meters/SERIAL/reads until stopped."""
+        adapters = wiring.embedded(root=data_dir)
+        stats = asyncio.run(
+            listener.listen(
+                url=mqtt,
+                directory=adapters.directory,
+                store=adapters.intervals,
+                clock=lambda: datetime.now(UTC),
+                max_messages=max_messages,
+                idle_seconds=idle_seconds,
+            )
+        )
+        typer.echo(
+            f"{stats.messages} messages, {stats.stored} intervals stored, "
+            f"{stats.received - stats.stored} already held, {stats.rejected} rejected"
+        )
 
     @meter.command("vee")
     def vee(
