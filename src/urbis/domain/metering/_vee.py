@@ -155,7 +155,6 @@ def validate_intervals(
     limits = _meter_limits(meters, thresholds)
     reads = reads.select("meter", "channel", "start", "minutes", "quantity")
     ordered = _ordered(reads)
-    data = reads.join(limits, on="meter", how="left")
     found: list[pl.DataFrame] = []
 
     gaps = _gaps(ordered)
@@ -181,7 +180,7 @@ def validate_intervals(
         )
     )
 
-    negative = data.filter(pl.col("quantity") < 0)
+    negative = reads.filter(pl.col("quantity") < 0)
     found.append(
         _exceptions(negative, Check.NEGATIVE, pl.col("quantity").cast(pl.String), pl.lit(1))
     )
@@ -191,8 +190,9 @@ def validate_intervals(
         base.filter(pl.col("quantity") > 0)
         .group_by("meter", "channel")
         .agg(pl.col("quantity").median().alias("typical"))
+        .join(limits.select("meter", "spike_factor", "spike_floor"), on="meter", how="left")
     )
-    spikes = data.join(typical, on=["meter", "channel"], how="inner").filter(
+    spikes = reads.join(typical, on=["meter", "channel"], how="inner").filter(
         (pl.col("quantity") > pl.col("typical") * pl.col("spike_factor"))
         & (pl.col("quantity") > pl.col("spike_floor"))
     )
@@ -206,13 +206,12 @@ def validate_intervals(
     )
 
     daily = (
-        data.with_columns(pl.col("start").dt.truncate("1d").alias("day"))
-        .group_by("meter", "channel", "day")
-        .agg(
-            pl.col("quantity").sum().alias("total"),
-            pl.col("high_factor").first(),
-            pl.col("low_factor").first(),
-            pl.col("zero_days").first(),
+        reads.group_by("meter", "channel", pl.col("start").dt.truncate("1d").alias("day"))
+        .agg(pl.col("quantity").sum().alias("total"))
+        .join(
+            limits.select("meter", "high_factor", "low_factor", "zero_days"),
+            on="meter",
+            how="left",
         )
     )
     if expected_daily is not None:
@@ -253,7 +252,7 @@ def validate_intervals(
         )
     )
 
-    future = data.filter(pl.col("start") + pl.duration(minutes=pl.col("minutes")) > as_at)
+    future = reads.filter(pl.col("start") + pl.duration(minutes=pl.col("minutes")) > as_at)
     found.append(_exceptions(future, Check.FUTURE, pl.lit("interval ends after as_at"), pl.lit(1)))
 
     return pl.concat([f.cast(EXCEPTION_SCHEMA) for f in found]).sort(  # type: ignore[arg-type]
