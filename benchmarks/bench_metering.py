@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--meters", type=int, default=4000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--partition", type=int, default=1000, help="meters per partition")
+    parser.add_argument("--partition", type=int, default=500, help="meters per partition")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -103,8 +103,11 @@ def main() -> None:
 
         began = time.perf_counter()
         csv_findings = 0
-        for path in csv_files:
-            csv_findings += validate(urbis_csv.read_intervals(path))
+        for number, path in enumerate(csv_files):
+            arrived = urbis_csv.read_intervals(path)
+            csv_findings += validate(arrived)
+            # converted to Parquet on arrival
+            arrived.write_parquet(root / f"arrived-{number:03d}.parquet")
         csv_s = time.perf_counter() - began
 
     print(
