@@ -41,24 +41,27 @@ class IngestResult:
     duplicates: int
 
 
-def _resolve(
-    frame: pl.DataFrame, directory: ports.MeterDirectory, source: str
-) -> tuple[pl.DataFrame, dict[str, metering.Meter]]:
-    """Map each meter name (serial, or NMI for files that name only that) to its serial."""
-    names = frame.get_column("meter").unique().sort().to_list()
+def _resolve(frame: pl.DataFrame, directory: ports.MeterDirectory, source: str) -> pl.DataFrame:
+    """
+    Name every row's meter by its serial: rows name it by serial, or by NMI (NEM files whose
+    200 row has no serial), or carry both (an ``nmi`` column) when the file gives both.
+    """
+    has_nmi = "nmi" in frame.columns
+    pairs = frame.select("meter", "nmi" if has_nmi else pl.lit(None, pl.String).alias("nmi"))
     mapping: dict[str, str] = {}
-    meters: dict[str, metering.Meter] = {}
-    for name in names:
-        meter = directory.find(serial=name) or directory.find(nmi=name)
+    for name, nmi in pairs.unique().iter_rows():
+        meter = (
+            directory.find(serial=name)
+            or directory.find(nmi=name)
+            or (directory.find(nmi=nmi) if nmi else None)
+        )
         if meter is None:
             raise metering.UnknownMeter(
                 f"{source}: unknown meter {name!r}; nothing was stored",
                 details={"source": source, "meter": name},
             )
         mapping[name] = meter.serial
-        meters[meter.serial] = meter
-    renamed = frame.with_columns(pl.col("meter").replace_strict(mapping, return_dtype=pl.String))
-    return renamed, meters
+    return frame.with_columns(pl.col("meter").replace_strict(mapping, return_dtype=pl.String))
 
 
 def ingest_intervals(
@@ -79,8 +82,9 @@ def ingest_intervals(
     :raises ConflictingReads: if the delivery gives one interval two different values.
     :raises InvalidRead: if the rows do not fit the interval schema.
     """
-    data = metering.conform(frame=frame, schema=metering.INTERVAL_SCHEMA)
-    data, _ = _resolve(data, directory, source)
+    data = metering.conform(
+        frame=_resolve(frame, directory, source), schema=metering.INTERVAL_SCHEMA
+    )
     clashes = metering.conflicting_duplicates(frame=data)
     if not clashes.is_empty():
         first = clashes.row(0, named=True)
@@ -119,8 +123,9 @@ def ingest_register_reads(
     :raises ConflictingReads: if the delivery gives one read two different values.
     :raises InvalidRead: if a read type is not ACTUAL, CUSTOMER or ESTIMATED.
     """
-    data = metering.conform(frame=frame, schema=metering.REGISTER_SCHEMA)
-    data, _ = _resolve(data, directory, source)
+    data = metering.conform(
+        frame=_resolve(frame, directory, source), schema=metering.REGISTER_SCHEMA
+    )
     allowed = [t.value for t in metering.ReadType]
     bad = data.filter(~pl.col("read_type").is_in(allowed))
     if not bad.is_empty():
