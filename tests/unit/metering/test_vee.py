@@ -362,3 +362,38 @@ class TestDeterminants:
         assert row["max_demand"] == pytest.approx(6.0)
         assert row["pct_estimated"] == pytest.approx(25.0)
         assert row["pct_actual"] == pytest.approx(75.0)
+
+
+class TestLocalTimeAcrossDst:
+    def test_time_of_use_follows_local_hours_on_the_day_clocks_go_forward(self) -> None:
+        # 2026-03-08 in New York: 02:00 local does not exist. 18 hourly reads run from 00:00 EST
+        # to 18:00 EDT, so the 17:00-21:00 peak holds two of them (four if read as UTC).
+        local_midnight = datetime(2026, 3, 8, 5, 0, tzinfo=UTC)
+        reads = metering.conform(
+            frame=pl.DataFrame(
+                {
+                    "meter": ["M1"] * 18,
+                    "channel": ["E1"] * 18,
+                    "start": [local_midnight + timedelta(hours=i) for i in range(18)],
+                    "minutes": [60] * 18,
+                    "quantity": [1.0] * 18,
+                    "unit": ["kWh"] * 18,
+                    "quality": ["ACTUAL"] * 18,
+                }
+            ),
+            schema=metering.INTERVAL_SCHEMA,
+        )
+        table = pl.DataFrame(
+            [
+                {"month": 3, "day_type": d, "hour": h, "period": "PEAK" if 17 <= h < 21 else "OFF"}
+                for d in ("WEEKDAY", "SATURDAY", "SUNDAY")
+                for h in range(24)
+            ]
+        )
+
+        result = metering.billing_determinants(
+            reads=reads, period_table=table, timezone="America/New_York"
+        )
+
+        assert result.item(0, "total") == pytest.approx(18.0)
+        assert result.item(0, "tou_PEAK") == pytest.approx(2.0)
