@@ -60,6 +60,20 @@ class TestValidateIntervals:
         assert counts["SPIKE"] == 1
         assert counts["FUTURE"] == 2  # intervals 10 and 11 end after 05:00
 
+    def test_judges_spikes_against_the_meters_own_history(self) -> None:
+        history = series([0.1] * 48)
+        reads = series([2.0] * 4)
+
+        alone = metering.validate_intervals(
+            reads=reads, meters=METERS, thresholds=THRESHOLDS, as_at=AS_AT
+        )
+        against_history = metering.validate_intervals(
+            reads=reads, meters=METERS, thresholds=THRESHOLDS, as_at=AS_AT, history=history
+        )
+
+        assert checks(alone)["SPIKE"] == 0
+        assert checks(against_history)["SPIKE"] == 4
+
     def test_finds_days_without_consumption_and_high_usage(self) -> None:
         reads = series([0.0] * 96 + [5.0] * 48)
 

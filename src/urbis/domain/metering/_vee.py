@@ -104,6 +104,7 @@ def _ordered(reads: pl.DataFrame) -> pl.DataFrame:
     return ordered.with_columns(
         (same_prev & (pl.col("start") == pl.col("start").shift(1))).fill_null(False).alias("_dup"),
         same_next.fill_null(False).alias("_same_next"),
+        (~same_prev.fill_null(False)).cum_sum().cast(pl.Int64).sub(1).alias("_sid"),
     )
 
 
@@ -185,17 +186,37 @@ def validate_intervals(
         _exceptions(negative, Check.NEGATIVE, pl.col("quantity").cast(pl.String), pl.lit(1))
     )
 
-    base = history if history is not None else reads
-    typical = (
-        base.filter(pl.col("quantity") > 0)
-        .group_by("meter", "channel")
-        .agg(pl.col("quantity").median().alias("typical"))
-        .join(limits.select("meter", "spike_factor", "spike_floor"), on="meter", how="left")
+    # Per-series facts (a series is one meter channel), indexed by the dense series id, so
+    # that rows pick them up with a gather instead of a join on strings.
+    series = (
+        ordered.group_by("_sid")
+        .agg(pl.col("meter").first(), pl.col("channel").first())
+        .join(limits, on="meter", how="left")
+        .sort("_sid")
     )
-    spikes = reads.join(typical, on=["meter", "channel"], how="inner").filter(
-        (pl.col("quantity") > pl.col("typical") * pl.col("spike_factor"))
-        & (pl.col("quantity") > pl.col("spike_floor"))
-    )
+    if history is None:
+        typical = (
+            ordered.filter(pl.col("quantity") > 0)
+            .group_by("_sid")
+            .agg(pl.col("quantity").median().alias("typical"))
+        )
+        series = series.join(typical, on="_sid", how="left", maintain_order="left")
+    else:
+        typical = (
+            history.filter(pl.col("quantity") > 0)
+            .group_by("meter", "channel")
+            .agg(pl.col("quantity").median().alias("typical"))
+        )
+        series = series.join(typical, on=["meter", "channel"], how="left", maintain_order="left")
+    threshold = series.select(
+        pl.when(pl.col("typical").is_not_null())
+        .then(pl.max_horizontal(pl.col("typical") * pl.col("spike_factor"), pl.col("spike_floor")))
+        .alias("threshold")
+    ).to_series()
+    typical_by_sid = series.get_column("typical")
+    spikes = ordered.filter(
+        pl.col("quantity") > pl.lit(threshold).gather(pl.col("_sid"))
+    ).with_columns(pl.lit(typical_by_sid).gather(pl.col("_sid")).alias("typical"))
     found.append(
         _exceptions(
             spikes,
@@ -205,13 +226,16 @@ def validate_intervals(
         )
     )
 
+    day_seconds = 86_400
     daily = (
-        reads.group_by("meter", "channel", pl.col("start").dt.truncate("1d").alias("day"))
+        ordered.group_by("_sid", (pl.col("start").dt.epoch("s") // day_seconds).alias("_day"))
         .agg(pl.col("quantity").sum().alias("total"))
         .join(
-            limits.select("meter", "high_factor", "low_factor", "zero_days"),
-            on="meter",
-            how="left",
+            series.select("_sid", "meter", "channel", "high_factor", "low_factor", "zero_days"),
+            on="_sid",
+        )
+        .with_columns(
+            (pl.col("_day") * day_seconds * 1_000_000).cast(pl.Datetime("us", "UTC")).alias("day")
         )
     )
     if expected_daily is not None:
@@ -225,13 +249,16 @@ def validate_intervals(
         found.append(_exceptions(low, Check.LOW_USAGE, detail, pl.lit(1)))
 
     runs = (
-        daily.sort("meter", "channel", "day")
+        daily.sort("_sid", "_day")
         .with_columns((pl.col("total") == 0).alias("zero"))
         .with_columns(
-            (pl.col("zero") != pl.col("zero").shift(1).over("meter", "channel"))
+            (
+                (pl.col("zero") != pl.col("zero").shift(1))
+                | (pl.col("_sid") != pl.col("_sid").shift(1))
+                | (pl.col("_day") != pl.col("_day").shift(1) + 1)
+            )
             .fill_null(True)
             .cum_sum()
-            .over("meter", "channel")
             .alias("run")
         )
         .filter(pl.col("zero"))
