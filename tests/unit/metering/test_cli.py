@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from greenbutton_objects import parse as gb_parse  # type: ignore[import-untyped]
 from typer.testing import CliRunner
@@ -133,3 +134,68 @@ class TestMeterCommands:
         assert f"{negative} DISMISSED" in reviewed.output
         assert "GAP" in listed.output
         assert "NEGATIVE" not in listed.output
+
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+
+
+class TestImportFormats:
+    @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")
+    def test_imports_nem12_and_green_button_and_rejects_an_unknown_meter(
+        self, tmp_path: Path
+    ) -> None:
+        data = tmp_path / "metering"
+        data.mkdir()
+        (data / "meters.json").write_text(
+            json.dumps([{"serial": "METSER123", "nmi": "VABD000163"}, {"serial": "GB1"}])
+        )
+        nem12 = (
+            DATA
+            / "meter_interval"
+            / "nem12_examples"
+            / "unzipped"
+            / "Example_NEM12_actual_interval.csv"
+        )
+        other = (
+            DATA
+            / "meter_interval"
+            / "nem12_examples"
+            / "unzipped"
+            / "Example_NEM12_multiple_meters.csv"
+        )
+        feed = DATA / "greenbutton" / "electricity" / "TestGBDataHourlyNineDaysBinnedDaily.xml"
+        runner = CliRunner()
+
+        nem_result = runner.invoke(
+            app(),
+            [
+                "meter",
+                "import",
+                "--format",
+                "nem12",
+                "--data-dir",
+                str(data),
+                str(nem12),
+                str(other),
+            ],
+        )
+        gb_result = runner.invoke(
+            app(),
+            [
+                "meter",
+                "import",
+                "--format",
+                "greenbutton",
+                "--meter",
+                "GB1",
+                "--data-dir",
+                str(data),
+                str(feed),
+            ],
+        )
+
+        assert nem_result.exit_code == 1  # the second file names meters nobody registered
+        assert "96 intervals stored" in nem_result.output
+        assert "unknown_meter" in nem_result.output
+        assert gb_result.exit_code == 0, gb_result.output
+        assert "216 intervals stored" in gb_result.output
