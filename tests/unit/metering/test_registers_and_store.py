@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.unit.metering.fakes import FakeMeterDirectory, meter
+from tests.unit.metering.fakes import FakeExceptionQueue, FakeMeterDirectory, Ids, meter
 from urbis.adapters.formats import nem
 from urbis.adapters.intervals.parquet import ParquetIntervalStore, ParquetRegisterStore, meter_range
 from urbis.application.metering import operations
@@ -141,3 +141,60 @@ class TestNemIngest:
 
         assert result.stored == read.intervals.height
         assert store.scan().collect().get_column("meter").unique().to_list() == ["OURSERIAL"]
+
+
+class TestRunRegisterVee:
+    def test_queues_a_register_advance_that_disagrees_with_the_intervals(
+        self, tmp_path: Path
+    ) -> None:
+        day0 = datetime(2026, 3, 1, tzinfo=UTC)
+        intervals = ParquetIntervalStore(tmp_path)
+        registers = ParquetRegisterStore(tmp_path)
+        directory = FakeMeterDirectory([meter("M1")])
+        halfhours = [day0 + timedelta(minutes=30 * i) for i in range(96)]
+        operations.ingest_intervals(
+            frame=pl.DataFrame(
+                {
+                    "meter": ["M1"] * 96,
+                    "channel": ["E1"] * 96,
+                    "start": halfhours,
+                    "minutes": [30] * 96,
+                    "quantity": [1.0] * 96,
+                    "unit": ["kWh"] * 96,
+                    "quality": ["ACTUAL"] * 96,
+                }
+            ),
+            source="i",
+            directory=directory,
+            store=intervals,
+            as_at=AS_AT,
+        )
+        operations.ingest_register_reads(
+            frame=register_reads(
+                [
+                    ("2026-03-01T00:00:00+00:00", 1000.0, "ACTUAL"),
+                    ("2026-03-02T00:00:00+00:00", 1048.0, "ACTUAL"),
+                    ("2026-03-03T00:00:00+00:00", 1100.0, "CUSTOMER"),
+                ]
+            ),
+            source="r",
+            directory=directory,
+            store=registers,
+            as_at=AS_AT,
+        )
+        queue = FakeExceptionQueue()
+
+        derived = operations.run_register_vee(
+            meters=(meter("M1"),),
+            registers=registers,
+            intervals=intervals,
+            queue=queue,
+            thresholds={},
+            as_at=AS_AT,
+            new_id=Ids(),
+        )
+
+        assert derived.get_column("consumption").to_list() == [None, 48.0, 52.0]
+        [finding] = queue.list()
+        assert finding.check == "SUM_CHECK"
+        assert finding.start == datetime(2026, 3, 2, tzinfo=UTC)

@@ -312,3 +312,73 @@ def edit_read(
             )
         )
     return stamped
+
+
+def run_register_vee(
+    *,
+    meters: tuple[metering.Meter, ...],
+    registers: ports.RegisterReadStore,
+    intervals: ports.IntervalStore,
+    queue: ports.ExceptionQueue,
+    thresholds: Mapping[str, metering.Thresholds],
+    as_at: datetime,
+    new_id: Callable[[], str],
+) -> pl.DataFrame:
+    """
+    Check these meters' register reads (rollover, decrease, dials, future) and compare each
+    advance × multiplier with the interval total between the two reads; queue the findings.
+
+    Returns the reads with their derived ``advance`` and ``consumption``.
+    """
+    serials = [m.serial for m in meters]
+    reads = metering.latest(
+        frame=registers.scan(meters=serials), as_of=as_at, key=metering.REGISTER_KEY
+    ).collect()
+    facts = meters_frame(meters=meters)
+    derived, found = metering.validate_registers(reads=reads, meters=facts, as_at=as_at)
+    windows = (
+        derived.filter(pl.col("consumption").is_not_null())
+        .with_columns(
+            pl.col("read_at").shift(1).over("meter", "register").alias("from_at"),
+        )
+        .filter(pl.col("from_at").is_not_null())
+        .select("meter", "from_at", pl.col("read_at").alias("to_at"), "consumption")
+    )
+    if windows.height:
+        start = windows.get_column("from_at").min()
+        end = windows.get_column("to_at").max()
+        interval_reads = metering.latest(
+            frame=intervals.scan(meters=serials, start=start, end=end),  # type: ignore[arg-type]
+            as_of=as_at,
+        ).collect()
+        with_intervals = windows.join(
+            interval_reads.select("meter").unique(), on="meter", how="semi"
+        )
+        if with_intervals.height:
+            found = pl.concat(
+                [
+                    found,
+                    metering.check_interval_sum(
+                        intervals=interval_reads,
+                        register_consumption=with_intervals,
+                        thresholds=thresholds,
+                        meters=facts,
+                    ),
+                ]
+            )
+    queue.add(
+        tuple(
+            ports.ReadException(
+                id=new_id(),
+                meter=row["meter"],
+                channel=row["channel"],
+                start=row["start"],
+                check=row["check"],
+                count=row["count"],
+                detail=row["detail"],
+                raised_at=as_at,
+            )
+            for row in found.iter_rows(named=True)
+        )
+    )
+    return derived
