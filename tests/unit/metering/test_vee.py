@@ -411,3 +411,17 @@ class TestLocalTimeAcrossDst:
 
         assert result.item(0, "total") == pytest.approx(18.0)
         assert result.item(0, "tou_PEAK") == pytest.approx(2.0)
+
+
+class TestThresholdsFromData:
+    def test_builds_thresholds_per_class_keeping_defaults(self) -> None:
+        loaded = metering.thresholds_from_data(data={"C&I": {"spike_factor": 4, "zero_days": 7}})
+
+        assert loaded["C&I"].spike_factor == 4.0
+        assert loaded["C&I"].zero_days == 7
+        assert loaded["C&I"].short_gap_intervals == metering.Thresholds().short_gap_intervals
+
+    @pytest.mark.parametrize("values", [{"spikiness": 3}, {"zero_days": -1}, {"high_factor": "x"}])
+    def test_rejects_unknown_names_and_bad_values(self, values: dict[str, float]) -> None:
+        with pytest.raises(metering.InvalidThresholds):
+            metering.thresholds_from_data(data={"RES": values})

@@ -10,6 +10,7 @@ import attrs
 import polars as pl
 
 from urbis.domain.metering._reads import Quality
+from urbis.kernel import errors
 
 
 class Check(enum.Enum):
@@ -50,6 +51,38 @@ class Thresholds:
 
 
 DEFAULT_CLASS = "*"
+
+
+class InvalidThresholds(errors.InvalidValue):
+    code = "invalid_vee_thresholds"
+
+
+def thresholds_from_data(*, data: Mapping[str, Mapping[str, float]]) -> dict[str, Thresholds]:
+    """
+    Build per-class thresholds from configuration data: ``{meter_class: {name: value}}``.
+
+    Missing names keep their defaults.
+
+    :raises InvalidThresholds: if a name is unknown or a value is not a positive number.
+    """
+    known = {field.name: field.type for field in attrs.fields(Thresholds)}
+    result: dict[str, Thresholds] = {}
+    for meter_class, values in data.items():
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise InvalidThresholds(f"meter class {meter_class!r}: unknown thresholds {unknown}")
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise InvalidThresholds(
+                    f"meter class {meter_class!r}: {name} must be a positive number"
+                )
+        converted = {
+            name: int(value) if name in ("zero_days", "short_gap_intervals") else float(value)
+            for name, value in values.items()
+        }
+        result[meter_class] = Thresholds(**converted)  # type: ignore[arg-type]
+    return result
+
 
 EXCEPTION_SCHEMA: dict[str, pl.DataType] = {
     "meter": pl.String(),

@@ -32,6 +32,13 @@ def _fail(error: errors.DomainError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _adapters(data_dir: Path) -> wiring.MeteringAdapters:
+    try:
+        return wiring.embedded(root=data_dir)
+    except errors.DomainError as error:
+        raise _fail(error) from error
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``meter`` command group to the urbis CLI."""
     meter = typer.Typer(help="Meter data: import, export, exceptions.", no_args_is_help=True)
@@ -51,7 +58,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("--format must be csv, nem12 or greenbutton")
         if fmt == "greenbutton" and not meter_serial:
             raise typer.BadParameter("--meter is required for Green Button feeds")
-        adapters = wiring.embedded(root=data_dir)
+        adapters = _adapters(data_dir)
         failed = 0
         with Progress() as progress:
             task = progress.add_task("Importing", total=len(paths))
@@ -79,7 +86,7 @@ def register(app: typer.Typer) -> None:
         """Export a meter's latest reads for [FROM, TO) as Green Button XML."""
         if fmt != "greenbutton":
             raise typer.BadParameter("only --format greenbutton is supported")
-        adapters = wiring.embedded(root=data_dir)
+        adapters = _adapters(data_dir)
         found = adapters.directory.find(serial=meter_name) or adapters.directory.find(
             nmi=meter_name
         )
@@ -111,7 +118,7 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = DEFAULT_DIR,
     ) -> None:
         """List VEE exceptions, or close one with --review ID."""
-        adapters = wiring.embedded(root=data_dir)
+        adapters = _adapters(data_dir)
         if review is not None:
             try:
                 item = operations.review_exception(
@@ -150,7 +157,7 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = DEFAULT_DIR,
     ) -> None:
         """Store reads published on urbis/meters/SERIAL/reads until stopped."""
-        adapters = wiring.embedded(root=data_dir)
+        adapters = _adapters(data_dir)
         stats = asyncio.run(
             listener.listen(
                 url=mqtt,
@@ -174,7 +181,7 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = DEFAULT_DIR,
     ) -> None:
         """Validate and estimate the given meters' reads for [FROM, TO)."""
-        adapters = wiring.embedded(root=data_dir)
+        adapters = _adapters(data_dir)
         meters = []
         for name in meter_names:
             found = adapters.directory.find(serial=name) or adapters.directory.find(nmi=name)
@@ -187,7 +194,7 @@ def register(app: typer.Typer) -> None:
             end=datetime.combine(date.fromisoformat(end), time(), tzinfo=UTC),
             store=adapters.intervals,
             queue=adapters.exceptions,
-            thresholds={},
+            thresholds=adapters.thresholds,
             as_at=datetime.now(UTC),
             new_id=lambda: uuid.uuid4().hex[:12],
         )
