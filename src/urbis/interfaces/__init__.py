@@ -1,1 +1,1 @@
-"""Interfaces: API, web, CLI and workers."""
+"""Interfaces: parse, call one use case, render."""

@@ -1,1 +1,1 @@
-"""Command-line interface."""
+"""The `urbis` command line."""
