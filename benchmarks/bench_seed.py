@@ -2,7 +2,10 @@
 Seed the demo utility into a fresh SQLite database and time it.
 
     .venv/bin/python -m benchmarks.bench_seed --accounts 1000000
+    .venv/bin/python -m benchmarks.bench_seed --accounts 200000 \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
+With ``--postgres`` it seeds a fresh database created on that server (PostgreSQL COPY path).
 Prints JSON: accounts, rows, seconds, accounts/s, rows/s, database size and peak memory.
 Target (issue 2): 1,000,000 accounts in at most 120 s on the 2-core machine.
 """
@@ -18,6 +21,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from urbis import bootstrap
 from urbis.adapters import system
 from urbis.adapters.demo import seed
@@ -28,11 +33,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", help="a PostgreSQL server database URL to create one on")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="urbis-bench-") as folder:
         path = Path(folder) / "seed.sqlite3"
+        url = f"sqlite:///{path}" if not args.postgres else _fresh_postgres(args.postgres)
         clock = system.FixedClock(datetime(2026, 11, 1, tzinfo=UTC))
-        container = bootstrap.build(url=f"sqlite:///{path}", clock=clock, secret="bench")
+        container = bootstrap.build(url=url, clock=clock, secret="bench")
         tenant = identity_ops.create_tenant(
             uow_factory=container.uow,
             clock=container.clock,
@@ -53,10 +60,15 @@ def main() -> None:
         )
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for p in Path(folder).iterdir())
+        if args.postgres:
+            with container.engine.connect() as connection:
+                size = connection.exec_driver_sql(
+                    "SELECT pg_database_size(current_database())"
+                ).scalar_one()
     print(
         json.dumps(
             {
-                "benchmark": "seed_demo_utility_sqlite",
+                "benchmark": "seed_demo_utility_" + ("postgresql" if args.postgres else "sqlite"),
                 "accounts": report.accounts,
                 "rows": report.rows,
                 "seconds": round(seconds, 1),
@@ -71,6 +83,15 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+def _fresh_postgres(server_url: str) -> str:
+    name = f"urbis_bench_{int(time.time())}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from urbis.adapters import system
 from urbis.application._support import Env
 from urbis.application.identity import operations as identity_ops
 from urbis.domain import identity
+from urbis.kernel import ids
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 
@@ -86,7 +87,7 @@ def tenant(container: bootstrap.App) -> identity.Tenant:
 
 
 def actor_with(tenant: identity.Tenant, *roles: identity.Role) -> identity.Actor:
-    return identity.Actor(user_id="tester", tenant_id=tenant.id, roles=frozenset(roles))
+    return identity.Actor(user_id=ids.UserId("tester"), tenant_id=tenant.id, roles=frozenset(roles))
 
 
 @pytest.fixture

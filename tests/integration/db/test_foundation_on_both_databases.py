@@ -96,6 +96,20 @@ def add_agreement_directly(container: bootstrap.App, agreement: accounts.Service
         uow.commit()
 
 
+def shop_electricity_point(env: Env) -> premises.ServicePoint:
+    shop = premise_ops.register_premise(
+        env=env,
+        address="Carrera 80 # 30-20",
+        city="Medellín",
+        department="Antioquia",
+        country="CO",
+        use_class=premises.UseClass.COMMERCIAL,
+    )
+    return premise_ops.add_service_point(
+        env=env, premise_id=shop.id, service=premises.Service.ELECTRICITY
+    )
+
+
 class TestSupplyingACustomer:
     def test_the_account_view_shows_holder_premise_service_and_meter(self, agent_env: Env) -> None:
         keys = supplied_customer(agent_env)
@@ -234,17 +248,7 @@ class TestBadInputChangesNothing:
         self, container: bootstrap.App, agent_env: Env
     ) -> None:
         keys = supplied_customer(agent_env)
-        other = premise_ops.register_premise(
-            env=agent_env,
-            address="Carrera 80 # 30-20",
-            city="Medellín",
-            department="Antioquia",
-            country="CO",
-            use_class=premises.UseClass.COMMERCIAL,
-        )
-        point = premise_ops.add_service_point(
-            env=agent_env, premise_id=other.id, service=premises.Service.ELECTRICITY
-        )
+        point = shop_electricity_point(agent_env)
         before = count_rows(container, agent_env.actor.tenant_id)
 
         with pytest.raises(premises.MeterAlreadyInstalled) as caught:
@@ -260,17 +264,7 @@ class TestBadInputChangesNothing:
 
     def test_a_removed_meter_can_go_to_another_point(self, agent_env: Env) -> None:
         keys = supplied_customer(agent_env)
-        other = premise_ops.register_premise(
-            env=agent_env,
-            address="Carrera 80 # 30-20",
-            city="Medellín",
-            department="Antioquia",
-            country="CO",
-            use_class=premises.UseClass.COMMERCIAL,
-        )
-        point = premise_ops.add_service_point(
-            env=agent_env, premise_id=other.id, service=premises.Service.ELECTRICITY
-        )
+        point = shop_electricity_point(agent_env)
 
         premise_ops.remove_meter(
             env=agent_env, meter_id=ids.MeterId(keys["meter"]), on=date(2025, 1, 1)
@@ -364,17 +358,7 @@ class TestTheDatabaseItselfRefuses:
 
     def test_a_meter_at_two_points(self, container: bootstrap.App, agent_env: Env) -> None:
         keys = supplied_customer(agent_env)
-        other = premise_ops.register_premise(
-            env=agent_env,
-            address="Carrera 70 # 1-1",
-            city="Medellín",
-            department="Antioquia",
-            country="CO",
-            use_class=premises.UseClass.INDUSTRIAL,
-        )
-        point = premise_ops.add_service_point(
-            env=agent_env, premise_id=other.id, service=premises.Service.ELECTRICITY
-        )
+        point = shop_electricity_point(agent_env)
 
         with pytest.raises(premises.MeterAlreadyInstalled), container.uow() as uow:
             uow.meters.add_installation(

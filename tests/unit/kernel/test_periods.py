@@ -31,9 +31,13 @@ class TestPeriod:
         in_both = a.contains(day) and b.contains(day)
         assert (shared is not None and shared.contains(day)) == in_both
 
-    @given(periods(), days)
-    def test_split_parts_touch_and_cover_the_original(self, p: Period[date], day: date) -> None:
-        assume(p.start < day and (p.end is None or day < p.end))
+    @given(periods(), st.data())
+    def test_split_parts_touch_and_cover_the_original(
+        self, p: Period[date], data: st.DataObject
+    ) -> None:
+        last = p.end - timedelta(days=1) if p.end is not None else p.start + timedelta(days=900)
+        assume(last > p.start)
+        day = data.draw(st.dates(min_value=p.start + timedelta(days=1), max_value=last))
 
         left, right = p.split_at(day)
 

@@ -55,7 +55,10 @@ def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
 def _clash_within(frame: pl.DataFrame, key: str, start: str, end: str) -> bool:
     """Whether two rows of the frame with the same key have overlapping spans."""
     far = pl.lit(date(9999, 12, 31))
-    ordered = frame.select(key, start, end).sort(key, start)
+    repeated = frame.select(key, start, end).filter(pl.col(key).is_duplicated())
+    if repeated.height == 0:
+        return False
+    ordered = repeated.sort(key, start)
     return (
         ordered.with_columns(
             same_key=pl.col(key) == pl.col(key).shift(1),

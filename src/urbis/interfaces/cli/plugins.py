@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from urbis.interfaces.cli import metering
+
 
 def register_all(app: typer.Typer) -> None:
     """Add every context's commands to the ``urbis`` app."""
+    metering.register(app)

@@ -1,0 +1,1 @@
+"""Interval data storage: Parquet partitions read with Polars."""

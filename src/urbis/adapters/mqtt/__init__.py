@@ -1,0 +1,1 @@
+"""Meter read streams over MQTT."""

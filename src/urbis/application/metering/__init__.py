@@ -1,0 +1,1 @@
+"""Use cases of the metering context: ingest, VEE, exceptions, edits, determinants."""

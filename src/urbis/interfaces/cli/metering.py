@@ -1,0 +1,246 @@
+"""`urbis meter …`: import, export and review meter data."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from urbis.adapters.formats import greenbutton, nem, urbis_csv
+from urbis.adapters.mqtt import listener
+from urbis.application.metering import operations, ports, queries
+from urbis.bootstrap import metering as wiring
+from urbis.kernel import errors
+
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar="URBIS_METERING_DIR", help="Metering data folder."),
+]
+DEFAULT_DIR = Path("var/metering")
+
+
+def _fail(error: errors.DomainError) -> typer.Exit:
+    Console(stderr=True).print(f"[red]{error.code}[/red]: {error.message}")
+    return typer.Exit(code=1)
+
+
+def _adapters(data_dir: Path) -> wiring.MeteringAdapters:
+    try:
+        return wiring.embedded(root=data_dir)
+    except errors.DomainError as error:
+        raise _fail(error) from error
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``meter`` command group to the urbis CLI."""
+    meter = typer.Typer(help="Meter data: import, export, exceptions.", no_args_is_help=True)
+    app.add_typer(meter, name="meter")
+
+    @meter.command("import")
+    def import_files(
+        paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
+        fmt: Annotated[str, typer.Option("--format", help="csv, nem12 or greenbutton")] = "csv",
+        meter_serial: Annotated[
+            str | None, typer.Option("--meter", help="Meter of a Green Button feed.")
+        ] = None,
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Import meter data files; each file is loaded whole or not at all."""
+        if fmt not in ("csv", "nem12", "greenbutton"):
+            raise typer.BadParameter("--format must be csv, nem12 or greenbutton")
+        if fmt == "greenbutton" and not meter_serial:
+            raise typer.BadParameter("--meter is required for Green Button feeds")
+        adapters = _adapters(data_dir)
+        failed = 0
+        with Progress() as progress:
+            task = progress.add_task("Importing", total=len(paths))
+            for path in paths:
+                as_at = datetime.now(UTC)
+                try:
+                    stored = _import_one(path, fmt, meter_serial, adapters, as_at)
+                    progress.console.print(f"{path.name}: {stored}")
+                except errors.DomainError as error:
+                    failed += 1
+                    progress.console.print(f"[red]{error.code}[/red]: {error.message}")
+                progress.advance(task)
+        if failed:
+            raise typer.Exit(code=1)
+
+    @meter.command("export")
+    def export(
+        path: Path,
+        meter_name: Annotated[str, typer.Option("--meter", help="Meter serial or NMI.")],
+        start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+        end: Annotated[str, typer.Option("--to", help="Day after the last, YYYY-MM-DD.")],
+        fmt: Annotated[str, typer.Option("--format")] = "greenbutton",
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Export a meter's latest reads for [FROM, TO) as Green Button XML."""
+        if fmt != "greenbutton":
+            raise typer.BadParameter("only --format greenbutton is supported")
+        adapters = _adapters(data_dir)
+        found = adapters.directory.find(serial=meter_name) or adapters.directory.find(
+            nmi=meter_name
+        )
+        if found is None:
+            raise typer.BadParameter(f"unknown meter {meter_name!r}")
+        begin = datetime.combine(date.fromisoformat(start), time(), tzinfo=UTC)
+        finish = datetime.combine(date.fromisoformat(end), time(), tzinfo=UTC)
+        reads = queries.reads_as_of(
+            store=adapters.intervals, meters=(found.serial,), start=begin, end=finish
+        )
+        channels = reads.get_column("channel").unique().sort().to_list()
+        if channels:
+            reads = reads.filter(pl.col("channel") == channels[0])
+        try:
+            count = greenbutton.write_greenbutton(
+                reads, meter=found.serial, path=path, as_at=datetime.now(UTC)
+            )
+        except errors.DomainError as error:
+            raise _fail(error) from error
+        typer.echo(f"{count} readings of {found.serial} written to {path}")
+
+    @meter.command("exceptions")
+    def exceptions(
+        review: Annotated[str | None, typer.Option(help="Exception id to close.")] = None,
+        decision: Annotated[str, typer.Option(help="ACCEPTED or DISMISSED")] = "ACCEPTED",
+        actor: Annotated[str, typer.Option()] = "cli",
+        note: Annotated[str | None, typer.Option()] = None,
+        status: Annotated[str | None, typer.Option(help="Only this status.")] = "OPEN",
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """List VEE exceptions, or close one with --review ID."""
+        adapters = _adapters(data_dir)
+        if review is not None:
+            try:
+                item = operations.review_exception(
+                    queue=adapters.exceptions,
+                    exception_id=review,
+                    decision=decision,
+                    actor=actor,
+                    note=note,
+                    as_at=datetime.now(UTC),
+                )
+            except errors.DomainError as error:
+                raise _fail(error) from error
+            typer.echo(f"{item.id} {item.status}")
+            return
+        table = Table("id", "meter", "channel", "start", "check", "count", "detail", "status")
+        for item in adapters.exceptions.list(status=status):
+            table.add_row(
+                item.id,
+                item.meter,
+                item.channel,
+                item.start.isoformat(),
+                item.check,
+                str(item.count),
+                item.detail,
+                item.status,
+            )
+        Console().print(table)
+
+    @meter.command("listen")
+    def listen(
+        mqtt: Annotated[str, typer.Option("--mqtt", help="Broker URL, mqtt://host:port")],
+        max_messages: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
+        idle_seconds: Annotated[
+            float | None, typer.Option(help="Stop after this long without a message.")
+        ] = None,
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Store reads published on urbis/meters/SERIAL/reads until stopped."""
+        adapters = _adapters(data_dir)
+        stats = asyncio.run(
+            listener.listen(
+                url=mqtt,
+                directory=adapters.directory,
+                store=adapters.intervals,
+                clock=lambda: datetime.now(UTC),
+                max_messages=max_messages,
+                idle_seconds=idle_seconds,
+            )
+        )
+        typer.echo(
+            f"{stats.messages} messages, {stats.stored} intervals stored, "
+            f"{stats.received - stats.stored} already held, {stats.rejected} rejected"
+        )
+
+    @meter.command("vee")
+    def vee(
+        start: Annotated[str, typer.Option("--from")],
+        end: Annotated[str, typer.Option("--to")],
+        meter_names: Annotated[list[str], typer.Option("--meter")],
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Validate and estimate the given meters' reads for [FROM, TO)."""
+        adapters = _adapters(data_dir)
+        meters = []
+        for name in meter_names:
+            found = adapters.directory.find(serial=name) or adapters.directory.find(nmi=name)
+            if found is None:
+                raise typer.BadParameter(f"unknown meter {name!r}")
+            meters.append(found)
+        queued, estimated = operations.run_vee(
+            meters=tuple(meters),
+            start=datetime.combine(date.fromisoformat(start), time(), tzinfo=UTC),
+            end=datetime.combine(date.fromisoformat(end), time(), tzinfo=UTC),
+            store=adapters.intervals,
+            queue=adapters.exceptions,
+            thresholds=adapters.thresholds,
+            as_at=datetime.now(UTC),
+            new_id=lambda: uuid.uuid4().hex[:12],
+        )
+        typer.echo(f"{queued} exceptions queued, {estimated} intervals estimated")
+
+
+def _import_one(
+    path: Path,
+    fmt: str,
+    meter_serial: str | None,
+    adapters: wiring.MeteringAdapters,
+    as_at: datetime,
+) -> str:
+    if fmt == "csv" and urbis_csv.is_register_file(path):
+        result = operations.ingest_register_reads(
+            frame=urbis_csv.read_registers(path),
+            source=path.name,
+            directory=adapters.directory,
+            store=adapters.registers,
+            as_at=as_at,
+        )
+        return f"{result.stored} register reads stored, {result.duplicates} already held"
+    if fmt == "nem12":
+        read = nem.read_nem(path)
+        if read.version == "NEM13":
+            result = operations.ingest_register_reads(
+                frame=read.registers,
+                source=path.name,
+                directory=adapters.directory,
+                store=adapters.registers,
+                as_at=as_at,
+            )
+            return f"{result.stored} register reads stored, {result.duplicates} already held"
+        frame = read.intervals
+    elif fmt == "greenbutton":
+        frame = greenbutton.read_greenbutton(path, meter=meter_serial or "")
+    else:
+        frame = urbis_csv.read_intervals(path)
+    result = operations.ingest_intervals(
+        frame=frame,
+        source=path.name,
+        directory=adapters.directory,
+        store=adapters.intervals,
+        as_at=as_at,
+    )
+    return f"{result.stored} intervals stored, {result.duplicates} already held"
+
+
+__all__ = ["ports", "register"]
