@@ -33,13 +33,8 @@ def _check_jurisdiction(env: Open311Env, jurisdiction_id: str | None) -> None:
         )
 
 
-def list_services(*, env: Open311Env, jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
-    """
-    The service list (GET services.{format}).
-
-    :raises JurisdictionNotFound: if another jurisdiction is asked for.
-    """
-    _check_jurisdiction(env, jurisdiction_id)
+def service_list(*, catalogue: city_services.Catalogue) -> list[dict[str, Any]]:
+    """The GeoReport service list of a catalogue, in the spec's field order."""
     return [
         {
             "service_code": s.code,
@@ -50,8 +45,18 @@ def list_services(*, env: Open311Env, jurisdiction_id: str | None = None) -> lis
             "keywords": ", ".join(s.keywords),
             "group": s.group,
         }
-        for s in env.catalogue.services
+        for s in catalogue.services
     ]
+
+
+def list_services(*, env: Open311Env, jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
+    """
+    The service list (GET services.{format}).
+
+    :raises JurisdictionNotFound: if another jurisdiction is asked for.
+    """
+    _check_jurisdiction(env, jurisdiction_id)
+    return service_list(catalogue=env.catalogue)
 
 
 def service_definition(
