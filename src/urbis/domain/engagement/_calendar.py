@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 import holidays
+import numpy as np
 
 from urbis.kernel import errors
 
@@ -26,6 +29,11 @@ class BusinessCalendar:
     holidays: frozenset[date]
     first_year: int
     last_year: int
+
+    @functools.cached_property
+    def holiday_array(self) -> np.ndarray[Any, np.dtype[np.datetime64]]:
+        """The holidays as numpy dates, for counting business days in bulk."""
+        return np.array(sorted(self.holidays), dtype="datetime64[D]")
 
     def _check_year(self, day: date) -> None:
         if not self.first_year <= day.year <= self.last_year:
@@ -102,10 +110,7 @@ def business_days_between(*, calendar: BusinessCalendar, start: date, end: date)
     """
     if end < start:
         return -business_days_between(calendar=calendar, start=end, end=start)
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if calendar.is_business_day(day):
-            count += 1
-    return count
+    calendar._check_year(start)
+    calendar._check_year(end)
+    one = timedelta(days=1)
+    return int(np.busday_count(start + one, end + one, holidays=calendar.holiday_array))

@@ -9,6 +9,7 @@ for service messages; when none qualifies nothing is sent and the reason is reco
 from __future__ import annotations
 
 import enum
+import functools
 import importlib.resources
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -162,6 +163,7 @@ class TemplateSet:
         return cls(templates=found)
 
 
+@functools.lru_cache(maxsize=len(LANGUAGES))
 def _environment(language: str) -> jinja2.Environment:
     locale = _LOCALES[language]
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
@@ -179,6 +181,11 @@ def _environment(language: str) -> jinja2.Environment:
 
     env.filters.update(money=money, date=day, number=number)
     return env
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(language: str, source: str) -> jinja2.Template:
+    return _environment(language).from_string(source)
 
 
 @attrs.frozen
@@ -207,10 +214,9 @@ def render(
             f"No {kind.value} template for {channel.value} in {language!r}",
             details={"kind": kind.value, "channel": channel.value, "language": language},
         )
-    env = _environment(language)
     try:
-        subject = env.from_string(template.subject).render(values).strip()
-        body = env.from_string(template.body).render(values).strip()
+        subject = _compiled(language, template.subject).render(values).strip()
+        body = _compiled(language, template.body).render(values).strip()
     except jinja2.TemplateError as exc:
         raise TemplateFailed(
             f"{kind.value} template could not be rendered: {exc}", details={"kind": kind.value}
