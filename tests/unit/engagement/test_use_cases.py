@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from tests.unit.engagement import fakes
@@ -129,6 +130,22 @@ class TestReceiveMessage:
         second = operations.receive_message(env=world.env, message=sms("+573001234567", "a"))
 
         assert first == second
+        assert len(world.interactions.rows) == 1
+
+    def test_a_call_is_one_interaction_from_ringing_to_its_end(self) -> None:
+        world = World()
+        ringing = attrs.evolve(
+            sms("+573001234567", "Call ringing", sid="call-9"),
+            channel=engagement.InteractionChannel.PHONE,
+            event="ringing",
+        )
+        ended = attrs.evolve(ringing, text="Call ended, 312 s", event="ended")
+
+        popped = operations.receive_message(env=world.env, message=ringing)
+        final = operations.receive_message(env=world.env, message=ended)
+
+        assert popped.party_id == "p-ana"
+        assert (final.id, final.summary) == (popped.id, "Call ended, 312 s")
         assert len(world.interactions.rows) == 1
 
     def test_an_agent_matches_a_queued_interaction(self) -> None:

@@ -57,10 +57,17 @@ def receive_message(
     """
     Log an inbound message on the customer's timeline, or queue it for an agent to match.
 
-    Delivering the same provider message twice records it once.
+    Delivering the same provider message twice records it once; later events of the same
+    call (CTI ``answered``, ``ended``) update that call's interaction, so the console can pop the
+    customer on ``ringing`` and show the duration when the call ends.
     """
     existing = env.interactions.by_provider_id(env.tenant_id, message.channel, message.provider_id)
     if existing is not None and message.provider_id:
+        if message.event and message.text and message.text != existing.summary:
+            # a later event of the same call (answered, ended) updates the one interaction
+            updated = attrs.evolve(existing, summary=engagement.summarise(message.text))
+            env.interactions.update(updated)
+            return updated
         return existing
     match = _match(env=env, message=message)
     summary = message.subject or message.text or message.event or "(empty)"

@@ -1,0 +1,68 @@
+"""Composition of the engagement and city services adapters: inbound email, notifiers, Open311."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from urbis.adapters.channels import mail, smtp, webhooks
+from urbis.application.engagement import operations, ports
+from urbis.domain import engagement
+
+Parser = Callable[[bytes], tuple[engagement.InboundMessage, ...]]
+
+
+def email_receiver(
+    *,
+    env: ports.EngagementEnv,
+    host: str = "127.0.0.1",
+    port: int = 2525,
+    max_attachment_bytes: int = mail.MAX_ATTACHMENT_BYTES,
+) -> smtp.SmtpReceiver:
+    """An SMTP server that logs each inbound email on the timeline (or keeps it for review)."""
+
+    def parse(data: bytes) -> tuple[engagement.InboundMessage, ...]:
+        return (
+            mail.parse_email(
+                data=data, received_at=env.clock.now(), max_attachment_bytes=max_attachment_bytes
+            ),
+        )
+
+    def accept(data: bytes) -> object:
+        return operations.accept_payload(
+            env=env,
+            channel=engagement.InteractionChannel.EMAIL,
+            content_type="message/rfc822",
+            body=data,
+            parse=parse,
+        )
+
+    return smtp.SmtpReceiver(
+        accept=accept,
+        host=host,
+        port=port,
+        data_size_limit=mail.MAX_MESSAGE_BYTES + 64 * 1024,
+    )
+
+
+def webhook_parsers(
+    *, env: ports.EngagementEnv
+) -> dict[str, tuple[engagement.InteractionChannel, Parser]]:
+    """
+    The payload readers per webhook route, for the API to pass to ``accept_payload``:
+    ``twilio`` (SMS and WhatsApp form posts), ``whatsapp`` (Cloud API JSON), ``cti`` (calls).
+    """
+
+    def twilio(body: bytes) -> tuple[engagement.InboundMessage, ...]:
+        return (webhooks.parse_twilio_form(body=body, received_at=env.clock.now()),)
+
+    def whatsapp(body: bytes) -> tuple[engagement.InboundMessage, ...]:
+        return webhooks.parse_meta_whatsapp(body=body)
+
+    def cti(body: bytes) -> tuple[engagement.InboundMessage, ...]:
+        return (webhooks.parse_cti_event(body=body),)
+
+    return {
+        "twilio": (engagement.InteractionChannel.SMS, twilio),
+        "whatsapp": (engagement.InteractionChannel.WHATSAPP, whatsapp),
+        "cti": (engagement.InteractionChannel.PHONE, cti),
+    }
