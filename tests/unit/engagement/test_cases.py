@@ -285,3 +285,12 @@ class TestEscalation:
 
         with pytest.raises(engagement.CaseTransitionNotAllowed):
             engagement.escalate(case=answered, at=local(2026, 4, 2), reason="x")
+
+
+class TestKindLabel:
+    def test_names_every_kind_in_both_languages(self) -> None:
+        spanish = {engagement.kind_label(kind=k, language="es") for k in engagement.CaseKind}
+        english = {engagement.kind_label(kind=k, language="en") for k in engagement.CaseKind}
+
+        assert "Recurso de reposición" in spanish
+        assert len(spanish) == len(english) == len(engagement.CaseKind)

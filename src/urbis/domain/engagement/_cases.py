@@ -49,6 +49,21 @@ class CaseKind(enum.Enum):
         return self in (CaseKind.RECONSIDERATION, CaseKind.APPEAL)
 
 
+_KIND_LABELS: dict[CaseKind, tuple[str, str]] = {
+    CaseKind.PETITION: ("Petición", "Petition"),
+    CaseKind.COMPLAINT: ("Queja", "Complaint"),
+    CaseKind.CLAIM: ("Reclamo", "Claim"),
+    CaseKind.RECONSIDERATION: ("Recurso de reposición", "Reconsideration appeal"),
+    CaseKind.APPEAL: ("Recurso de apelación", "Appeal"),
+}
+
+
+def kind_label(*, kind: CaseKind, language: str) -> str:
+    """The name users say for a kind of case, in Spanish (``es``) or English (anything else)."""
+    spanish, english = _KIND_LABELS[kind]
+    return spanish if language == "es" else english
+
+
 class CaseStatus(enum.Enum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
