@@ -411,6 +411,21 @@ class TestDrainOutbox:
             "sent-1",
         )
 
+    def test_logs_each_message_sent_on_the_customers_timeline(self) -> None:
+        world = World()
+        self.queue(world)
+        notifiers: dict[customers.Channel, ports.Notifier] = {
+            customers.Channel.EMAIL: FlakyNotifier(failures=0)
+        }
+
+        operations.drain_outbox(
+            outbox=world.outbox, notifiers=notifiers, as_at=NOW, timeline=world.interactions
+        )
+
+        (entry,) = queries.customer_timeline(env=world.env, party_id=ids.PartyId("p-ana"))
+        assert entry.title == "outbound: Su factura F-2026-04-0001 está disponible"
+        assert entry.channel == "EMAIL"
+
     def test_gives_up_on_a_permanent_failure(self) -> None:
         world = World()
         message = self.queue(world)

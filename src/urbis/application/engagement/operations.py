@@ -395,6 +395,14 @@ def notify(
     return message
 
 
+_TIMELINE_CHANNEL = {
+    customers.Channel.EMAIL: engagement.InteractionChannel.EMAIL,
+    customers.Channel.SMS: engagement.InteractionChannel.SMS,
+    customers.Channel.WHATSAPP: engagement.InteractionChannel.WHATSAPP,
+    customers.Channel.PHONE: engagement.InteractionChannel.PHONE,
+}
+
+
 @attrs.frozen
 class DrainReport:
     sent: int
@@ -409,8 +417,14 @@ def drain_outbox(
     as_at: datetime,
     limit: int = 100,
     policy: engagement.RetryPolicy = engagement.RetryPolicy(),  # noqa: B008 - frozen value
+    timeline: ports.InteractionRepository | None = None,
 ) -> DrainReport:
-    """Send every message due at ``as_at`` through its channel's notifier, retrying with backoff."""
+    """
+    Send every message due at ``as_at`` through its channel's notifier, retrying with backoff.
+
+    With ``timeline``, each message sent is also logged as an outbound interaction of the
+    customer, so the agent sees it next to everything else.
+    """
     sent = retried = dead = 0
     for message in outbox.due(as_at, limit):
         notifier = notifiers.get(message.channel)
@@ -440,6 +454,21 @@ def drain_outbox(
         outbox.update(updated)
         if updated.status is engagement.OutboxStatus.SENT:
             sent += 1
+            channel = _TIMELINE_CHANNEL.get(updated.channel)
+            if timeline is not None and channel is not None:
+                timeline.add(
+                    engagement.Interaction(
+                        id=engagement.InteractionId(f"out-{updated.id}"),
+                        tenant_id=updated.tenant_id,
+                        channel=channel,
+                        direction=engagement.Direction.OUTBOUND,
+                        at=as_at,
+                        summary=engagement.summarise(updated.subject or updated.body),
+                        sender=updated.to,
+                        party_id=updated.party_id,
+                        provider_id=updated.provider_id,
+                    )
+                )
         elif updated.status is engagement.OutboxStatus.DEAD:
             dead += 1
         else:
