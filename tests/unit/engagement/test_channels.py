@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -217,3 +220,73 @@ class TestEmail:
     def test_a_message_without_a_sender_is_malformed(self) -> None:
         with pytest.raises(engagement.MalformedPayload, match="From"):
             mail.parse_email(data=b"Subject: hi\r\n\r\nbody", received_at=RECEIVED)
+
+
+class TestWebhookSignatures:
+    URL = "https://urbis.example/webhooks/twilio?tenant=demo"
+
+    def twilio_signature(self, token: str, params: dict[str, str]) -> str:
+        # as Twilio documents it: URL, then each name and value sorted by name, HMAC-SHA1
+        text = self.URL + "".join(k + params[k] for k in sorted(params))
+        return base64.b64encode(
+            hmac.new(token.encode(), text.encode(), hashlib.sha1).digest()
+        ).decode()
+
+    def test_accepts_a_genuine_twilio_post(self) -> None:
+        params = {
+            "From": "+573001234567",
+            "To": "+576045551234",
+            "Body": "Hola",
+            "MessageSid": "SM1",
+        }
+        body = urlencode(params).encode()
+
+        webhooks.verify_twilio_signature(
+            auth_token="secret",
+            url=self.URL,
+            body=body,
+            signature=self.twilio_signature("secret", params),
+        )
+
+    @pytest.mark.parametrize("token", ["other", ""])
+    def test_refuses_a_twilio_post_signed_with_another_token_or_unsigned(self, token: str) -> None:
+        params = {"From": "+573001234567", "Body": "Hola"}
+        signature = self.twilio_signature(token, params) if token else None
+
+        with pytest.raises(webhooks.InvalidWebhookSignature) as caught:
+            webhooks.verify_twilio_signature(
+                auth_token="secret",
+                url=self.URL,
+                body=urlencode(params).encode(),
+                signature=signature,
+            )
+
+        assert caught.value.status == 403
+
+    def test_refuses_a_tampered_whatsapp_body(self) -> None:
+        body = meta([])
+        signature = "sha256=" + hmac.new(b"app-secret", body, hashlib.sha256).hexdigest()
+
+        webhooks.verify_meta_signature(app_secret="app-secret", body=body, signature=signature)
+        with pytest.raises(webhooks.InvalidWebhookSignature):
+            webhooks.verify_meta_signature(
+                app_secret="app-secret", body=body + b" ", signature=signature
+            )
+
+
+class TestNormalisePhone:
+    @pytest.mark.parametrize(
+        ("typed", "e164"),
+        [
+            ("300 123 4567", "+573001234567"),
+            ("(604) 555-1234", "+576045551234"),
+            ("whatsapp:+14155238886", "+14155238886"),
+            ("0057 300 123 4567", "+573001234567"),
+        ],
+    )
+    def test_brings_numbers_to_e164(self, typed: str, e164: str) -> None:
+        assert engagement.normalise_phone(typed) == e164
+
+    def test_refuses_text_that_is_not_a_phone(self) -> None:
+        with pytest.raises(engagement.InvalidInteraction):
+            engagement.normalise_phone("12-34")

@@ -8,15 +8,55 @@ the raw payload for review either way.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from urbis.domain import engagement
+from urbis.kernel import errors
 
 MAX_BODY_BYTES = 256 * 1024
+
+
+class InvalidWebhookSignature(errors.Forbidden):
+    code = "invalid_webhook_signature"
+
+
+def verify_twilio_signature(
+    *, auth_token: str, url: str, body: bytes, signature: str | None
+) -> None:
+    """
+    Check Twilio's ``X-Twilio-Signature`` on a form post: base64 HMAC-SHA1, keyed with the
+    account's auth token, of the full webhook URL followed by each parameter's name and value
+    sorted by name.
+
+    :raises InvalidWebhookSignature: if the signature is missing or does not match.
+    """
+    pairs: Sequence[tuple[str, str]] = sorted(
+        parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    )
+    signed = url + "".join(k + v for k, v in pairs)
+    digest = hmac.new(auth_token.encode(), signed.encode("utf-8"), hashlib.sha1).digest()
+    expected = base64.b64encode(digest).decode("ascii")
+    if not signature or not hmac.compare_digest(expected, signature.strip()):
+        raise InvalidWebhookSignature("The Twilio signature does not match the request")
+
+
+def verify_meta_signature(*, app_secret: str, body: bytes, signature: str | None) -> None:
+    """
+    Check the WhatsApp Cloud API's ``X-Hub-Signature-256``: ``sha256=`` and the hex
+    HMAC-SHA256 of the raw body keyed with the app secret.
+
+    :raises InvalidWebhookSignature: if the signature is missing or does not match.
+    """
+    expected = "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    if not signature or not hmac.compare_digest(expected, signature.strip()):
+        raise InvalidWebhookSignature("The WhatsApp signature does not match the request")
 
 
 def _malformed(provider: str, problem: str, **details: Any) -> engagement.MalformedPayload:

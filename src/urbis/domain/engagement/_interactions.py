@@ -132,7 +132,8 @@ def normalise_phone(value: str, *, default_country_code: str = "57") -> str:
         raise InvalidInteraction(f"{value!r} is not a phone number", details={"value": value})
     if text.startswith("+") or text.startswith("00"):
         return "+" + digits.removeprefix("00")
-    if len(digits) == 10 and digits.startswith("3"):  # a Colombian mobile without its code
+    if len(digits) == 10 and digits.startswith(("3", "60")):
+        # a Colombian mobile (3xx) or landline (60x, since 2021) without its country code
         return "+" + default_country_code + digits
     return "+" + digits
 
