@@ -183,7 +183,7 @@ class TestSmtpReceiver:
         (interaction,) = world.interactions.for_party(fakes.TENANT, ids.PartyId("p-ana"))
         assert interaction.party_id == "p-ana"
         assert interaction.channel is engagement.InteractionChannel.EMAIL
-        assert interaction.summary == "No tengo agua"
+        assert interaction.summary == "No tengo agua — Desde ayer no hay agua en el barrio."
 
     def test_refuses_an_oversized_attachment_and_keeps_it_for_review(
         self, receiver: tuple[ports.EngagementEnv, int]

@@ -64,8 +64,26 @@ class FakeKeys:
         return key == "good-key"
 
 
+class FakeFieldWork:
+    def __init__(self) -> None:
+        self.orders: list[tuple[str, str]] = []
+
+    def request_service_order(
+        self,
+        *,
+        tenant_id: str,
+        team: str,
+        case_id: str,
+        description: str,
+        location: city_services.Location,
+    ) -> str:
+        self.orders.append((team, case_id))
+        return f"so-{len(self.orders)}"
+
+
 class World:
     def __init__(self) -> None:
+        self.field_work = FakeFieldWork()
         self.clock = fakes.FakeClock(NOW)
         self.cases = fakes.FakeCases()
         self.requests = FakeRequests()
@@ -88,6 +106,7 @@ class World:
                 rejected=fakes.FakeRejected(),
                 calendar=engagement.colombia_calendar(years=(2026,)),
             ),
+            field_work=self.field_work,
         )
 
 
@@ -136,6 +155,17 @@ class TestSubmitRequest:
         assert request.case_id == case.id
         assert request.expected_at == NOW + timedelta(hours=24)
         assert answer["service_notice"].startswith("Una cuadrilla")
+
+    def test_a_utility_fault_also_orders_field_work_and_other_reports_do_not(self) -> None:
+        world = World()
+        trash = {"service_code": ["BASURAS"], "address_string": ["Parque Berrío"]}
+
+        (leak,) = open311.submit_request(env=world.env, form=LEAK, api_key="good-key")
+        open311.submit_request(env=world.env, form=trash, api_key="good-key")
+
+        request = world.requests.rows[leak["service_request_id"]]
+        assert world.field_work.orders == [("redes-acueducto", request.case_id)]
+        assert request.service_order_id == "so-1"
 
     def test_a_batch_service_answers_with_a_token_that_leads_to_the_request(self) -> None:
         world = World()

@@ -107,7 +107,8 @@ def _describe(submission: city_services.Submission) -> str:
 
 def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[dict[str, Any]]:
     """
-    Create a service request (POST requests.{format}) and the case that routes it to a team.
+    Create a service request (POST requests.{format}) and the case that routes it to a team;
+    for a utility fault (a leak, an outage) also a field service order when field work is wired.
 
     Realtime services answer with the service_request_id; batch services with a token
     (GET tokens/{token}); blackbox services with neither. Nothing is created when the
@@ -140,6 +141,15 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
         team=service.team,
         filed_at=now,
     )
+    order_id = None
+    if service.utility_fault and env.field_work is not None:
+        order_id = env.field_work.request_service_order(
+            tenant_id=env.tenant_id,
+            team=service.team,
+            case_id=case.id,
+            description=_describe(submission),
+            location=submission.location,
+        )
     request_id = env.ids.new_id()
     token = env.ids.new_id() if service.type is city_services.ServiceType.BATCH else None
     expected = (
@@ -156,6 +166,7 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
         token=token,
         case_id=case.id,
         case_number=case.number,
+        service_order_id=order_id,
     )
     env.requests.add(request)
     answer: dict[str, Any] = {}

@@ -36,6 +36,22 @@ class ApiKeys(Protocol):
         ...
 
 
+class FieldWork(Protocol):
+    """Where utility faults reported by residents become field service orders."""
+
+    def request_service_order(
+        self,
+        *,
+        tenant_id: str,
+        team: str,
+        case_id: str,
+        description: str,
+        location: city_services.Location,
+    ) -> str:
+        """Create a service order and return its id."""
+        ...
+
+
 @attrs.frozen
 class Open311Env:
     tenant_id: str
@@ -45,3 +61,4 @@ class Open311Env:
     clock: ports.Clock
     ids: ports.IdGenerator
     engagement: engagement_ports.EngagementEnv
+    field_work: FieldWork | None = None

@@ -70,7 +70,8 @@ def receive_message(
             return updated
         return existing
     match = _match(env=env, message=message)
-    summary = message.subject or message.text or message.event or "(empty)"
+    parts = [p for p in (message.subject, message.text) if p.strip()]
+    summary = " — ".join(parts) or message.event or "(empty)"
     interaction = engagement.Interaction(
         id=engagement.InteractionId(env.ids.new_id()),
         tenant_id=env.tenant_id,

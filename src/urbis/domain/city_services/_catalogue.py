@@ -356,3 +356,4 @@ class ServiceRequest:
     token: str | None = None
     case_id: str | None = None
     case_number: str | None = None
+    service_order_id: str | None = None
