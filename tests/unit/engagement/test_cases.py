@@ -45,6 +45,11 @@ class TestBusinessCalendar:
 
         assert result == date(2026, 4, 6)
 
+    def test_covers_every_year_between_the_first_and_the_last(self) -> None:
+        calendar = engagement.colombia_calendar(years=(2025, 2027))
+
+        assert not calendar.is_business_day(date(2026, 12, 8))  # Immaculate Conception
+
     def test_refuses_dates_outside_the_years_it_covers(self) -> None:
         with pytest.raises(engagement.InvalidBusinessDays):
             CALENDAR.is_business_day(date(2031, 1, 2))

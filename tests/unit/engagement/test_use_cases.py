@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.unit.engagement import fakes
 from urbis.adapters.channels import webhooks
@@ -457,3 +459,25 @@ class TestDrainOutbox:
         assert delays[:3] == [timedelta(minutes=1), timedelta(minutes=4), timedelta(minutes=16)]
         assert max(delays) == timedelta(hours=6)
         assert delays == sorted(delays)
+
+
+class TestTimelineOrder:
+    @given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=30))
+    def test_is_newest_first_whatever_the_order_things_happened_in(
+        self, minutes: list[int]
+    ) -> None:
+        interactions = [
+            engagement.Interaction(
+                id=engagement.InteractionId(f"i{n}"),
+                tenant_id=fakes.TENANT,
+                channel=engagement.InteractionChannel.SMS,
+                direction=engagement.Direction.INBOUND,
+                at=NOW + timedelta(minutes=m),
+                summary="x",
+            )
+            for n, m in enumerate(minutes)
+        ]
+
+        entries = engagement.timeline(interactions=interactions, cases=())
+
+        assert [e.at for e in entries] == sorted((i.at for i in interactions), reverse=True)

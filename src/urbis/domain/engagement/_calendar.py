@@ -62,13 +62,15 @@ class BusinessCalendar:
 
 def colombia_calendar(*, years: Iterable[int]) -> BusinessCalendar:
     """
-    Build Colombia's business calendar (Ley 51 de 1983 holidays) for the given years.
+    Build Colombia's business calendar (Ley 51 de 1983 holidays) from the first to the last
+    of the given years.
 
     :raises InvalidBusinessDays: if no year is given.
     """
-    wanted = sorted(set(years))
-    if not wanted:
+    given = sorted(set(years))
+    if not given:
         raise InvalidBusinessDays("A business calendar needs at least one year")
+    wanted = list(range(given[0], given[-1] + 1))  # no gap may pass for a year without holidays
     known = holidays.country_holidays("CO", years=wanted)
     return BusinessCalendar(
         zone=BOGOTA,
