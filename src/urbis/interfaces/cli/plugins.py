@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import metering
+from urbis.interfaces.cli import engagement, metering
 
 
 def register_all(app: typer.Typer) -> None:
     """Add every context's commands to the ``urbis`` app."""
     metering.register(app)
+    engagement.register(app)
