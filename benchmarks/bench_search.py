@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from urbis import bootstrap
 from urbis.application.accounts import queries
-from urbis.domain import identity
+from urbis.domain import accounts, identity
 from urbis.kernel import ids
 
 
@@ -43,7 +43,10 @@ def main() -> None:
         total = connection.execute(
             sa.text("SELECT count(*) FROM accounts WHERE tenant_id = :t"), {"t": tenant.id}
         ).scalar_one()
-        picks = [rng.randrange(total) for _ in range(args.samples)]
+        numbers = [
+            accounts.account_number(sequence=rng.randrange(1, total + 1))
+            for _ in range(args.samples)
+        ]
         rows = [
             connection.execute(
                 sa.text(
@@ -55,12 +58,11 @@ def main() -> None:
                     "LEFT JOIN meter_installations i ON i.service_point_id = s.id "
                     "LEFT JOIN meters m ON m.id = i.meter_id "
                     "LEFT JOIN contact_points c ON c.party_id = p.id AND c.kind = 'MOBILE' "
-                    "WHERE a.tenant_id = :t AND s.service = 'ELECTRICITY' "
-                    "ORDER BY a.number LIMIT 1 OFFSET :o"
+                    "WHERE a.tenant_id = :t AND a.number = :n AND s.service = 'ELECTRICITY'"
                 ),
-                {"t": tenant.id, "o": offset},
+                {"t": tenant.id, "n": number},
             ).one()
-            for offset in picks
+            for number in numbers
         ]
     keys = {
         "account_number": [r[0] for r in rows],

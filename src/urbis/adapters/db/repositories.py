@@ -42,6 +42,10 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# A search lists at most this many accounts; an agent narrows the search beyond that.
+SEARCH_CAP = 1_000
+
+
 def _like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -591,64 +595,95 @@ class AccountRepository:
         ).scalar()
         return int(latest[:-1]) + 1 if latest else 1
 
-    def _matching_account_ids(self, tenant_id: ids.TenantId, text: str) -> sa.CompoundSelect[Any]:
-        a, p, ag, sp, pr = t.accounts, t.parties, t.agreements, t.service_points, t.premises
-        raw = text.strip()
-        compact = raw.replace(" ", "").replace(".", "").upper()
-        words = searchable(raw).split()
-        by_holder = (
+    def _ids(self, query: sa.Select[Any]) -> list[str]:
+        return [row[0] for row in self._c.execute(query.limit(SEARCH_CAP + 1))]
+
+    def _exact_matches(self, tenant_id: ids.TenantId, raw: str, compact: str) -> list[str]:
+        """Accounts found by a key typed whole: number, document, meter serial, phone, email."""
+        a, p, ag = t.accounts, t.parties, t.agreements
+        documents = {compact}
+        if compact.isdigit() and len(compact) >= 2:
+            documents.add(f"{compact[:-1]}-{compact[-1]}")  # a NIT typed without its dash
+        queries = [
+            sa.select(a.c.id).where(a.c.tenant_id == tenant_id, a.c.number == compact),
             sa.select(a.c.id)
             .join(p, p.c.id == a.c.holder_id)
-            .where(
-                a.c.tenant_id == tenant_id,
-                sa.or_(
-                    p.c.document_number == compact,
-                    p.c.document_number.like(f"{compact}-_") if compact.isdigit() else sa.false(),
-                    sa.and_(*(p.c.name_search.like(_like(w), escape="\\") for w in words)),
-                ),
-            )
-        )
-        by_number = sa.select(a.c.id).where(a.c.tenant_id == tenant_id, a.c.number == compact)
-        by_contact = (
+            .where(p.c.tenant_id == tenant_id, p.c.document_number.in_(documents)),
             sa.select(a.c.id)
             .join(t.contact_points, t.contact_points.c.party_id == a.c.holder_id)
             .where(
                 t.contact_points.c.tenant_id == tenant_id,
-                sa.or_(
-                    t.contact_points.c.value.in_({raw.lower(), compact}),
-                    # a phone typed without its country code still finds the customer
-                    t.contact_points.c.value.like(f"%{compact}")
-                    if compact.isdigit() and len(compact) >= 7
-                    else sa.false(),
-                ),
-            )
-        )
-        by_address = (
-            sa.select(ag.c.account_id)
-            .join(sp, sp.c.id == ag.c.service_point_id)
-            .join(pr, pr.c.id == sp.c.premise_id)
-            .where(
-                pr.c.tenant_id == tenant_id,
-                *(pr.c.address_search.like(_like(w), escape="\\") for w in words),
-            )
-        )
-        by_meter = (
+                t.contact_points.c.value.in_({raw.lower(), compact, f"+57{compact}"}),
+            ),
             sa.select(ag.c.account_id)
             .join(
                 t.meter_installations,
                 t.meter_installations.c.service_point_id == ag.c.service_point_id,
             )
             .join(t.meters, t.meters.c.id == t.meter_installations.c.meter_id)
-            .where(t.meters.c.tenant_id == tenant_id, t.meters.c.serial == compact)
-        )
-        return sa.union(by_number, by_holder, by_contact, by_address, by_meter)
+            .where(t.meters.c.tenant_id == tenant_id, t.meters.c.serial == compact),
+        ]
+        found: list[str] = []
+        for query in queries:
+            found.extend(self._ids(query))
+        return found
+
+    def _text_matches(self, tenant_id: ids.TenantId, raw: str, compact: str) -> list[str]:
+        """Accounts found by part of a name or an address, or a phone typed without its code."""
+        a, p, ag, sp, pr = t.accounts, t.parties, t.agreements, t.service_points, t.premises
+        words = searchable(raw).split()
+        found: list[str] = []
+        if compact.isdigit() and len(compact) >= 7:
+            found.extend(
+                self._ids(
+                    sa.select(a.c.id)
+                    .join(t.contact_points, t.contact_points.c.party_id == a.c.holder_id)
+                    .where(
+                        t.contact_points.c.tenant_id == tenant_id,
+                        t.contact_points.c.value.like(f"%{compact}"),
+                    )
+                )
+            )
+        if any(c.isalpha() for c in raw):
+            holders = self._ids(
+                sa.select(p.c.id).where(
+                    p.c.tenant_id == tenant_id,
+                    *(p.c.name_search.like(_like(w), escape="\\") for w in words),
+                )
+            )
+            if holders:
+                found.extend(self._ids(sa.select(a.c.id).where(a.c.holder_id.in_(holders))))
+            places = self._ids(
+                sa.select(pr.c.id).where(
+                    pr.c.tenant_id == tenant_id,
+                    *(pr.c.address_search.like(_like(w), escape="\\") for w in words),
+                )
+            )
+            if places:
+                found.extend(
+                    self._ids(
+                        sa.select(ag.c.account_id)
+                        .join(sp, sp.c.id == ag.c.service_point_id)
+                        .where(sp.c.premise_id.in_(places))
+                    )
+                )
+        return found
 
     def search(self, tenant_id: ids.TenantId, text: str, limit: int, offset: int) -> ports.Page:
-        if not text.strip():
+        """
+        Keys typed whole are looked up through indexes first; only when none matches does the
+        search scan names, addresses and phone endings (at most SEARCH_CAP accounts).
+        """
+        raw = text.strip()
+        if not raw:
             return ports.Page(items=(), total=0, limit=limit, offset=offset)
-        matches = self._matching_account_ids(tenant_id, text).subquery()
+        compact = raw.replace(" ", "").replace(".", "").upper()
+        found = self._exact_matches(tenant_id, raw, compact) or self._text_matches(
+            tenant_id, raw, compact
+        )
+        matching = list(dict.fromkeys(found))[:SEARCH_CAP]
         a, p, ag, sp, pr = t.accounts, t.parties, t.agreements, t.service_points, t.premises
-        total = self._c.execute(sa.select(sa.func.count()).select_from(matches)).scalar_one()
+        total = len(matching)
         first_agreement = (
             sa.select(sp.c.premise_id)
             .join(ag, ag.c.service_point_id == sp.c.id)
@@ -669,9 +704,9 @@ class AccountRepository:
                 pr.c.city,
             )
             .select_from(a)
-            .join(matches, matches.c.id == a.c.id)
             .join(p, p.c.id == a.c.holder_id)
             .outerjoin(pr, pr.c.id == first_agreement)
+            .where(a.c.id.in_(matching))
             .order_by(a.c.number)
             .limit(limit)
             .offset(offset)
