@@ -27,6 +27,12 @@ from urbis.kernel import ids
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _scratch_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that open the default database open one in the test's own folder."""
+    monkeypatch.setenv("URBIS_DATABASE_URL", f"sqlite:///{tmp_path / 'default.sqlite3'}")
+
+
 def _postgres_admin_url() -> str | None:
     return os.environ.get("URBIS_TEST_POSTGRES_URL")
 

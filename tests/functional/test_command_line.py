@@ -91,3 +91,26 @@ class TestUserCommand:
 
         assert result.exit_code == 2
         assert "unknown_tenant" in result.output
+
+
+class TestMeterDataForTheDemoUtility:
+    def test_reads_for_a_registered_meter_are_stored_and_unknown_meters_refused(
+        self, workdir: Path
+    ) -> None:
+        runner.invoke(app, ["demo", "--no-serve", "--accounts", "5"])
+        reads = workdir / "reads.csv"
+        reads.write_text(
+            "meter,channel,interval_start,interval_minutes,quantity,unit,quality\n"
+            "EDM-2019-0142,E1,2026-03-01T00:00:00-05:00,15,0.412,kWh,A\n"
+            "EDM-2019-0142,E1,2026-03-01T00:15:00-05:00,15,0.398,kWh,A\n"
+        )
+        stranger = workdir / "stranger.csv"
+        stranger.write_text(reads.read_text().replace("EDM-2019-0142", "NOT-A-METER"))
+
+        stored = runner.invoke(app, ["meter", "import", "--format", "csv", str(reads)])
+        refused = runner.invoke(app, ["meter", "import", "--format", "csv", str(stranger)])
+
+        assert stored.exit_code == 0, stored.output
+        assert "2" in stored.output
+        assert refused.exit_code != 0
+        assert "unknown_meter" in refused.output

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from urbis import bootstrap
 from urbis.adapters.formats import greenbutton, nem, urbis_csv
 from urbis.adapters.mqtt import listener
 from urbis.application.metering import operations, ports, queries
@@ -34,7 +35,7 @@ def _fail(error: errors.DomainError) -> typer.Exit:
 
 def _adapters(data_dir: Path) -> wiring.MeteringAdapters:
     try:
-        return wiring.embedded(root=data_dir)
+        return wiring.embedded(root=data_dir, engine=bootstrap.build().engine)
     except errors.DomainError as error:
         raise _fail(error) from error
 
