@@ -39,7 +39,9 @@ def main() -> None:
         path = Path(folder) / "seed.sqlite3"
         url = f"sqlite:///{path}" if not args.postgres else _fresh_postgres(args.postgres)
         clock = system.FixedClock(datetime(2026, 11, 1, tzinfo=UTC))
-        container = bootstrap.build(url=url, clock=clock, secret="bench")
+        container = bootstrap.build(
+            url=url, clock=clock, secret="a-benchmark-signing-secret-of-enough-length-01234"
+        )
         tenant = identity_ops.create_tenant(
             uow_factory=container.uow,
             clock=container.clock,

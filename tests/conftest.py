@@ -76,7 +76,11 @@ def container(request: pytest.FixtureRequest) -> bootstrap.App:
     """The wired application on each database (one schema per session, one tenant per test)."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     if url not in _APPS:
-        _APPS[url] = bootstrap.build(url=url, clock=system.FixedClock(NOW), secret="test-secret")
+        _APPS[url] = bootstrap.build(
+            url=url,
+            clock=system.FixedClock(NOW),
+            secret="a-test-signing-secret-of-enough-length-0123456789",
+        )
     return _APPS[url]
 
 

@@ -27,7 +27,8 @@ class Env:
     ids: ports.IdGenerator
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A JSON-ready picture of any record: enums by value, decimals and dates as text."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -40,18 +41,18 @@ def _plain(value: Any) -> Any:
             "end": None if value.end is None else value.end.isoformat(),
         }
     if isinstance(value, frozenset | set):
-        return sorted(_plain(v) for v in value)
+        return sorted(plain(v) for v in value)
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if attrs.has(type(value)):
-        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
     return value
 
 
 def snapshot(record: Any, *, hide: tuple[str, ...] = ()) -> dict[str, Any]:
     """A JSON-ready picture of a record for the audit log, without the fields in ``hide``."""
-    plain: dict[str, Any] = _plain(record)
-    return {k: v for k, v in plain.items() if k not in hide}
+    picture: dict[str, Any] = plain(record)
+    return {k: v for k, v in picture.items() if k not in hide}
 
 
 def audit(

@@ -1,0 +1,24 @@
+"""The HTTP API and the web app, served by one FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from urbis import bootstrap
+from urbis.interfaces.api import errors, routes
+
+
+def create_app(container: bootstrap.App) -> FastAPI:
+    """Build the web app and API over a wired urbis."""
+    from urbis.interfaces import web
+
+    app = FastAPI(
+        title="urbis",
+        summary="Customer information and billing for smart utilities",
+        version="0.1.0",
+    )
+    app.state.container = container
+    errors.install(app)
+    app.include_router(routes.router)
+    web.mount(app)
+    return app

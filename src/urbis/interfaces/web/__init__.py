@@ -1,0 +1,140 @@
+"""The web app: server-rendered pages (Jinja2) enhanced with htmx when it is installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from urbis.application.accounts import queries as account_queries
+from urbis.application.identity import operations as identity_ops
+from urbis.domain import identity
+from urbis.interfaces.api import auth
+from urbis.interfaces.web import catalogue
+from urbis.kernel import errors, ids
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def _language(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get("urbis_lang") or "es"
+    return asked if asked in catalogue.LANGUAGES else "es"
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = _language(request)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"t": catalogue.LANGUAGES[lang], "lang": lang, "htmx": _has_htmx(), **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang") in catalogue.LANGUAGES:
+        response.set_cookie("urbis_lang", lang, samesite="lax", httponly=True)
+    return response
+
+
+def _has_htmx() -> bool:
+    return (HERE / "static" / "vendor" / "htmx.min.js").exists()
+
+
+def _signed_in(request: Request) -> identity.Actor | None:
+    try:
+        return auth.current_actor(request)
+    except errors.DomainError:
+        return None
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages and static files to the app."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        if actor.is_customer:
+            container = auth.container_of(request)
+            mine = account_queries.my_accounts(env=container.env(actor))
+            return _render(request, "my_accounts.html", actor=actor, accounts=mine)
+        return _render(request, "search.html", actor=actor, query="", page=None)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request) -> Response:
+        return _render(request, "login.html", error=None, tenant="demo", username="")
+
+    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(
+        request: Request,
+        tenant: str = Form(...),
+        username: str = Form(...),
+        password: str = Form(...),
+    ) -> Response:
+        container = auth.container_of(request)
+        try:
+            actor = identity_ops.authenticate(
+                uow_factory=container.uow,
+                hasher=container.hasher,
+                tenant_code=tenant,
+                username=username,
+                password=password,
+            )
+        except errors.DomainError as exc:
+            return _render(
+                request,
+                "login.html",
+                status=exc.status,
+                error=exc,
+                tenant=tenant,
+                username=username,
+            )
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            auth.COOKIE,
+            auth.issue_token(container, actor),
+            httponly=True,
+            samesite="lax",
+            max_age=int(auth.TOKEN_LIFETIME.total_seconds()),
+        )
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(auth.COOKIE)
+        return response
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(request: Request, q: str = "", offset: int = 0) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        container = auth.container_of(request)
+        try:
+            page = account_queries.search(
+                env=container.env(actor), text=q, limit=20, offset=max(0, offset)
+            )
+        except errors.DomainError as exc:
+            return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        name = "_results.html" if request.headers.get("hx-request") else "search.html"
+        return _render(request, name, actor=actor, query=q, page=page)
+
+    @app.get("/accounts/{account_id}", response_class=HTMLResponse, include_in_schema=False)
+    def account(request: Request, account_id: str) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        container = auth.container_of(request)
+        try:
+            view = account_queries.account_view(
+                env=container.env(actor), account_id=ids.AccountId(account_id)
+            )
+        except errors.DomainError as exc:
+            return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        return _render(request, "account.html", actor=actor, view=view)

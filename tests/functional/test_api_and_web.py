@@ -1,0 +1,417 @@
+"""Journeys through the HTTP API and the web pages, as staff and customers use them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from tests.conftest import NOW
+from urbis import bootstrap
+from urbis.adapters import system
+from urbis.adapters.db import tables
+from urbis.application.identity import operations as identity_ops
+from urbis.domain import identity
+from urbis.interfaces.api import create_app
+from urbis.kernel import ids
+
+PASSWORD = "clave-de-prueba-1"
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> bootstrap.App:
+    return bootstrap.build(
+        url=f"sqlite:///{tmp_path / 'api.sqlite3'}",
+        clock=system.FixedClock(NOW),
+        secret="a-test-signing-secret-of-enough-length-0123456789",
+    )
+
+
+def make_tenant(container: bootstrap.App, code: str) -> identity.Tenant:
+    tenant = identity_ops.create_tenant(
+        uow_factory=container.uow,
+        clock=container.clock,
+        id_generator=container.ids,
+        code=code,
+        name=f"Empresa {code}",
+        nit="890904996-1",
+    )
+    admin = container.env(
+        identity.Actor(
+            user_id=ids.UserId("setup"),
+            tenant_id=tenant.id,
+            roles=frozenset({identity.Role.ADMIN}),
+        )
+    )
+    for username, role in (("ana", identity.Role.AGENT), ("campo", identity.Role.FIELD)):
+        identity_ops.create_user(
+            env=admin,
+            hasher=container.hasher,
+            username=username,
+            display_name=username,
+            password=PASSWORD,
+            roles=[role],
+        )
+    return tenant
+
+
+@pytest.fixture
+def client(container: bootstrap.App) -> Iterator[TestClient]:
+    make_tenant(container, "epm")
+    with TestClient(create_app(container)) as test_client:
+        yield test_client
+
+
+def token(client: TestClient, username: str = "ana", tenant: str = "epm") -> dict[str, str]:
+    response = client.post(
+        "/api/v1/auth/token", json={"tenant": tenant, "username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def rows(container: bootstrap.App) -> dict[str, int]:
+    with container.engine.connect() as connection:
+        return {
+            name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for name, table in tables.metadata.tables.items()
+        }
+
+
+def supply(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
+    party = client.post(
+        "/api/v1/parties",
+        headers=auth,
+        json={
+            "kind": "PERSON",
+            "name": "Marta Lucía Ospina",
+            "document_type": "CC",
+            "document_number": "32.456.789",
+            "contacts": [{"kind": "MOBILE", "value": "+57 312 444 5566"}],
+        },
+    ).json()
+    premise = client.post(
+        "/api/v1/premises",
+        headers=auth,
+        json={
+            "address": "Calle 33 # 65-10",
+            "city": "Medellín",
+            "department": "Antioquia",
+            "use_class": "RESIDENTIAL",
+            "stratum": 4,
+            "latitude": "6.2431",
+            "longitude": "-75.5890",
+            "altitude_m": 1500,
+        },
+    ).json()
+    point = client.post(
+        f"/api/v1/premises/{premise['id']}/service-points",
+        headers=auth,
+        json={"service": "ELECTRICITY"},
+    ).json()
+    meter = client.post(
+        "/api/v1/meters",
+        headers=auth,
+        json={"serial": "mde-778899", "service": "ELECTRICITY", "kind": "REGISTER"},
+    ).json()
+    installed = client.post(
+        f"/api/v1/meters/{meter['id']}/installations",
+        headers=auth,
+        json={"service_point_id": point["id"], "on": "2024-02-01"},
+    )
+    assert installed.status_code == 201, installed.text
+    account = client.post(
+        "/api/v1/accounts", headers=auth, json={"holder_id": party["id"], "billing_cycle": "C05"}
+    ).json()
+    agreement = client.post(
+        "/api/v1/agreements",
+        headers=auth,
+        json={
+            "account_id": account["id"],
+            "service_point_id": point["id"],
+            "tariff_code": "MDE-E-RES",
+            "active_from": "2024-02-01",
+        },
+    )
+    assert agreement.status_code == 201, agreement.text
+    return {"party": party, "premise": premise, "point": point, "meter": meter, "account": account}
+
+
+class TestStaffJourney:
+    def test_an_agent_supplies_a_customer_and_finds_them_by_any_key(
+        self, client: TestClient
+    ) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+
+        found = {
+            key: client.get("/api/v1/search", params={"q": key}, headers=auth).json()
+            for key in (
+                "ospina",
+                "32456789",
+                made["account"]["number"],
+                "MDE-778899",
+                "calle 33",
+                "3124445566",
+            )
+        }
+        view = client.get(f"/api/v1/accounts/{made['account']['id']}/view", headers=auth).json()
+
+        for key, result in found.items():
+            assert [i["account_number"] for i in result["items"]] == [made["account"]["number"]], (
+                key
+            )
+        assert view["holder"]["document"]["number"] == "32456789"
+        assert view["services"][0]["premise"]["stratum"] == 4
+        assert view["services"][0]["meters"][0]["meter"]["serial"] == "MDE-778899"
+        assert view["services"][0]["agreement"]["tariff_code"] == "MDE-E-RES"
+
+    def test_the_audit_trail_is_readable(self, client: TestClient) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+
+        trail = client.get(f"/api/v1/audit/meter/{made['meter']['id']}", headers=auth).json()
+
+        assert [e["action"] for e in trail] == ["create", "install"]
+
+    def test_openapi_and_docs_are_served(self, client: TestClient) -> None:
+        spec = client.get("/openapi.json").json()
+
+        assert "/api/v1/accounts/{account_id}/view" in spec["paths"]
+        assert client.get("/docs").status_code == 200
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("path", "payload", "code"),
+        [
+            (
+                "/api/v1/parties",
+                {
+                    "kind": "ORGANISATION",
+                    "name": "Tienda",
+                    "document_type": "NIT",
+                    "document_number": "890904996-2",
+                },
+                "invalid_nit_check_digit",
+            ),
+            (
+                "/api/v1/premises",
+                {
+                    "address": "Calle 1 # 1-1",
+                    "city": "Cali",
+                    "department": "Valle",
+                    "use_class": "RESIDENTIAL",
+                    "stratum": 7,
+                },
+                "invalid_stratum",
+            ),
+            ("/api/v1/premises", {"address": "Calle 1"}, "invalid_request"),
+        ],
+    )
+    def test_is_refused_with_a_stable_code_and_changes_nothing(
+        self,
+        client: TestClient,
+        container: bootstrap.App,
+        path: str,
+        payload: dict[str, Any],
+        code: str,
+    ) -> None:
+        auth = token(client)
+        before = rows(container)
+
+        response = client.post(path, json=payload, headers=auth)
+
+        assert response.status_code == 422
+        assert response.json()["code"] == code
+        assert response.json()["message"]
+        assert rows(container) == before
+
+    def test_overlapping_agreement_and_meter_elsewhere_are_conflicts(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+        other = client.post(
+            "/api/v1/premises",
+            headers=auth,
+            json={
+                "address": "Carrera 70 # 1-2",
+                "city": "Medellín",
+                "department": "Antioquia",
+                "use_class": "COMMERCIAL",
+            },
+        ).json()
+        other_point = client.post(
+            f"/api/v1/premises/{other['id']}/service-points",
+            headers=auth,
+            json={"service": "ELECTRICITY"},
+        ).json()
+        before = rows(container)
+
+        overlap = client.post(
+            "/api/v1/agreements",
+            headers=auth,
+            json={
+                "account_id": made["account"]["id"],
+                "service_point_id": made["point"]["id"],
+                "tariff_code": "X",
+                "active_from": "2025-01-01",
+            },
+        )
+        elsewhere = client.post(
+            f"/api/v1/meters/{made['meter']['id']}/installations",
+            headers=auth,
+            json={"service_point_id": other_point["id"], "on": "2025-01-01"},
+        )
+
+        assert (overlap.status_code, overlap.json()["code"]) == (409, "overlapping_agreement")
+        assert (elsewhere.status_code, elsewhere.json()["code"]) == (409, "meter_already_installed")
+        assert rows(container) == before
+
+    def test_signing_in_to_an_unknown_utility(self, client: TestClient) -> None:
+        response = client.post(
+            "/api/v1/auth/token", json={"tenant": "nope", "username": "ana", "password": PASSWORD}
+        )
+
+        assert (response.status_code, response.json()["code"]) == (404, "unknown_tenant")
+
+    def test_a_wrong_password_is_401(self, client: TestClient) -> None:
+        response = client.post(
+            "/api/v1/auth/token", json={"tenant": "epm", "username": "ana", "password": "nope"}
+        )
+
+        assert (response.status_code, response.json()["code"]) == (401, "wrong_credentials")
+
+    def test_no_token_is_401_and_a_forged_one_too(self, client: TestClient) -> None:
+        missing = client.get("/api/v1/search", params={"q": "x"})
+        forged = client.get(
+            "/api/v1/search", params={"q": "x"}, headers={"Authorization": "Bearer abc.def.ghi"}
+        )
+
+        assert (missing.status_code, missing.json()["code"]) == (401, "not_authenticated")
+        assert (forged.status_code, forged.json()["code"]) == (401, "invalid_token")
+
+    def test_a_field_worker_cannot_register_customers(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        before = rows(container)
+
+        response = client.post(
+            "/api/v1/parties",
+            headers=token(client, "campo"),
+            json={
+                "kind": "PERSON",
+                "name": "Nadie",
+                "document_type": "CC",
+                "document_number": "1234567",
+            },
+        )
+
+        assert (response.status_code, response.json()["code"]) == (403, "role_required")
+        assert rows(container) == before
+
+
+class TestTenancyAndCustomers:
+    def test_another_utility_sees_nothing(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        made = supply(client, token(client))
+        make_tenant(container, "emcali")
+        theirs = token(client, tenant="emcali")
+
+        view = client.get(f"/api/v1/accounts/{made['account']['id']}/view", headers=theirs)
+        found = client.get("/api/v1/search", params={"q": "ospina"}, headers=theirs).json()
+
+        assert (view.status_code, view.json()["code"]) == (404, "not_found")
+        assert found["total"] == 0
+
+    def test_a_customer_reads_only_their_own_accounts(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        mine = supply(client, auth)
+        neighbour = client.post(
+            "/api/v1/parties",
+            headers=auth,
+            json={
+                "kind": "PERSON",
+                "name": "Vecino",
+                "document_type": "CC",
+                "document_number": "9988776",
+            },
+        ).json()
+        theirs = client.post(
+            "/api/v1/accounts",
+            headers=auth,
+            json={"holder_id": neighbour["id"], "billing_cycle": "C05"},
+        ).json()
+        with container.uow() as uow:
+            tenant = uow.tenants.by_code("epm")
+        assert tenant is not None
+        identity_ops.create_user(
+            env=container.env(
+                identity.Actor(
+                    user_id=ids.UserId("setup"),
+                    tenant_id=tenant.id,
+                    roles=frozenset({identity.Role.ADMIN}),
+                )
+            ),
+            hasher=container.hasher,
+            username="marta",
+            display_name="Marta",
+            password=PASSWORD,
+            roles=[identity.Role.CUSTOMER],
+            party_id=ids.PartyId(mine["party"]["id"]),
+        )
+        me = token(client, "marta")
+
+        own = client.get("/api/v1/me/accounts", headers=me).json()
+        other = client.get(f"/api/v1/accounts/{theirs['id']}/view", headers=me)
+        search = client.get("/api/v1/search", params={"q": "vecino"}, headers=me)
+
+        assert [a["id"] for a in own] == [mine["account"]["id"]]
+        assert other.status_code == 404
+        assert search.status_code == 403
+
+
+class TestWebPages:
+    def test_an_agent_signs_in_searches_and_opens_the_account(self, client: TestClient) -> None:
+        made = supply(client, token(client))
+
+        login = client.post(
+            "/login",
+            data={"tenant": "epm", "username": "ana", "password": PASSWORD},
+            follow_redirects=False,
+        )
+        results = client.get("/search", params={"q": "MDE-778899"})
+        page = client.get(f"/accounts/{made['account']['id']}")
+
+        assert login.status_code == 303
+        assert made["account"]["number"] in results.text
+        assert "Marta Lucía Ospina" in page.text
+        assert "MDE-778899" in page.text
+        assert "Estrato" in page.text
+        assert "Calle 33 # 65-10" in page.text
+
+    def test_pages_speak_english_when_asked(self, client: TestClient) -> None:
+        client.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+
+        page = client.get("/", params={"lang": "en"})
+
+        assert "Search by name, document, account, address, meter or phone" in page.text
+
+    def test_a_wrong_password_shows_the_reason_on_the_form(self, client: TestClient) -> None:
+        page = client.post("/login", data={"tenant": "epm", "username": "ana", "password": "mal"})
+
+        assert page.status_code == 401
+        assert "wrong_credentials" in page.text
+
+    def test_pages_need_a_session(self, client: TestClient) -> None:
+        response = client.get("/", follow_redirects=False)
+
+        assert (response.status_code, response.headers["location"]) == (303, "/login")
