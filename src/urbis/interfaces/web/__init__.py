@@ -31,7 +31,13 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
     response = templates.TemplateResponse(
         request,
         name,
-        {"t": catalogue.LANGUAGES[lang], "lang": lang, "htmx": _has_htmx(), **context},
+        {
+            "t": catalogue.LANGUAGES[lang],
+            "v": catalogue.VALUES[lang],
+            "lang": lang,
+            "htmx": _has_htmx(),
+            **context,
+        },
         status_code=status,
     )
     if request.query_params.get("lang") in catalogue.LANGUAGES:
