@@ -10,10 +10,18 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 
-# Installs the locked Python dependencies and urbis itself into .venv.
-setup: $(BIN)/uv
+WEB_VENDOR := src/urbis/interfaces/web/static/vendor
+
+# Installs the locked Python dependencies and urbis itself into .venv, and the locked
+# front-end packages (htmx) from npm into the web app's static files.
+setup: $(BIN)/uv $(WEB_VENDOR)/htmx.min.js
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+
+$(WEB_VENDOR)/htmx.min.js: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund --silent
+	mkdir -p $(WEB_VENDOR)
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(WEB_VENDOR)/htmx.min.js
 
 # Sets up, creates the SQLite database, seeds the demo utility and serves http://127.0.0.1:8000
 demo: setup
@@ -30,4 +38,4 @@ benchmarks: setup
 	bash scripts/benchmarks.sh
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .ci-results var
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .ci-results var frontend/node_modules $(WEB_VENDOR)

@@ -415,3 +415,14 @@ class TestWebPages:
         response = client.get("/", follow_redirects=False)
 
         assert (response.status_code, response.headers["location"]) == (303, "/login")
+
+    def test_htmx_gets_only_the_results_fragment(self, client: TestClient) -> None:
+        made = supply(client, token(client))
+        client.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+
+        fragment = client.get("/search", params={"q": "ospina"}, headers={"HX-Request": "true"})
+        full = client.get("/search", params={"q": "ospina"})
+
+        assert made["account"]["number"] in fragment.text
+        assert "<html" not in fragment.text
+        assert "<html" in full.text
