@@ -426,3 +426,95 @@ class TestWebPages:
         assert made["account"]["number"] in fragment.text
         assert "<html" not in fragment.text
         assert "<html" in full.text
+
+
+class TestMeterReadsOverHttp:
+    def test_interval_reads_are_stored_once_and_read_back_as_of_an_instant(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        made = supply(client, token(client))
+        field = token(client, "campo")
+        reads = [
+            {
+                "meter": "MDE-778899",
+                "start": "2026-03-01T00:00:00-05:00",
+                "minutes": 15,
+                "quantity": 0.41,
+            },
+            {
+                "meter": "MDE-778899",
+                "start": "2026-03-01T00:15:00-05:00",
+                "minutes": 15,
+                "quantity": 0.39,
+            },
+        ]
+
+        first = client.post("/api/v1/meter-reads", json={"reads": reads}, headers=field)
+        again = client.post("/api/v1/meter-reads", json={"reads": reads}, headers=field)
+        stored = client.get(
+            "/api/v1/meter-reads",
+            params={
+                "meter": "mde-778899",
+                "start": "2026-03-01T05:00:00Z",
+                "end": "2026-03-02T05:00:00Z",
+            },
+            headers=field,
+        ).json()
+
+        assert first.json() == {"received": 2, "stored": 2, "duplicates": 0}
+        assert again.json() == {"received": 2, "stored": 0, "duplicates": 2}
+        assert [r["quantity"] for r in stored] == [0.41, 0.39]
+        assert stored[0]["start"].startswith("2026-03-01T05:00:00")
+        assert made["meter"]["serial"] == "MDE-778899"
+
+    def test_reads_for_an_unknown_meter_or_another_utility_are_refused(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        supply(client, token(client))
+        make_tenant(container, "emcali")
+        read = {
+            "meter": "MDE-778899",
+            "start": "2026-03-01T00:00:00-05:00",
+            "minutes": 15,
+            "quantity": 1,
+        }
+
+        unknown = client.post(
+            "/api/v1/meter-reads",
+            json={"reads": [{**read, "meter": "NOPE-1"}]},
+            headers=token(client, "campo"),
+        )
+        elsewhere = client.post(
+            "/api/v1/meter-reads", json={"reads": [read]}, headers=token(client, "campo", "emcali")
+        )
+        naive = client.post(
+            "/api/v1/meter-reads",
+            json={"reads": [{**read, "start": "2026-03-01T00:00:00"}]},
+            headers=token(client, "campo"),
+        )
+
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_meter")
+        assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "unknown_meter")
+        assert (naive.status_code, naive.json()["code"]) == (422, "invalid_request")
+
+    def test_a_register_read_from_the_office_is_stored(self, client: TestClient) -> None:
+        supply(client, token(client))
+
+        response = client.post(
+            "/api/v1/register-reads",
+            json={
+                "source": "oficina",
+                "reads": [
+                    {
+                        "meter": "MDE-778899",
+                        "register": "1",
+                        "read_at": "2026-03-31T10:00:00-05:00",
+                        "value": 4512,
+                        "read_type": "CUSTOMER",
+                    }
+                ],
+            },
+            headers=token(client),
+        )
+
+        assert (response.status_code, response.json()["stored"]) == (201, 1)

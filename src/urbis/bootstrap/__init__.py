@@ -40,6 +40,7 @@ class App:
     ids: ports.IdGenerator
     hasher: ports.PasswordHasher
     secret: str
+    data_dir: Path
 
     def env(self, actor: identity.Actor) -> Env:
         return Env(uow=self.uow, actor=actor, clock=self.clock, ids=self.ids)
@@ -51,6 +52,14 @@ def build(
     """Wire urbis for a database URL (migrating it to the latest schema)."""
     url = url or database_url()
     engine = db_engine.create_engine(url)
+    # files that live beside the database (interval reads in Parquet): next to a SQLite file,
+    # or under URBIS_DATA_DIR / ./var for a server database
+    default_dir = (
+        Path(url.removeprefix("sqlite:///")).parent
+        if url.startswith("sqlite:///") and not url.endswith(":memory:")
+        else Path.cwd() / "var"
+    )
+    data_dir = Path(os.environ.get("URBIS_DATA_DIR") or default_dir)
     db_engine.upgrade(engine)
     the_clock = clock or system.SystemClock()
     return App(
@@ -61,6 +70,7 @@ def build(
         ids=system.UlidGenerator(the_clock),
         hasher=system.Argon2Hasher(),
         secret=secret or os.environ.get("URBIS_SECRET") or _local_secret(url),
+        data_dir=data_dir,
     )
 
 

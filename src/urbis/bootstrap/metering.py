@@ -54,3 +54,10 @@ def embedded(
         exceptions=JsonExceptionQueue(root / "exceptions.json"),
         thresholds=thresholds,
     )
+
+
+def for_tenant(*, engine: sa.Engine, data_dir: Path, tenant_code: str) -> MeteringAdapters:
+    """A tenant's metering adapters: its own Parquet folder, its meters from the database."""
+    return embedded(
+        root=data_dir / "metering" / tenant_code, engine=engine, tenant_code=tenant_code
+    )

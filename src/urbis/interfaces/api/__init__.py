@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from urbis import bootstrap
-from urbis.interfaces.api import errors, routes
+from urbis.interfaces.api import errors, metering, routes
 
 
 def create_app(container: bootstrap.App) -> FastAPI:
@@ -20,5 +20,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(metering.router)
     web.mount(app)
     return app

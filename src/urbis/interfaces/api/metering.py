@@ -1,0 +1,123 @@
+"""Meter reads over HTTP: post interval and register reads, query the latest versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import polars as pl
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from urbis import bootstrap
+from urbis.application.identity import queries as identity_queries
+from urbis.application.metering import operations, queries
+from urbis.bootstrap import metering as wiring
+from urbis.domain import identity
+from urbis.interfaces.api.auth import Actor, Container
+
+router = APIRouter(prefix="/api/v1", tags=["meter reads"])
+WRITERS = frozenset({identity.Role.FIELD, identity.Role.BILLING_ANALYST})
+READERS = identity.STAFF_ROLES
+
+
+class IntervalRead(BaseModel):
+    meter: str = Field(description="Meter serial")
+    channel: str = "E1"
+    start: AwareDatetime = Field(description="Interval start with its UTC offset")
+    minutes: int = Field(gt=0, le=1440)
+    quantity: float
+    unit: str = "kWh"
+    quality: Literal["ACTUAL", "ESTIMATED", "SUBSTITUTED"] = "ACTUAL"
+
+
+class RegisterRead(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    meter: str
+    register_name: str = Field(default="1", alias="register")
+    read_at: AwareDatetime
+    value: float = Field(ge=0)
+    unit: str = "kWh"
+    read_type: Literal["ACTUAL", "CUSTOMER", "ESTIMATED"] = "ACTUAL"
+
+
+class IntervalDelivery(BaseModel):
+    source: str = "api"
+    reads: list[IntervalRead] = Field(min_length=1, max_length=100_000)
+
+
+class RegisterDelivery(BaseModel):
+    source: str = "api"
+    reads: list[RegisterRead] = Field(min_length=1, max_length=100_000)
+
+
+def _adapters(actor: identity.Actor, container: bootstrap.App) -> wiring.MeteringAdapters:
+    tenant = identity_queries.tenant(env=container.env(actor))
+    assert tenant is not None
+    return wiring.for_tenant(
+        engine=container.engine, data_dir=container.data_dir, tenant_code=tenant.code
+    )
+
+
+@router.post("/meter-reads", status_code=201)
+def post_interval_reads(delivery: IntervalDelivery, actor: Actor, container: Container) -> Any:
+    """Store interval reads as new versions (a re-delivery stores nothing twice)."""
+    identity.require_role(actor=actor, allowed=WRITERS)
+    adapters = _adapters(actor, container)
+    frame = pl.DataFrame([r.model_dump() for r in delivery.reads]).with_columns(
+        pl.col("start").dt.convert_time_zone("UTC")
+    )
+    result = operations.ingest_intervals(
+        frame=frame,
+        source=delivery.source,
+        directory=adapters.directory,
+        store=adapters.intervals,
+        as_at=container.clock.now(),
+    )
+    return {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+
+
+@router.post("/register-reads", status_code=201)
+def post_register_reads(delivery: RegisterDelivery, actor: Actor, container: Container) -> Any:
+    """Store register (dial) reads: actual, customer (e.g. from the portal) or estimated."""
+    identity.require_role(actor=actor, allowed=WRITERS | {identity.Role.AGENT})
+    adapters = _adapters(actor, container)
+    frame = pl.DataFrame([r.model_dump(by_alias=True) for r in delivery.reads]).with_columns(
+        pl.col("read_at").dt.convert_time_zone("UTC")
+    )
+    result = operations.ingest_register_reads(
+        frame=frame,
+        source=delivery.source,
+        directory=adapters.directory,
+        store=adapters.registers,
+        as_at=container.clock.now(),
+    )
+    return {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+
+
+@router.get("/meter-reads")
+def get_interval_reads(
+    actor: Actor,
+    container: Container,
+    meter: str,
+    start: AwareDatetime,
+    end: AwareDatetime,
+    as_of: Annotated[AwareDatetime | None, Query(description="Latest versions as of")] = None,
+) -> list[dict[str, Any]]:
+    """The latest version of each interval of a meter in ``[start, end)``, as of an instant."""
+    identity.require_role(actor=actor, allowed=READERS)
+    adapters = _adapters(actor, container)
+    reads = queries.reads_as_of(
+        store=adapters.intervals,
+        meters=(meter.upper(),),
+        start=start,
+        end=end,
+        as_of=as_of,
+    )
+    rows: list[dict[str, Any]] = reads.select(
+        "meter", "channel", "start", "minutes", "quantity", "unit", "quality", "recorded_at"
+    ).to_dicts()
+    for row in rows:
+        row["start"] = row["start"].isoformat()
+        row["recorded_at"] = row["recorded_at"].isoformat()
+    return rows
