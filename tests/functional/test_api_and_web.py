@@ -461,7 +461,9 @@ class TestMeterReadsOverHttp:
             headers=field,
         ).json()
 
+        trail = client.get("/api/v1/audit/interval_reads/api", headers=token(client)).json()
         assert first.json() == {"received": 2, "stored": 2, "duplicates": 0}
+        assert [e["after"]["stored"] for e in trail] == [2, 0]
         assert again.json() == {"received": 2, "stored": 0, "duplicates": 2}
         assert [r["quantity"] for r in stored] == [0.41, 0.39]
         assert stored[0]["start"].startswith("2026-03-01T05:00:00")

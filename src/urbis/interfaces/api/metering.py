@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from urbis import bootstrap
+from urbis.application._support import audit
 from urbis.application.identity import queries as identity_queries
 from urbis.application.metering import operations, queries
 from urbis.bootstrap import metering as wiring
@@ -51,6 +52,29 @@ class RegisterDelivery(BaseModel):
     reads: list[RegisterRead] = Field(min_length=1, max_length=100_000)
 
 
+def _record(
+    container: bootstrap.App, actor: identity.Actor, kind: str, result: operations.IngestResult
+) -> dict[str, int]:
+    """Leave an audit entry for a delivery (the reads themselves carry their provenance)."""
+    summary = {
+        "received": result.received,
+        "stored": result.stored,
+        "duplicates": result.duplicates,
+    }
+    env = container.env(actor)
+    with container.uow() as uow:
+        audit(
+            env=env,
+            uow=uow,
+            entity=kind,
+            entity_id=result.source,
+            action="ingest",
+            after=summary,
+        )
+        uow.commit()
+    return summary
+
+
 def _adapters(actor: identity.Actor, container: bootstrap.App) -> wiring.MeteringAdapters:
     tenant = identity_queries.tenant(env=container.env(actor))
     assert tenant is not None
@@ -74,7 +98,7 @@ def post_interval_reads(delivery: IntervalDelivery, actor: Actor, container: Con
         store=adapters.intervals,
         as_at=container.clock.now(),
     )
-    return {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+    return _record(container, actor, "interval_reads", result)
 
 
 @router.post("/register-reads", status_code=201)
@@ -92,7 +116,7 @@ def post_register_reads(delivery: RegisterDelivery, actor: Actor, container: Con
         store=adapters.registers,
         as_at=container.clock.now(),
     )
-    return {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+    return _record(container, actor, "register_reads", result)
 
 
 @router.get("/meter-reads")
