@@ -185,6 +185,60 @@ class TestStaffJourney:
         assert client.get("/docs").status_code == 200
 
 
+class TestUsers:
+    def test_an_admin_creates_a_user_whose_password_never_leaves_the_server(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        with container.uow() as uow:
+            tenant = uow.tenants.by_code("epm")
+        assert tenant is not None
+        identity_ops.create_user(
+            env=container.env(
+                identity.Actor(
+                    user_id=ids.UserId("setup"),
+                    tenant_id=tenant.id,
+                    roles=frozenset({identity.Role.ADMIN}),
+                )
+            ),
+            hasher=container.hasher,
+            username="jefe",
+            display_name="Jefe",
+            password=PASSWORD,
+            roles=[identity.Role.ADMIN],
+        )
+
+        created = client.post(
+            "/api/v1/users",
+            headers=token(client, "jefe"),
+            json={
+                "username": "nuevo",
+                "display_name": "Nuevo",
+                "password": PASSWORD,
+                "roles": ["collections"],
+            },
+        )
+        refused = client.post(
+            "/api/v1/users",
+            headers=token(client),
+            json={
+                "username": "otro",
+                "display_name": "Otro",
+                "password": PASSWORD,
+                "roles": ["admin"],
+            },
+        )
+        trail = client.get(
+            f"/api/v1/audit/user/{created.json()['id']}", headers=token(client)
+        ).json()
+
+        assert created.status_code == 201
+        assert "password_hash" not in created.json()
+        assert created.json()["roles"] == ["collections"]
+        assert token(client, "nuevo")["Authorization"].startswith("Bearer ")
+        assert (refused.status_code, refused.json()["code"]) == (403, "role_required")
+        assert "password_hash" not in trail[0]["after"]
+
+
 class TestBadInput:
     @pytest.mark.parametrize(
         ("path", "payload", "code"),

@@ -26,6 +26,21 @@ router = APIRouter(prefix="/api/v1")
 Json = dict[str, Any]
 
 
+def json_of(record: Any) -> Json:
+    """A record as JSON-ready data (enums by value, decimals and dates as text)."""
+    data: Json = plain(record)
+    return data
+
+
+def list_of(records: Any) -> list[Json]:
+    data: list[Json] = plain(records)
+    return data
+
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0)]
+
+
 def page(result: Any) -> Json:
     return {
         "items": plain(result.items),
@@ -105,8 +120,7 @@ def register_party(body: PartyIn, actor: Actor, container: Container) -> Json:
         document_country=body.document_country,
         contacts=_contacts(body.contacts),
     )
-    result: Json = plain(party)
-    return result
+    return json_of(party)
 
 
 @router.get("/parties", tags=["customers"])
@@ -114,8 +128,8 @@ def search_parties(
     actor: Actor,
     container: Container,
     q: str,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> Json:
     """Find parties by name or document number."""
     return page(
@@ -127,16 +141,15 @@ def search_parties(
 
 @router.get("/parties/{party_id}", tags=["customers"])
 def get_party(party_id: str, actor: Actor, container: Container) -> Json:
-    result: Json = plain(
+    return json_of(
         customer_queries.get_party(env=container.env(actor), party_id=ids.PartyId(party_id))
     )
-    return result
 
 
 @router.patch("/parties/{party_id}", tags=["customers"])
 def update_party(party_id: str, body: PartyChange, actor: Actor, container: Container) -> Json:
     """Change a party's name or replace its contact points."""
-    result: Json = plain(
+    return json_of(
         customer_ops.update_party(
             env=container.env(actor),
             party_id=ids.PartyId(party_id),
@@ -144,13 +157,12 @@ def update_party(party_id: str, body: PartyChange, actor: Actor, container: Cont
             contacts=None if body.contacts is None else _contacts(body.contacts),
         )
     )
-    return result
 
 
 @router.post("/parties/{party_id}/consents", status_code=201, tags=["customers"])
 def record_consent(party_id: str, body: ConsentIn, actor: Actor, container: Container) -> Json:
     """Record a consent decision (habeas data) for a channel and purpose."""
-    result: Json = plain(
+    return json_of(
         customer_ops.record_consent(
             env=container.env(actor),
             party_id=ids.PartyId(party_id),
@@ -160,7 +172,6 @@ def record_consent(party_id: str, body: ConsentIn, actor: Actor, container: Cont
             source=body.source,
         )
     )
-    return result
 
 
 # --- premises, service points, meters ------------------------------------------------------------
@@ -208,10 +219,7 @@ class RemovalIn(BaseModel):
 @router.post("/premises", status_code=201, tags=["premises"])
 def register_premise(body: PremiseIn, actor: Actor, container: Container) -> Json:
     """Register a property with its address, stratum (1–6, homes only) and use class."""
-    result: Json = plain(
-        premise_ops.register_premise(env=container.env(actor), **body.model_dump())
-    )
-    return result
+    return json_of(premise_ops.register_premise(env=container.env(actor), **body.model_dump()))
 
 
 @router.get("/premises", tags=["premises"])
@@ -219,8 +227,8 @@ def search_premises(
     actor: Actor,
     container: Container,
     q: str,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> Json:
     return page(
         premise_queries.search_premises(
@@ -231,10 +239,9 @@ def search_premises(
 
 @router.get("/premises/{premise_id}", tags=["premises"])
 def get_premise(premise_id: str, actor: Actor, container: Container) -> Json:
-    result: Json = plain(
+    return json_of(
         premise_queries.get_premise(env=container.env(actor), premise_id=ids.PremiseId(premise_id))
     )
-    return result
 
 
 @router.patch("/premises/{premise_id}", tags=["premises"])
@@ -242,7 +249,7 @@ def reclassify_premise(
     premise_id: str, body: Reclassification, actor: Actor, container: Container
 ) -> Json:
     """Change use class and stratum (e.g. after a re-stratification)."""
-    result: Json = plain(
+    return json_of(
         premise_ops.reclassify_premise(
             env=container.env(actor),
             premise_id=ids.PremiseId(premise_id),
@@ -250,49 +257,44 @@ def reclassify_premise(
             stratum=body.stratum,
         )
     )
-    return result
 
 
 @router.post("/premises/{premise_id}/service-points", status_code=201, tags=["premises"])
 def add_service_point(
     premise_id: str, body: ServicePointIn, actor: Actor, container: Container
 ) -> Json:
-    result: Json = plain(
+    return json_of(
         premise_ops.add_service_point(
             env=container.env(actor), premise_id=ids.PremiseId(premise_id), service=body.service
         )
     )
-    return result
 
 
 @router.get("/premises/{premise_id}/service-points", tags=["premises"])
 def list_service_points(premise_id: str, actor: Actor, container: Container) -> list[Json]:
-    result: list[Json] = plain(
+    return list_of(
         premise_queries.service_points(
             env=container.env(actor), premise_id=ids.PremiseId(premise_id)
         )
     )
-    return result
 
 
 @router.post("/meters", status_code=201, tags=["meters"])
 def register_meter(body: MeterIn, actor: Actor, container: Container) -> Json:
-    result: Json = plain(premise_ops.register_meter(env=container.env(actor), **body.model_dump()))
-    return result
+    return json_of(premise_ops.register_meter(env=container.env(actor), **body.model_dump()))
 
 
 @router.get("/meters/{meter_id}", tags=["meters"])
 def get_meter(meter_id: str, actor: Actor, container: Container) -> Json:
-    result: Json = plain(
+    return json_of(
         premise_queries.get_meter(env=container.env(actor), meter_id=ids.MeterId(meter_id))
     )
-    return result
 
 
 @router.post("/meters/{meter_id}/installations", status_code=201, tags=["meters"])
 def install_meter(meter_id: str, body: InstallationIn, actor: Actor, container: Container) -> Json:
     """Install a meter at a service point (refused if it is elsewhere then)."""
-    result: Json = plain(
+    return json_of(
         premise_ops.install_meter(
             env=container.env(actor),
             meter_id=ids.MeterId(meter_id),
@@ -301,17 +303,15 @@ def install_meter(meter_id: str, body: InstallationIn, actor: Actor, container: 
             until=body.until,
         )
     )
-    return result
 
 
 @router.post("/meters/{meter_id}/removal", tags=["meters"])
 def remove_meter(meter_id: str, body: RemovalIn, actor: Actor, container: Container) -> Json:
-    result: Json = plain(
+    return json_of(
         premise_ops.remove_meter(
             env=container.env(actor), meter_id=ids.MeterId(meter_id), on=body.on
         )
     )
-    return result
 
 
 # --- accounts and agreements -------------------------------------------------------------------
@@ -346,7 +346,7 @@ class AgreementEnd(BaseModel):
 @router.post("/accounts", status_code=201, tags=["accounts"])
 def open_account(body: AccountIn, actor: Actor, container: Container) -> Json:
     """Open an account; its printed number carries a check digit."""
-    result: Json = plain(
+    return json_of(
         account_ops.open_account(
             env=container.env(actor),
             holder_id=ids.PartyId(body.holder_id),
@@ -355,27 +355,24 @@ def open_account(body: AccountIn, actor: Actor, container: Container) -> Json:
             language=body.language,
         )
     )
-    return result
 
 
 @router.get("/accounts/{account_id}", tags=["accounts"])
 def get_account(account_id: str, actor: Actor, container: Container) -> Json:
-    result: Json = plain(
+    return json_of(
         account_queries.get_account(env=container.env(actor), account_id=ids.AccountId(account_id))
     )
-    return result
 
 
 @router.patch("/accounts/{account_id}", tags=["accounts"])
 def update_account(
     account_id: str, body: AccountChange, actor: Actor, container: Container
 ) -> Json:
-    result: Json = plain(
+    return json_of(
         account_ops.update_account(
             env=container.env(actor), account_id=ids.AccountId(account_id), **body.model_dump()
         )
     )
-    return result
 
 
 @router.get("/accounts/{account_id}/view", tags=["accounts"])
@@ -402,7 +399,7 @@ def account_view(account_id: str, actor: Actor, container: Container) -> Json:
 @router.post("/agreements", status_code=201, tags=["accounts"])
 def start_agreement(body: AgreementIn, actor: Actor, container: Container) -> Json:
     """Supply a service point under a tariff (refused if another agreement overlaps)."""
-    result: Json = plain(
+    return json_of(
         account_ops.start_agreement(
             env=container.env(actor),
             account_id=ids.AccountId(body.account_id),
@@ -412,36 +409,32 @@ def start_agreement(body: AgreementIn, actor: Actor, container: Container) -> Js
             active_to=body.active_to,
         )
     )
-    return result
 
 
 @router.get("/agreements/{agreement_id}", tags=["accounts"])
 def get_agreement(agreement_id: str, actor: Actor, container: Container) -> Json:
-    result: Json = plain(
+    return json_of(
         account_queries.get_agreement(
             env=container.env(actor), agreement_id=ids.AgreementId(agreement_id)
         )
     )
-    return result
 
 
 @router.post("/agreements/{agreement_id}/end", tags=["accounts"])
 def end_agreement(
     agreement_id: str, body: AgreementEnd, actor: Actor, container: Container
 ) -> Json:
-    result: Json = plain(
+    return json_of(
         account_ops.end_agreement(
             env=container.env(actor), agreement_id=ids.AgreementId(agreement_id), on=body.on
         )
     )
-    return result
 
 
 @router.get("/me/accounts", tags=["accounts"])
 def my_accounts(actor: Actor, container: Container) -> list[Json]:
     """A signed-in customer's own accounts."""
-    result: list[Json] = plain(account_queries.my_accounts(env=container.env(actor)))
-    return result
+    return list_of(account_queries.my_accounts(env=container.env(actor)))
 
 
 @router.get("/search", tags=["accounts"])
@@ -449,8 +442,8 @@ def search(
     actor: Actor,
     container: Container,
     q: str,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> Json:
     """Find accounts by name, document, account number, address, meter serial or phone."""
     return page(
@@ -481,18 +474,17 @@ def create_user(body: UserIn, actor: Actor, container: Container) -> Json:
         roles=body.roles,
         party_id=None if body.party_id is None else ids.PartyId(body.party_id),
     )
-    result: Json = plain(user)
-    result.pop("password_hash")
-    return result
+    created = json_of(user)
+    del created["password_hash"]
+    return created
 
 
 @router.get("/audit/{entity}/{entity_id}", tags=["audit"])
 def audit_trail(entity: str, entity_id: str, actor: Actor, container: Container) -> list[Json]:
     """Every recorded write to one record, oldest first."""
-    result: list[Json] = plain(
+    return list_of(
         identity_queries.audit_trail(env=container.env(actor), entity=entity, entity_id=entity_id)
     )
-    return result
 
 
 @router.get("/health", tags=["health"], include_in_schema=False)
