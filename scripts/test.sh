@@ -10,6 +10,16 @@ echo "== mypy --strict";       $BIN/mypy
 echo "== lint-imports";        $BIN/lint-imports
 [ "${1:-}" = "--lint-only" ] && exit 0
 
+# Browser tests drive Debian's Chromium with Playwright; install it on a machine without it.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (Debian) for the browser tests"
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
 # The PostgreSQL suite runs when a server answers; .ci/run sets URBIS_REQUIRE_POSTGRES=1
 # so that a missing server fails the run instead of skipping the suite.
 export URBIS_TEST_POSTGRES_URL="${URBIS_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
