@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -574,3 +575,77 @@ class TestMeterReadsOverHttp:
         )
 
         assert (response.status_code, response.json()["stored"]) == (201, 1)
+
+
+class TestCasesAndTimeline:
+    def test_a_claim_gets_its_legal_deadline_and_shows_on_the_timeline(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+
+        filed = client.post(
+            "/api/v1/cases",
+            headers=auth,
+            json={
+                "kind": "CLAIM",
+                "subject": "Cobro de energía no reconocido",
+                "description": "La factura de febrero trae un consumo que no corresponde.",
+                "account_id": made["account"]["id"],
+                "channel": "PHONE",
+            },
+        )
+        call = client.post(
+            "/api/v1/interactions",
+            headers=auth,
+            json={
+                "channel": "PHONE",
+                "summary": "Llama a reclamar la factura",
+                "party_id": made["party"]["id"],
+            },
+        )
+        waiting = client.get("/api/v1/cases/open", headers=auth).json()
+        answered = client.post(
+            f"/api/v1/cases/{filed.json()['id']}/answer",
+            headers=auth,
+            json={"answer": "Se revisó la lectura y se ajusta la factura."},
+        )
+        timeline = client.get(
+            f"/api/v1/parties/{made['party']['id']}/timeline", headers=auth
+        ).json()
+
+        # Filed Monday 2 March 2026: 15 business days from Tuesday 3 March, skipping the
+        # San José holiday on Monday 23 March, end on Tuesday 24 March (Bogotá).
+        assert filed.status_code == 201, filed.text
+        assert datetime.fromisoformat(filed.json()["deadline"]) == datetime(
+            2026, 3, 25, 5, tzinfo=UTC
+        )
+        assert filed.json()["number"] == "PQR-2026-000001"
+        assert filed.json()["party_id"] == made["party"]["id"]
+        assert filed.json()["sla"]["state"] == "ON_TIME"
+        assert call.status_code == 201
+        assert [c["number"] for c in waiting] == ["PQR-2026-000001"]
+        assert answered.json()["status"] == "ANSWERED"
+        assert {e["kind"] for e in timeline} == {"INTERACTION", "CASE"}
+        assert any("answered" in e["title"].lower() for e in timeline)
+
+    def test_a_case_on_another_utilitys_account_is_refused_and_nothing_is_written(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        made = supply(client, token(client))
+        make_tenant(container, "emcali")
+        before = rows(container)
+
+        response = client.post(
+            "/api/v1/cases",
+            headers=token(client, tenant="emcali"),
+            json={
+                "kind": "COMPLAINT",
+                "subject": "x",
+                "description": "y",
+                "account_id": made["account"]["id"],
+            },
+        )
+
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+        assert rows(container) == before

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+import sqlalchemy as sa
+
+from urbis import bootstrap
 from urbis.adapters.channels import mail, smtp, webhooks
+from urbis.adapters.db import engagement as db_engagement
+from urbis.adapters.db.customer_directory import DbCustomerDirectory
 from urbis.application.engagement import operations, ports
-from urbis.domain import engagement
+from urbis.domain import engagement, identity
 
 Parser = Callable[[bytes], tuple[engagement.InboundMessage, ...]]
 
@@ -66,3 +72,28 @@ def webhook_parsers(
         "whatsapp": (engagement.InteractionChannel.WHATSAPP, whatsapp),
         "cti": (engagement.InteractionChannel.PHONE, cti),
     }
+
+
+def business_calendar(*, as_at: datetime) -> engagement.BusinessCalendar:
+    """Colombia's business days around an instant (last year to next), for legal deadlines."""
+    return engagement.colombia_calendar(years=range(as_at.year - 1, as_at.year + 2))
+
+
+def database_env(
+    *, container: bootstrap.App, actor: identity.Actor, connection: sa.Connection
+) -> ports.EngagementEnv:
+    """
+    Engagement's use cases over the database, inside the caller's transaction (``connection``),
+    so everything one use case writes commits together or not at all.
+    """
+    return ports.EngagementEnv(
+        tenant_id=actor.tenant_id,
+        actor_id=actor.user_id,
+        clock=container.clock,
+        ids=container.ids,
+        directory=DbCustomerDirectory(container.engine),
+        interactions=db_engagement.InteractionRepository(connection),
+        cases=db_engagement.CaseRepository(connection),
+        rejected=db_engagement.RejectedPayloadRepository(connection),
+        calendar=business_calendar(as_at=container.clock.now()),
+    )

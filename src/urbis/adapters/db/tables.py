@@ -12,6 +12,7 @@ checks of bulk writes.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,31 @@ class ExactDecimal(sa.types.TypeDecorator[Decimal]):
         if value is None:
             return None
         return Decimal(str(value)) if not isinstance(value, Decimal) else value
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """
+    An instant kept in UTC: aware datetimes are converted to UTC before they are written (SQLite
+    would otherwise keep the wall-clock time and drop the offset) and come back aware in UTC.
+
+    :raises ValueError: when asked to store a naive datetime.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("urbis stores only timezone-aware instants")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _id(name: str = "id") -> sa.Column[str]:
@@ -136,7 +162,7 @@ consents = sa.Table(
     sa.Column("channel", sa.String(10), nullable=False),
     sa.Column("purpose", sa.String(12), nullable=False),
     sa.Column("granted", sa.Boolean, nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
     sa.Column("source", sa.String(100), nullable=False),
 )
 sa.Index("ix_consents_party", consents.c.party_id)
@@ -256,7 +282,7 @@ audit_log = sa.Table(
     _id(),
     _tenant(),
     sa.Column("actor_id", sa.String(26), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("entity", sa.String(40), nullable=False),
     sa.Column("entity_id", sa.String(40), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
@@ -265,3 +291,71 @@ audit_log = sa.Table(
     sqlite_with_rowid=False,
 )
 sa.Index("ix_audit_log_entity", audit_log.c.tenant_id, audit_log.c.entity, audit_log.c.entity_id)
+
+# --- engagement ----------------------------------------------------------------------------------
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("filed_at", UtcDateTime, nullable=False),
+    sa.Column("deadline", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=True),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("team", sa.String(64), nullable=True),
+    sa.Column("escalation_level", sa.SmallInteger, nullable=False),
+    sa.Column("answered_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("parent_kind", sa.String(24), nullable=True),
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.UniqueConstraint("tenant_id", "number", name="uq_cases_tenant_number"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_cases_party", cases.c.tenant_id, cases.c.party_id)
+sa.Index("ix_cases_status", cases.c.tenant_id, cases.c.status)
+
+interactions = sa.Table(
+    "interactions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("raw", sa.JSON, nullable=True),
+    sa.Column("sender", sa.String(300), nullable=False),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=True),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=True),
+    sa.Column("matched_by", sa.String(16), nullable=True),
+    sa.Column("provider_id", sa.String(200), nullable=False),
+    sa.Column("case_id", sa.String(26), nullable=True),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_interactions_party", interactions.c.tenant_id, interactions.c.party_id)
+sa.Index(
+    "ix_interactions_provider",
+    interactions.c.tenant_id,
+    interactions.c.channel,
+    interactions.c.provider_id,
+)
+
+rejected_payloads = sa.Table(
+    "rejected_payloads",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("raw", sa.JSON, nullable=False),
+    sa.Column("error_code", sa.String(64), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from urbis import bootstrap
-from urbis.interfaces.api import errors, metering, routes
+from urbis.interfaces.api import engagement, errors, metering, routes
 
 
 def create_app(container: bootstrap.App) -> FastAPI:
@@ -21,5 +21,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(metering.router)
+    app.include_router(engagement.router)
     web.mount(app)
     return app

@@ -1,0 +1,156 @@
+"""Cases (PQR) with their legal deadlines, interactions and the customer's timeline over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from urbis import bootstrap
+from urbis.application._support import plain
+from urbis.application.accounts import queries as account_queries
+from urbis.application.engagement import operations, queries
+from urbis.bootstrap import engagement as wiring
+from urbis.domain import engagement, identity
+from urbis.interfaces.api.auth import Actor, Container
+from urbis.kernel import ids
+
+router = APIRouter(prefix="/api/v1", tags=["engagement"])
+AGENTS = frozenset({identity.Role.AGENT, identity.Role.COLLECTIONS})
+T = TypeVar("T")
+
+
+def _in_transaction(
+    container: bootstrap.App, actor: identity.Actor, use_case: Callable[[Any], T]
+) -> T:
+    """Run one engagement use case in one transaction: all of it is written, or none."""
+    with container.engine.begin() as connection:
+        return use_case(
+            wiring.database_env(container=container, actor=actor, connection=connection)
+        )
+
+
+def _case_json(case: engagement.Case, env_clock: Any, calendar: Any) -> dict[str, Any]:
+    clock = engagement.sla_clock(case=case, as_at=env_clock.now(), calendar=calendar)
+    data: dict[str, Any] = plain(case)
+    data["sla"] = {"state": clock.state.value, "business_days_left": clock.business_days_left}
+    return data
+
+
+class CaseIn(BaseModel):
+    kind: engagement.CaseKind
+    subject: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=20_000)
+    party_id: str | None = None
+    account_id: str | None = None
+    channel: engagement.InteractionChannel = engagement.InteractionChannel.WALK_IN
+    team: str | None = None
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(min_length=1)
+
+
+class InteractionIn(BaseModel):
+    channel: engagement.InteractionChannel
+    direction: engagement.Direction = engagement.Direction.INBOUND
+    summary: str = Field(min_length=1, max_length=20_000)
+    party_id: str
+    account_id: str | None = None
+    case_id: str | None = None
+
+
+@router.post("/cases", status_code=201)
+def open_case(body: CaseIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """File a PQR; its response deadline is 15 business days (Ley 142 art. 158)."""
+    identity.require_role(actor=actor, allowed=AGENTS)
+    calendar = wiring.business_calendar(as_at=container.clock.now())
+    party_id = body.party_id
+    if body.account_id is not None:  # the account must be this utility's; its holder files
+        account = account_queries.get_account(
+            env=container.env(actor), account_id=ids.AccountId(body.account_id)
+        )
+        party_id = party_id or account.holder_id
+    case = _in_transaction(
+        container,
+        actor,
+        lambda env: operations.open_case(
+            env=env,
+            kind=body.kind,
+            subject=body.subject,
+            description=body.description,
+            party_id=None if party_id is None else ids.PartyId(party_id),
+            account_id=None if body.account_id is None else ids.AccountId(body.account_id),
+            channel=body.channel,
+            team=body.team,
+        ),
+    )
+    return _case_json(case, container.clock, calendar)
+
+
+@router.post("/cases/{case_id}/answer")
+def answer_case(case_id: str, body: AnswerIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """Record the answer to a case (its clock stops: met or missed)."""
+    identity.require_role(actor=actor, allowed=AGENTS)
+    calendar = wiring.business_calendar(as_at=container.clock.now())
+    case = _in_transaction(
+        container,
+        actor,
+        lambda env: operations.answer_case(
+            env=env, case_id=engagement.CaseId(case_id), answer=body.answer
+        ),
+    )
+    return _case_json(case, container.clock, calendar)
+
+
+@router.get("/cases/open")
+def open_cases(actor: Actor, container: Container) -> list[dict[str, Any]]:
+    """Cases awaiting an answer, the most urgent first, with their SLA clocks."""
+    identity.require_role(actor=actor, allowed=identity.STAFF_ROLES)
+    rows = _in_transaction(container, actor, lambda env: queries.open_cases(env=env))
+    return [
+        {
+            **plain(r.case),
+            "sla": {
+                "state": r.clock.state.value,
+                "business_days_left": r.clock.business_days_left,
+            },
+        }
+        for r in rows
+    ]
+
+
+@router.post("/interactions", status_code=201)
+def record_interaction(body: InteractionIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """Record a call, a visit or a letter with a known customer on their timeline."""
+    identity.require_role(actor=actor, allowed=AGENTS)
+    interaction = _in_transaction(
+        container,
+        actor,
+        lambda env: operations.record_interaction(
+            env=env,
+            channel=body.channel,
+            direction=body.direction,
+            summary=body.summary,
+            party_id=ids.PartyId(body.party_id),
+            account_id=None if body.account_id is None else ids.AccountId(body.account_id),
+            case_id=body.case_id,
+        ),
+    )
+    data: dict[str, Any] = plain(interaction)
+    return data
+
+
+@router.get("/parties/{party_id}/timeline")
+def timeline(party_id: str, actor: Actor, container: Container) -> list[dict[str, Any]]:
+    """Every interaction and case event of a customer on every channel, newest first."""
+    identity.require_role(actor=actor, allowed=identity.STAFF_ROLES)
+    entries = _in_transaction(
+        container,
+        actor,
+        lambda env: queries.customer_timeline(env=env, party_id=ids.PartyId(party_id)),
+    )
+    result: list[dict[str, Any]] = plain(entries)
+    return result
