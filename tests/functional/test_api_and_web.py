@@ -649,3 +649,33 @@ class TestCasesAndTimeline:
 
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
         assert rows(container) == before
+
+    def test_an_agent_files_a_case_and_logs_a_call_from_the_account_page(
+        self, client: TestClient
+    ) -> None:
+        made = supply(client, token(client))
+        client.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+        page = f"/accounts/{made['account']['id']}"
+
+        filed = client.post(
+            f"{page}/cases",
+            data={
+                "kind": "CLAIM",
+                "subject": "Factura alta",
+                "description": "Consumo no real",
+                "channel": "PHONE",
+            },
+            follow_redirects=False,
+        )
+        logged = client.post(
+            f"{page}/interactions",
+            data={"channel": "PHONE", "summary": "Pregunta por el reclamo"},
+            follow_redirects=False,
+        )
+        shown = client.get(page).text
+
+        assert (filed.status_code, logged.status_code) == (303, 303)
+        assert "PQR-2026-000001" in shown
+        assert "Reclamo" in shown
+        assert "2026-03-24" in shown  # last day to answer: 15 business days, San José skipped
+        assert "Pregunta por el reclamo" in shown

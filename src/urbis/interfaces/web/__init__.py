@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from urbis.application.accounts import queries as account_queries
+from urbis.application.engagement import operations as engagement_ops
+from urbis.application.engagement import queries as engagement_queries
 from urbis.application.identity import operations as identity_ops
-from urbis.domain import identity
+from urbis.bootstrap import engagement as engagement_wiring
+from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
 from urbis.interfaces.web import catalogue
 from urbis.kernel import errors, ids
@@ -143,4 +148,95 @@ def mount(app: FastAPI) -> None:
             )
         except errors.DomainError as exc:
             return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
-        return _render(request, "account.html", actor=actor, view=view)
+        with container.engine.begin() as connection:
+            env = engagement_wiring.database_env(
+                container=container, actor=actor, connection=connection
+            )
+            now = container.clock.now()
+            cases = [
+                (
+                    case,
+                    engagement.sla_clock(case=case, as_at=now, calendar=env.calendar),
+                    # the deadline is the first instant after the last day to answer
+                    (case.deadline.astimezone(env.calendar.zone) - timedelta(days=1)).date(),
+                )
+                for case in reversed(env.cases.for_party(actor.tenant_id, view.holder.id))
+            ]
+            timeline = engagement_queries.customer_timeline(env=env, party_id=view.holder.id)
+        return _render(
+            request,
+            "account.html",
+            actor=actor,
+            view=view,
+            cases=cases,
+            timeline=timeline[:30],
+            case_kinds=list(engagement.CaseKind),
+            channels=list(engagement.InteractionChannel),
+        )
+
+    @app.post("/accounts/{account_id}/cases", include_in_schema=False)
+    def file_case(
+        request: Request,
+        account_id: str,
+        kind: str = Form(...),
+        subject: str = Form(...),
+        description: str = Form(...),
+        channel: str = Form("WALK_IN"),
+    ) -> Response:
+        return _act(
+            request,
+            account_id,
+            lambda env, view: engagement_ops.open_case(
+                env=env,
+                kind=engagement.CaseKind(kind),
+                subject=subject,
+                description=description,
+                party_id=view.holder.id,
+                account_id=view.account.id,
+                channel=engagement.InteractionChannel(channel),
+            ),
+        )
+
+    @app.post("/accounts/{account_id}/interactions", include_in_schema=False)
+    def log_interaction(
+        request: Request,
+        account_id: str,
+        channel: str = Form(...),
+        summary: str = Form(...),
+    ) -> Response:
+        return _act(
+            request,
+            account_id,
+            lambda env, view: engagement_ops.record_interaction(
+                env=env,
+                channel=engagement.InteractionChannel(channel),
+                direction=engagement.Direction.INBOUND,
+                summary=summary,
+                party_id=view.holder.id,
+                account_id=view.account.id,
+            ),
+        )
+
+
+def _act(request: Request, account_id: str, action: Callable[[Any, Any], object]) -> Response:
+    """Run one engagement action for an account's holder, then show the account again."""
+    actor = _signed_in(request)
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    container = auth.container_of(request)
+    try:
+        identity.require_role(actor=actor, allowed=frozenset({identity.Role.AGENT}))
+        view = account_queries.account_view(
+            env=container.env(actor), account_id=ids.AccountId(account_id)
+        )
+        with container.engine.begin() as connection:
+            action(
+                engagement_wiring.database_env(
+                    container=container, actor=actor, connection=connection
+                ),
+                view,
+            )
+    except (errors.DomainError, ValueError) as exc:
+        error = exc if isinstance(exc, errors.DomainError) else errors.InvalidValue(str(exc))
+        return _render(request, "error.html", status=error.status, actor=actor, error=error)
+    return RedirectResponse(f"/accounts/{account_id}", status_code=303)
