@@ -3,8 +3,9 @@ Bulk writes for seeding and batch jobs: SQLite executemany in one transaction pe
 PostgreSQL COPY. Rows go straight to tables; callers record one audit entry per batch.
 
 On SQLite, row-by-row overlap triggers would cost more than the inserts themselves, so a bulk
-write drops them inside its own transaction, checks the new rows for overlaps in one set-based
-query per rule, and recreates the triggers before the transaction ends. SQLite's DDL is
+write drops them inside its own transaction, checks the new rows set-wise (within the batch in
+Polars; against stored rows with one query per rule, unless every key belongs to a row created
+in the same write), and recreates the triggers before the transaction ends. SQLite's DDL is
 transactional: other connections never see the database without its rules, and a write that
 dies half-way leaves them in place.
 """
