@@ -7,52 +7,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
-from urbis import bootstrap
+from tests import servers
 from urbis.bootstrap import demo
-from urbis.interfaces.api import create_app
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci-results" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser")
-    container = bootstrap.build(
-        url=f"sqlite:///{folder / 'urbis.sqlite3'}",
-        secret="a-browser-test-signing-secret-of-enough-length-0123",
-    )
-    demo.ensure_demo_tenant(container)
-    demo.create_demo_users(container)
-    demo.create_showcase_customer(container)
-    port = _free_port()
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="error")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with servers.serving(servers.demo_container(tmp_path_factory.mktemp("browser"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -359,3 +359,30 @@ rejected_payloads = sa.Table(
     sa.Column("error", sa.Text, nullable=False),
     sqlite_with_rowid=False,
 )
+
+# --- city services (Open311) ---------------------------------------------------------------------
+
+service_requests = sa.Table(
+    "service_requests",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("service_code", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("expected_at", UtcDateTime, nullable=True),
+    sa.Column("status_notes", sa.Text, nullable=True),
+    sa.Column("token", sa.String(40), nullable=True),
+    sa.Column("case_id", sa.String(26), sa.ForeignKey("cases.id"), nullable=True),
+    sa.Column("case_number", sa.String(20), nullable=True),
+    sa.Column("service_order_id", sa.String(40), nullable=True),
+    sa.Column("submission", sa.JSON, nullable=False),
+    sqlite_with_rowid=False,
+)
+sa.Index(
+    "ix_service_requests_requested",
+    service_requests.c.tenant_id,
+    service_requests.c.requested_at,
+)
+sa.Index("ix_service_requests_token", service_requests.c.tenant_id, service_requests.c.token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from urbis import bootstrap
-from urbis.interfaces.api import engagement, errors, metering, routes
+from urbis.interfaces.api import engagement, errors, metering, open311, routes
 
 
 def create_app(container: bootstrap.App) -> FastAPI:
@@ -22,5 +22,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(metering.router)
     app.include_router(engagement.router)
+    app.include_router(open311.router)
     web.mount(app)
     return app
