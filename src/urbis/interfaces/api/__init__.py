@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from urbis import bootstrap
-from urbis.interfaces.api import engagement, errors, metering, open311, routes
+from urbis.interfaces.api import engagement, errors, metering, open311, routes, webhooks
 
 
 def create_app(container: bootstrap.App) -> FastAPI:
@@ -23,5 +23,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(metering.router)
     app.include_router(engagement.router)
     app.include_router(open311.router)
+    app.include_router(webhooks.router)
     web.mount(app)
     return app
