@@ -91,6 +91,49 @@ class TestBulkSeed:
         assert stored == 30
 
 
+class TestBulkLoadKeepsTheRules:
+    def test_a_load_that_breaks_an_overlap_rule_leaves_nothing_and_keeps_the_rule(
+        self, container: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        seed_accounts(container, tenant, 5)
+        with container.engine.connect() as connection:
+            existing = connection.execute(
+                sa.text(
+                    "SELECT account_id, service_point_id FROM agreements "
+                    "WHERE tenant_id = :t LIMIT 1"
+                ),
+                {"t": tenant.id},
+            ).one()
+        overlapping = pl.DataFrame(
+            {
+                "id": ["LOADOVERLAP" + tenant.id[:15]],
+                "tenant_id": [tenant.id],
+                "account_id": [existing.account_id],
+                "service_point_id": [existing.service_point_id],
+                "tariff_code": ["X"],
+                "active_from": [date(2026, 2, 1)],
+                "active_to": pl.Series([None], dtype=pl.Date),
+            }
+        )
+
+        with pytest.raises(accounts.OverlappingAgreement):
+            load_in_one_batch(container, overlapping)
+
+        # the rule still holds for ordinary writes afterwards
+        with pytest.raises(accounts.OverlappingAgreement):
+            write_in_one_transaction(container, overlapping)
+        with container.engine.connect() as connection:
+            stored = connection.execute(
+                sa.text("SELECT count(*) FROM agreements WHERE tenant_id = :t"), {"t": tenant.id}
+            ).scalar_one()
+        assert stored == 15
+
+
+def load_in_one_batch(container: bootstrap.App, frame: pl.DataFrame) -> None:
+    with bulk.loading(container.engine) as load, load.batch():
+        bulk.write_frames(load.connection, [("agreements", frame)])
+
+
 def write_in_one_transaction(container: bootstrap.App, frame: pl.DataFrame) -> None:
     with container.engine.begin() as connection:
         bulk.write_frames(connection, [("agreements", frame)])

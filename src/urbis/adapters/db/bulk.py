@@ -157,29 +157,72 @@ def _write_postgres(connection: sa.Connection, table_name: str, frame: pl.DataFr
         raise domain_error_for(sa.exc.IntegrityError(f"COPY {table_name}", None, exc)) from exc
 
 
+@attrs.define
+class Loader:
+    """A bulk load in progress: its connection, and one unit of commit per batch."""
+
+    connection: sa.Connection
+
+    def batch(self) -> contextlib.AbstractContextManager[Any]:
+        """A transaction per batch on SQLite; a savepoint inside the whole load on PostgreSQL."""
+        if self.connection.dialect.name == "postgresql":
+            return self.connection.begin_nested()
+        return self.connection.begin()
+
+
 @contextlib.contextmanager
-def loading(engine: sa.Engine) -> Iterator[sa.Connection]:
+def loading(engine: sa.Engine) -> Iterator[Loader]:
     """
-    A connection for a long bulk load of rows urbis generated itself: on SQLite, a 1 GB page
-    cache, no WAL checkpoint between batches (one at the end), and no row-by-row foreign key
-    checks (the generator's rows reference only rows of the same batch or the tenant; the
-    integration suite proves it with ``PRAGMA foreign_key_check``). Overlap rules are still
-    checked for every batch. Not for rows that come from outside.
+    A long bulk load of rows urbis generated itself.
+
+    On SQLite: a 1 GB page cache, no WAL checkpoint between batches (one at the end), and no
+    row-by-row foreign key checks (the generator's rows reference only rows of the same batch
+    or the tenant; the integration suite proves it with ``PRAGMA foreign_key_check``); each
+    batch commits on its own and overlap rules are checked per batch.
+
+    On PostgreSQL: the whole load is one transaction in which the exclusion constraints are
+    dropped and, at the end, added again, so PostgreSQL checks every row and builds the index
+    once in bulk instead of row by row; a load that breaks a rule, or dies, leaves nothing.
+
+    :raises OverlappingAgreement: (or the meter rules' errors) if the load breaks a rule.
     """
     with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
+        if connection.dialect.name == "postgresql":
+            with _postgres_load(connection):
+                yield Loader(connection)
+            return
         raw: Any = connection.connection.dbapi_connection
-        if sqlite:  # pragmas outside any transaction, where SQLite honours them
-            for pragma in ("foreign_keys=OFF", "cache_size=-1000000", "wal_autocheckpoint=0"):
-                raw.execute(f"PRAGMA {pragma}")
+        # pragmas outside any transaction, where SQLite honours them
+        for pragma in ("foreign_keys=OFF", "cache_size=-1000000", "wal_autocheckpoint=0"):
+            raw.execute(f"PRAGMA {pragma}")
         try:
-            yield connection
+            yield Loader(connection)
         finally:
-            if sqlite:
-                connection.rollback()
-                for pragma in ("foreign_keys=ON", "wal_autocheckpoint=1000"):
-                    raw.execute(f"PRAGMA {pragma}")
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.rollback()
+            for pragma in ("foreign_keys=ON", "wal_autocheckpoint=1000"):
+                raw.execute(f"PRAGMA {pragma}")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextlib.contextmanager
+def _postgres_load(connection: sa.Connection) -> Iterator[None]:
+    tables_with_rules = ", ".join(f"'{name}'" for name in NO_OVERLAP)
+    with connection.begin():
+        rules = connection.exec_driver_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            f"FROM pg_constraint WHERE contype = 'x' AND conrelid::regclass::text "
+            f"IN ({tables_with_rules})"
+        ).all()
+        for table, name, _ in rules:
+            connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        yield
+        try:
+            for table, name, definition in rules:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+                )
+        except sa.exc.IntegrityError as exc:
+            raise domain_error_for(exc) from exc
 
 
 def write_frames(connection: sa.Connection, frames: Sequence[tuple[str, pl.DataFrame]]) -> int:

@@ -72,10 +72,10 @@ def seed(
         as_at=as_at,
     )
     # The next batch is generated and converted on the other core while this one is written.
-    with bulk.loading(engine) as connection:
-        for batch, prepared in _prefetched(batches, connection.dialect.name):
-            with connection.begin():
-                rows += bulk.write_prepared(connection, prepared)
+    with bulk.loading(engine) as load:
+        for batch, prepared in _prefetched(batches, load.connection.dialect.name):
+            with load.batch():
+                rows += bulk.write_prepared(load.connection, prepared)
             if first_number is None:
                 first_number = dict(batch.frames)["accounts"]["number"][0]
             on_batch(batch.accounts)
