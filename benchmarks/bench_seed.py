@@ -67,6 +67,8 @@ def main() -> None:
                 size = connection.exec_driver_sql(
                     "SELECT pg_database_size(current_database())"
                 ).scalar_one()
+            container.engine.dispose()
+            _drop_postgres(args.postgres, url)
     print(
         json.dumps(
             {
@@ -94,6 +96,14 @@ def _fresh_postgres(server_url: str) -> str:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(server_url: str, url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 if __name__ == "__main__":

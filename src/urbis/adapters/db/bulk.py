@@ -180,9 +180,10 @@ def loading(engine: sa.Engine) -> Iterator[Loader]:
     or the tenant; the integration suite proves it with ``PRAGMA foreign_key_check``); each
     batch commits on its own and overlap rules are checked per batch.
 
-    On PostgreSQL: the whole load is one transaction in which the exclusion constraints are
-    dropped and, at the end, added again, so PostgreSQL checks every row and builds the index
-    once in bulk instead of row by row; a load that breaks a rule, or dies, leaves nothing.
+    On PostgreSQL: the whole load is one transaction in which the foreign keys and exclusion
+    constraints are dropped and, at the end, added again, so PostgreSQL checks every row at once
+    and builds the indexes in bulk instead of row by row; a load that breaks a rule, or dies,
+    leaves nothing.
 
     :raises OverlappingAgreement: (or the meter rules' errors) if the load breaks a rule.
     """
@@ -206,20 +207,21 @@ def loading(engine: sa.Engine) -> Iterator[Loader]:
 
 @contextlib.contextmanager
 def _postgres_load(connection: sa.Connection) -> Iterator[None]:
-    tables_with_rules = ", ".join(f"'{name}'" for name in NO_OVERLAP)
     with connection.begin():
+        # Foreign keys and exclusion constraints are checked row by row by PostgreSQL; during
+        # the load they are dropped and added back at the end, which checks every row at once.
         rules = connection.exec_driver_sql(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-            f"FROM pg_constraint WHERE contype = 'x' AND conrelid::regclass::text "
-            f"IN ({tables_with_rules})"
+            "FROM pg_constraint WHERE contype IN ('f', 'x') "
+            "AND connamespace = 'public'::regnamespace ORDER BY contype, conname"
         ).all()
         for table, name, _ in rules:
-            connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         yield
         try:
             for table, name, definition in rules:
                 connection.exec_driver_sql(
-                    f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+                    f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
                 )
         except sa.exc.IntegrityError as exc:
             raise domain_error_for(exc) from exc
