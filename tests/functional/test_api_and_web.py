@@ -679,3 +679,39 @@ class TestCasesAndTimeline:
         assert "Reclamo" in shown
         assert "2026-03-24" in shown  # last day to answer: 15 business days, San José skipped
         assert "Pregunta por el reclamo" in shown
+
+    def test_a_customer_signs_in_and_sees_only_their_accounts(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        mine = supply(client, auth)
+        with container.uow() as uow:
+            tenant = uow.tenants.by_code("epm")
+        assert tenant is not None
+        identity_ops.create_user(
+            env=container.env(
+                identity.Actor(
+                    user_id=ids.UserId("setup"),
+                    tenant_id=tenant.id,
+                    roles=frozenset({identity.Role.ADMIN}),
+                )
+            ),
+            hasher=container.hasher,
+            username="marta",
+            display_name="Marta",
+            password=PASSWORD,
+            roles=[identity.Role.CUSTOMER],
+            party_id=ids.PartyId(mine["party"]["id"]),
+        )
+        client.post("/login", data={"tenant": "epm", "username": "marta", "password": PASSWORD})
+
+        home = client.get("/")
+        search = client.get("/search", params={"q": "ospina"})
+
+        page = client.get(f"/accounts/{mine['account']['id']}")
+
+        assert "Mis cuentas" in home.text
+        assert mine["account"]["number"] in home.text
+        assert search.status_code == 403
+        assert "MDE-778899" in page.text
+        assert "Radicar PQR" not in page.text
