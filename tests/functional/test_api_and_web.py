@@ -67,6 +67,27 @@ def client(container: bootstrap.App) -> Iterator[TestClient]:
         yield test_client
 
 
+def add_user(
+    container: bootstrap.App, username: str, role: identity.Role, party_id: str | None = None
+) -> None:
+    """Create a user of the test utility 'epm' as its administrator would."""
+    with container.uow() as uow:
+        tenant = uow.tenants.by_code("epm")
+    assert tenant is not None
+    admin = identity.Actor(
+        user_id=ids.UserId("setup"), tenant_id=tenant.id, roles=frozenset({identity.Role.ADMIN})
+    )
+    identity_ops.create_user(
+        env=container.env(admin),
+        hasher=container.hasher,
+        username=username,
+        display_name=username.title(),
+        password=PASSWORD,
+        roles=[role],
+        party_id=None if party_id is None else ids.PartyId(party_id),
+    )
+
+
 def token(client: TestClient, username: str = "ana", tenant: str = "epm") -> dict[str, str]:
     response = client.post(
         "/api/v1/auth/token", json={"tenant": tenant, "username": username, "password": PASSWORD}
@@ -190,23 +211,7 @@ class TestUsers:
     def test_an_admin_creates_a_user_whose_password_never_leaves_the_server(
         self, client: TestClient, container: bootstrap.App
     ) -> None:
-        with container.uow() as uow:
-            tenant = uow.tenants.by_code("epm")
-        assert tenant is not None
-        identity_ops.create_user(
-            env=container.env(
-                identity.Actor(
-                    user_id=ids.UserId("setup"),
-                    tenant_id=tenant.id,
-                    roles=frozenset({identity.Role.ADMIN}),
-                )
-            ),
-            hasher=container.hasher,
-            username="jefe",
-            display_name="Jefe",
-            password=PASSWORD,
-            roles=[identity.Role.ADMIN],
-        )
+        add_user(container, "jefe", identity.Role.ADMIN)
 
         created = client.post(
             "/api/v1/users",
@@ -405,24 +410,7 @@ class TestTenancyAndCustomers:
             headers=auth,
             json={"holder_id": neighbour["id"], "billing_cycle": "C05"},
         ).json()
-        with container.uow() as uow:
-            tenant = uow.tenants.by_code("epm")
-        assert tenant is not None
-        identity_ops.create_user(
-            env=container.env(
-                identity.Actor(
-                    user_id=ids.UserId("setup"),
-                    tenant_id=tenant.id,
-                    roles=frozenset({identity.Role.ADMIN}),
-                )
-            ),
-            hasher=container.hasher,
-            username="marta",
-            display_name="Marta",
-            password=PASSWORD,
-            roles=[identity.Role.CUSTOMER],
-            party_id=ids.PartyId(mine["party"]["id"]),
-        )
+        add_user(container, "marta", identity.Role.CUSTOMER, party_id=mine["party"]["id"])
         me = token(client, "marta")
 
         own = client.get("/api/v1/me/accounts", headers=me).json()
@@ -685,24 +673,7 @@ class TestCasesAndTimeline:
     ) -> None:
         auth = token(client)
         mine = supply(client, auth)
-        with container.uow() as uow:
-            tenant = uow.tenants.by_code("epm")
-        assert tenant is not None
-        identity_ops.create_user(
-            env=container.env(
-                identity.Actor(
-                    user_id=ids.UserId("setup"),
-                    tenant_id=tenant.id,
-                    roles=frozenset({identity.Role.ADMIN}),
-                )
-            ),
-            hasher=container.hasher,
-            username="marta",
-            display_name="Marta",
-            password=PASSWORD,
-            roles=[identity.Role.CUSTOMER],
-            party_id=ids.PartyId(mine["party"]["id"]),
-        )
+        add_user(container, "marta", identity.Role.CUSTOMER, party_id=mine["party"]["id"])
         client.post("/login", data={"tenant": "epm", "username": "marta", "password": PASSWORD})
 
         home = client.get("/")
