@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from urbis import bootstrap
-from urbis.interfaces.api import engagement, errors, metering, open311, routes, webhooks
+from urbis.interfaces.api import (
+    engagement,
+    errors,
+    metering,
+    open311,
+    rating,
+    routes,
+    webhooks,
+)
 
 
 def create_app(container: bootstrap.App) -> FastAPI:
@@ -24,5 +32,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(engagement.router)
     app.include_router(open311.router)
     app.include_router(webhooks.router)
+    app.include_router(rating.router)
     web.mount(app)
     return app
