@@ -1,0 +1,412 @@
+"""
+The reference engine for interval usage: plain Decimal, month by month, every line explained.
+
+Conventions (docs/adr/0010-rating-conventions.md): tier limits apply to the month's total
+imported energy and each tier's energy is split across time-of-use periods in proportion to
+their use; demand is kWh ÷ interval hours, its monthly maximum priced per period and tier;
+fixed charges per month or per bill are prorated by the share of the month's days covered, per
+day charges count the days; the minimum tops the month's energy, demand and fixed charges up;
+taxes come last, on the lines before them. Each line rounds once with the tariff's rule.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import attrs
+import holidays as holiday_calendars
+
+from urbis.domain import tariffs
+from urbis.domain.rating._reference import ChargeLine, InvalidUsage
+from urbis.kernel.money import Money, Rounding
+
+ZERO = Decimal(0)
+
+
+@attrs.frozen
+class Interval:
+    """Energy over one interval: ``kwh`` imported (negative when exported)."""
+
+    start: datetime
+    minutes: int
+    kwh: Decimal
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal(self.minutes) / 60
+
+
+def check_intervals(*, intervals: Sequence[Interval]) -> None:
+    """
+    Check that usage is aware, of one interval length, in order and without gaps.
+
+    :raises InvalidUsage: naming the first interval that breaks a rule.
+    """
+    if not intervals:
+        raise InvalidUsage("Usage has no intervals")
+    length = intervals[0].minutes
+    if length <= 0 or (60 % length and length % 60):
+        raise InvalidUsage(f"Interval length {length} min is not supported")
+    for index, interval in enumerate(intervals):
+        if interval.start.tzinfo is None or interval.start.utcoffset() is None:
+            raise InvalidUsage(f"Interval {index} has no UTC offset", details={"index": index})
+        if interval.minutes != length:
+            raise InvalidUsage(
+                f"Mixed interval lengths: {length} and {interval.minutes} minutes",
+                details={"index": index, "start": interval.start.isoformat()},
+            )
+    for index, (before, after) in enumerate(itertools.pairwise(intervals), start=1):
+        expected = before.start + timedelta(minutes=length)
+        if after.start != expected:
+            problem = "a gap" if after.start > expected else "overlapping or unordered intervals"
+            raise InvalidUsage(
+                f"Usage has {problem} at {expected.isoformat()}",
+                details={"index": index, "expected": expected.isoformat()},
+            )
+
+
+def local_start(interval: Interval, timezone: str | None) -> datetime:
+    """Return the wall-clock start of an interval: the tariff's zone, else its own offset."""
+    if timezone is None:
+        return interval.start
+    return interval.start.astimezone(ZoneInfo(timezone))
+
+
+class DayKinds:
+    """Tells weekdays, weekends and a country's holidays apart."""
+
+    def __init__(self, country: str | None) -> None:
+        self._calendar = holiday_calendars.country_holidays(country) if country else None
+
+    def __call__(self, day: date) -> tariffs.DayKind:
+        if self._calendar is not None and day in self._calendar:
+            return tariffs.DayKind.HOLIDAY
+        return tariffs.DayKind.WEEKEND if day.weekday() >= 5 else tariffs.DayKind.WEEKDAY
+
+
+def tier_shares(
+    *, tiers: Sequence[tariffs.Tier], total: Decimal
+) -> Iterable[tuple[int, tariffs.Tier, Decimal]]:
+    """Yield each tier's index, terms and the part of ``total`` falling inside it."""
+    lower = ZERO
+    for index, tier in enumerate(tiers):
+        upper = total if tier.upto is None else min(total, tier.upto)
+        inside = upper - lower
+        if inside > 0:
+            yield index, tier, inside
+        if tier.upto is None or tier.upto >= total:
+            return
+        lower = tier.upto
+
+
+@attrs.frozen
+class MonthUsage:
+    """One month's usage under one version, summed the way the tariff needs it."""
+
+    month: str
+    days_covered: Decimal
+    days_in_month: int
+    energy_by_period: tuple[Decimal, ...]
+    export_by_period: tuple[Decimal, ...]
+    demand_by_period: tuple[Decimal, ...]
+    peak_kw: Decimal
+    calendar_month: int
+
+    @property
+    def imported(self) -> Decimal:
+        return sum(self.energy_by_period, ZERO)
+
+
+def summarise(*, version: tariffs.Version, month: str, intervals: Sequence[Interval]) -> MonthUsage:
+    """Sum one month's intervals under a version into energy, export and demand by period."""
+    kinds = DayKinds(version.holidays)
+    energy_schedule = version.energy.schedule if version.energy else tariffs.flat_schedule()
+    energy_periods = len(version.energy.periods) if version.energy else 1
+    demand_periods = len(version.demand.periods) if version.demand else 0
+    energy = [ZERO] * energy_periods
+    export = [ZERO] * energy_periods
+    demand = [ZERO] * demand_periods
+    peak = ZERO
+    calendar_month = int(month[5:])
+    for interval in intervals:
+        start = local_start(interval, version.timezone)
+        kind = kinds(start.date())
+        kw = interval.kwh / interval.hours
+        period = energy_schedule.period(month=start.month, hour=start.hour, kind=kind)
+        if interval.kwh >= 0:
+            energy[period] += interval.kwh
+        else:
+            export[period] -= interval.kwh
+        peak = max(peak, kw)
+        if version.demand is not None:
+            d = version.demand.schedule.period(month=start.month, hour=start.hour, kind=kind)
+            demand[d] = max(demand[d], kw)
+    covered = sum((i.hours for i in intervals), ZERO) / 24
+    year = int(month[:4])
+    return MonthUsage(
+        month=month,
+        days_covered=covered,
+        days_in_month=calendar.monthrange(year, calendar_month)[1],
+        energy_by_period=tuple(energy),
+        export_by_period=tuple(export),
+        demand_by_period=tuple(demand),
+        peak_kw=peak,
+        calendar_month=calendar_month,
+    )
+
+
+@attrs.frozen
+class Draft:
+    """A charge line before rounding: its exact amount and its explanation."""
+
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    rule: str
+    period: str = ""
+    block: str = ""
+    exact: Decimal | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.unit_price if self.exact is None else self.exact
+
+
+def settle(
+    *, drafts: Sequence[Draft], currency: str, rounding: Rounding, scope: tariffs.RoundingScope
+) -> tuple[Money, ...]:
+    """
+    Round drafts to money: each line once, or each kind's monthly sum shared out over its lines.
+    """
+    if scope is tariffs.RoundingScope.LINE:
+        return tuple(Money.rounded(d.amount, currency=currency, rounding=rounding) for d in drafts)
+    settled: list[Money | None] = [None] * len(drafts)
+    kinds: dict[str, list[int]] = defaultdict(list)
+    for index, draft in enumerate(drafts):
+        kinds[draft.kind].append(index)
+    for members in kinds.values():
+        exact = [drafts[i].amount for i in members]
+        subtotal = Money.rounded(sum(exact, ZERO), currency=currency, rounding=rounding)
+        if all(e >= 0 for e in exact) and any(exact):
+            parts = subtotal.allocate(exact)
+        elif all(e <= 0 for e in exact) and any(exact):
+            parts = tuple(-m for m in (-subtotal).allocate([-e for e in exact]))
+        else:
+            parts = tuple(Money.rounded(e, currency=currency, rounding=rounding) for e in exact)
+        for i, part in zip(members, parts, strict=True):
+            settled[i] = part
+    return tuple(m for m in settled if m is not None)
+
+
+def _tiered(
+    *,
+    kind: str,
+    periods: Sequence[tariffs.RatePeriod],
+    quantities: Sequence[Decimal],
+    rule: str,
+) -> list[Draft]:
+    drafts = []
+    for period, quantity in zip(periods, quantities, strict=True):
+        for index, tier, inside in tier_shares(tiers=period.tiers, total=quantity):
+            drafts.append(
+                Draft(
+                    kind=kind,
+                    description=f"{kind.title()} {period.name} tier {index + 1}",
+                    quantity=inside,
+                    unit_price=tier.price,
+                    period=period.name,
+                    block=str(index + 1),
+                    rule=rule,
+                )
+            )
+    return drafts
+
+
+def _energy(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
+    drafts: list[Draft] = []
+    if version.energy is None:
+        return drafts
+    total = usage.imported
+    for p, period in enumerate(version.energy.periods):
+        share = usage.energy_by_period[p]
+        if share == 0:
+            continue
+        for index, tier, inside in tier_shares(tiers=period.tiers, total=total):
+            drafts.append(
+                Draft(
+                    kind="ENERGY",
+                    description=f"Energy {period.name} tier {index + 1}",
+                    quantity=inside * share / total,
+                    unit_price=tier.price,
+                    period=period.name,
+                    block=str(index + 1),
+                    rule="tier on monthly kWh, split by period share",
+                )
+            )
+    for p, period in enumerate(version.energy.periods):
+        exported = usage.export_by_period[p]
+        sell = period.tiers[0].sell
+        if exported and sell:
+            drafts.append(
+                Draft(
+                    kind="EXPORT",
+                    description=f"Export {period.name}",
+                    quantity=exported,
+                    unit_price=-sell,
+                    period=period.name,
+                    rule="sell rate × kWh exported",
+                )
+            )
+    return drafts
+
+
+def _demand(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
+    drafts: list[Draft] = []
+    if version.demand is not None:
+        drafts += _tiered(
+            kind="DEMAND",
+            periods=version.demand.periods,
+            quantities=usage.demand_by_period,
+            rule="monthly maximum kW in the period, tiered",
+        )
+    if version.flat_demand is not None:
+        chosen = version.flat_demand.periods[version.flat_demand.months[usage.calendar_month - 1]]
+        drafts += _tiered(
+            kind="DEMAND",
+            periods=(chosen,),
+            quantities=(usage.peak_kw,),
+            rule="monthly maximum kW, tiered",
+        )
+    return drafts
+
+
+def _fixed(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
+    drafts = []
+    share_of_month = usage.days_covered / usage.days_in_month
+    for fixed in version.fixed:
+        if fixed.per is tariffs.FixedBasis.DAY:
+            quantity, rule = usage.days_covered, "per day × days"
+        else:
+            quantity, rule = share_of_month, f"per {fixed.per.value.lower()} × share of month"
+        drafts.append(
+            Draft(
+                kind="FIXED",
+                description=fixed.name,
+                quantity=quantity,
+                unit_price=fixed.amount,
+                rule=rule,
+            )
+        )
+    return drafts
+
+
+def rate_month(
+    *, tariff: tariffs.Tariff, version: tariffs.Version, usage: MonthUsage
+) -> tuple[ChargeLine, ...]:
+    """Price one month's summed usage under one version of a tariff."""
+
+    def money(drafts: Sequence[Draft]) -> tuple[Money, ...]:
+        return settle(
+            drafts=drafts,
+            currency=version.currency,
+            rounding=version.rounding,
+            scope=version.rounding_scope,
+        )
+
+    drafts = _energy(version, usage) + _demand(version, usage) + _fixed(version, usage)
+    if version.minimum:
+        share_of_month = usage.days_covered / usage.days_in_month
+        floor = version.minimum * share_of_month
+        so_far = sum(
+            (m.amount for d, m in zip(drafts, money(drafts), strict=True) if d.kind != "EXPORT"),
+            ZERO,
+        )
+        if so_far < floor:
+            drafts.append(
+                Draft(
+                    kind="MINIMUM",
+                    description="Minimum charge top-up",
+                    quantity=share_of_month,
+                    unit_price=version.minimum,
+                    exact=floor - so_far,
+                    rule="monthly minimum less energy, demand and fixed charges",
+                )
+            )
+    base = sum((m.amount for m in money(drafts)), ZERO)
+    for tax in version.taxes:
+        if tax.percent is not None:
+            drafts.append(
+                Draft(
+                    kind="TAX",
+                    description=tax.name,
+                    quantity=base,
+                    unit_price=tax.percent / 100,
+                    rule=f"{tax.percent} % of the charges before taxes",
+                )
+            )
+        elif tax.per_unit is not None:
+            drafts.append(
+                Draft(
+                    kind="TAX",
+                    description=tax.name,
+                    quantity=usage.imported,
+                    unit_price=tax.per_unit,
+                    rule="per kWh imported",
+                )
+            )
+    label = f"{tariff.code} {version.version}"
+    return tuple(
+        ChargeLine(
+            kind=d.kind,
+            description=d.description,
+            quantity=d.quantity,
+            unit_price=d.unit_price,
+            amount=amount,
+            tariff=label,
+            rule=d.rule,
+            month=usage.month,
+            period=d.period,
+            block=d.block,
+        )
+        for d, amount in zip(drafts, money(drafts), strict=True)
+    )
+
+
+def rate_intervals(
+    *, tariff: tariffs.Tariff, intervals: Sequence[Interval]
+) -> tuple[ChargeLine, ...]:
+    """
+    Price interval usage month by month under the versions of a tariff in force.
+
+    Months follow each interval's wall-clock (its own offset, or the tariff's zone); a month
+    that straddles two versions is rated in two parts, each with its share of fixed charges.
+
+    :raises InvalidUsage: if the usage has gaps, mixed lengths or naive timestamps.
+    :raises NoTariffInForce: if an interval falls outside every version.
+    """
+    check_intervals(intervals=intervals)
+    groups: dict[tuple[str, str], list[Interval]] = defaultdict(list)
+    versions: dict[str, tariffs.Version] = {}
+    for interval in intervals:
+        wall = interval.start
+        version = tariff.in_force(on=wall.date())
+        if version.timezone is not None:
+            wall = local_start(interval, version.timezone)
+            version = tariff.in_force(on=wall.date())
+        versions[version.version] = version
+        groups[(f"{wall.year:04d}-{wall.month:02d}", version.version)].append(interval)
+    lines: list[ChargeLine] = []
+    for (month, name), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], versions[kv[0][1]].active.start)
+    ):
+        version = versions[name]
+        usage = summarise(version=version, month=month, intervals=members)
+        lines += rate_month(tariff=tariff, version=version, usage=usage)
+    return tuple(lines)
