@@ -1,12 +1,14 @@
 """Rating: usage × tariff → charge lines, each carrying its explanation."""
 
 from urbis.domain.rating._engine import (
+    Customer,
     Draft,
     Interval,
     MonthUsage,
     check_intervals,
     rate_intervals,
     rate_month,
+    rate_total,
     settle,
     summarise,
     tier_shares,
@@ -15,6 +17,7 @@ from urbis.domain.rating._reference import ChargeLine, InvalidUsage, rate_reside
 
 __all__ = [
     "ChargeLine",
+    "Customer",
     "Draft",
     "Interval",
     "InvalidUsage",
@@ -23,6 +26,7 @@ __all__ = [
     "rate_intervals",
     "rate_month",
     "rate_residential_month",
+    "rate_total",
     "settle",
     "summarise",
     "tier_shares",

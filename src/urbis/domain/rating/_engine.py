@@ -42,6 +42,25 @@ class Interval:
         return Decimal(self.minutes) / 60
 
 
+@attrs.frozen
+class Customer:
+    """What the tariff needs to know of the customer: stratum, use and altitude."""
+
+    stratum: int | None = None
+    use: str = "residential"
+    altitude_m: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.stratum is not None and not 1 <= self.stratum <= 6:
+            raise InvalidUsage("Stratum must be 1 to 6", details={"stratum": self.stratum})
+
+    @property
+    def solidarity_class(self) -> str:
+        if self.use == "residential" and self.stratum is not None:
+            return str(self.stratum)
+        return self.use
+
+
 def check_intervals(*, intervals: Sequence[Interval]) -> None:
     """
     Check that usage is aware, of one interval length, in order and without gaps.
@@ -222,7 +241,7 @@ def _tiered(
                     quantity=inside,
                     unit_price=tier.price,
                     period=period.name,
-                    block=str(index + 1),
+                    block=tier.name or str(index + 1),
                     rule=rule,
                 )
             )
@@ -242,11 +261,11 @@ def _energy(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
             drafts.append(
                 Draft(
                     kind="ENERGY",
-                    description=f"Energy {period.name} tier {index + 1}",
+                    description=f"Energy {period.name} {tier.name or f'tier {index + 1}'}",
                     quantity=inside * share / total,
                     unit_price=tier.price,
                     period=period.name,
-                    block=str(index + 1),
+                    block=tier.name or str(index + 1),
                     rule="tier on monthly kWh, split by period share",
                 )
             )
@@ -307,8 +326,67 @@ def _fixed(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
     return drafts
 
 
+def _solidarity(
+    version: tariffs.Version, usage: MonthUsage, customer: Customer, drafts: Sequence[Draft]
+) -> list[Draft]:
+    solidarity = version.solidarity
+    rules = solidarity.rules_for(customer.solidarity_class) if solidarity else None
+    if solidarity is None or rules is None:
+        return []
+    label = customer.solidarity_class
+    imported = usage.imported
+    energy = sum((d.amount for d in drafts if d.kind == "ENERGY"), ZERO)
+    full = energy / imported if imported else ZERO
+    share_of_month = usage.days_covered / usage.days_in_month
+    fixed_full = sum((f.amount for f in version.fixed if f.per is not tariffs.FixedBasis.DAY), ZERO)
+    out: list[Draft] = []
+    if rules.subsidy:
+        kind, share, who = "SUBSIDY", -rules.subsidy, "Subsidio"
+        basic = solidarity.basic_quantity(altitude_m=customer.altitude_m) * share_of_month
+        quantity = min(imported, basic)
+        scope = f"up to the basic quantity {basic} {version.unit}"
+    else:
+        kind, share, who = "CONTRIBUTION", rules.contribution, "Contribución"
+        quantity = imported
+        scope = "on all consumption"
+    if quantity and full:
+        if rules.price is not None:
+            unit, rule = rules.price - full, f"published price {rules.price} less full cost"
+        else:
+            unit, rule = full * share, f"{abs(share) * 100} % of full cost"
+        out.append(
+            Draft(
+                kind=kind,
+                description=f"{who} {label}",
+                quantity=quantity,
+                unit_price=unit,
+                rule=f"{rule}, {scope}",
+            )
+        )
+    if fixed_full and (solidarity.on_fixed or rules.fixed_price is not None):
+        if rules.fixed_price is not None:
+            unit = rules.fixed_price - fixed_full
+            rule = f"published fixed charge {rules.fixed_price} less full fixed charge"
+        else:
+            unit, rule = fixed_full * share, f"{abs(share) * 100} % of the fixed charge"
+        out.append(
+            Draft(
+                kind=kind,
+                description=f"{who} {label} cargo fijo",
+                quantity=share_of_month,
+                unit_price=unit,
+                rule=rule,
+            )
+        )
+    return out
+
+
 def rate_month(
-    *, tariff: tariffs.Tariff, version: tariffs.Version, usage: MonthUsage
+    *,
+    tariff: tariffs.Tariff,
+    version: tariffs.Version,
+    usage: MonthUsage,
+    customer: Customer | None = None,
 ) -> tuple[ChargeLine, ...]:
     """Price one month's summed usage under one version of a tariff."""
 
@@ -321,11 +399,16 @@ def rate_month(
         )
 
     drafts = _energy(version, usage) + _demand(version, usage) + _fixed(version, usage)
+    drafts += _solidarity(version, usage, customer or Customer(), drafts)
     if version.minimum:
         share_of_month = usage.days_covered / usage.days_in_month
         floor = version.minimum * share_of_month
         so_far = sum(
-            (m.amount for d, m in zip(drafts, money(drafts), strict=True) if d.kind != "EXPORT"),
+            (
+                m.amount
+                for d, m in zip(drafts, money(drafts), strict=True)
+                if d.kind in {"ENERGY", "DEMAND", "FIXED"}
+            ),
             ZERO,
         )
         if so_far < floor:
@@ -380,7 +463,7 @@ def rate_month(
 
 
 def rate_intervals(
-    *, tariff: tariffs.Tariff, intervals: Sequence[Interval]
+    *, tariff: tariffs.Tariff, intervals: Sequence[Interval], customer: Customer | None = None
 ) -> tuple[ChargeLine, ...]:
     """
     Price interval usage month by month under the versions of a tariff in force.
@@ -408,5 +491,40 @@ def rate_intervals(
     ):
         version = versions[name]
         usage = summarise(version=version, month=month, intervals=members)
-        lines += rate_month(tariff=tariff, version=version, usage=usage)
+        lines += rate_month(tariff=tariff, version=version, usage=usage, customer=customer)
     return tuple(lines)
+
+
+def rate_total(
+    *,
+    tariff: tariffs.Tariff,
+    month: date,
+    quantity: Decimal,
+    customer: Customer | None = None,
+) -> tuple[ChargeLine, ...]:
+    """
+    Price a whole month's metered quantity (a register read) under the version in force.
+
+    :raises InvalidUsage: if the quantity is negative or the tariff has time-of-use periods or
+        demand charges, which need interval data.
+    :raises NoTariffInForce: if no version is in force on the month's first day.
+    """
+    if quantity < 0:
+        raise InvalidUsage("A monthly quantity cannot be negative", details={"q": str(quantity)})
+    first = month.replace(day=1)
+    version = tariff.in_force(on=first)
+    periods = len(version.energy.periods) if version.energy else 1
+    if periods != 1 or version.demand is not None or version.flat_demand is not None:
+        raise InvalidUsage("This tariff needs interval data (time of use or demand)")
+    days = calendar.monthrange(first.year, first.month)[1]
+    usage = MonthUsage(
+        month=f"{first.year:04d}-{first.month:02d}",
+        days_covered=Decimal(days),
+        days_in_month=days,
+        energy_by_period=(quantity,),
+        export_by_period=(ZERO,),
+        demand_by_period=(),
+        peak_kw=ZERO,
+        calendar_month=first.month,
+    )
+    return rate_month(tariff=tariff, version=version, usage=usage, customer=customer)

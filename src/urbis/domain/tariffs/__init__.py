@@ -11,6 +11,7 @@ from urbis.domain.tariffs._colombia import (
 from urbis.domain.tariffs._model import (
     HOURS,
     MONTHS,
+    BasicQuantity,
     DayKind,
     DemandCharge,
     EnergyCharge,
@@ -21,6 +22,8 @@ from urbis.domain.tariffs._model import (
     RatePeriod,
     RoundingScope,
     Schedule,
+    Solidarity,
+    SolidarityClass,
     Tariff,
     Tax,
     Tier,
@@ -31,6 +34,7 @@ from urbis.domain.tariffs._model import (
 __all__ = [
     "HOURS",
     "MONTHS",
+    "BasicQuantity",
     "DayKind",
     "DemandCharge",
     "EnergyCharge",
@@ -44,6 +48,8 @@ __all__ = [
     "ResidentialEnergyTariff",
     "RoundingScope",
     "Schedule",
+    "Solidarity",
+    "SolidarityClass",
     "Tariff",
     "TariffVersion",
     "Tax",

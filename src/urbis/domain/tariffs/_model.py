@@ -56,6 +56,7 @@ class Tier:
     price: Decimal
     upto: Decimal | None = None
     sell: Decimal = Decimal(0)
+    name: str = ""  # e.g. básico, complementario, suntuario; else the tier's number
 
     def __attrs_post_init__(self) -> None:
         if self.upto is not None and self.upto <= 0:
@@ -215,6 +216,64 @@ class Tax:
 
 
 @attrs.frozen
+class BasicQuantity:
+    """The subsidised quantity (subsistence or basic consumption) from an altitude upwards."""
+
+    from_altitude_m: int
+    quantity: Decimal
+
+
+@attrs.frozen
+class SolidarityClass:
+    """
+    How one class (a stratum "1"–"6", or a use such as "commercial") departs from full cost.
+
+    A subsidy applies to the basic quantity only, a contribution to everything. A published
+    ``price`` (or ``fixed_price``) replaces cost × (1 ± share) when the regulator gives one.
+    """
+
+    subsidy: Decimal = Decimal(0)
+    contribution: Decimal = Decimal(0)
+    price: Decimal | None = None
+    fixed_price: Decimal | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not Decimal(0) <= self.subsidy < 1 or not Decimal(0) <= self.contribution <= 2:
+            raise InvalidTariff("A subsidy is a share in [0, 1), a contribution in [0, 2]")
+        if self.subsidy and self.contribution:
+            raise InvalidTariff("A class is subsidised or contributes, not both")
+        if not (self.subsidy or self.contribution):
+            raise InvalidTariff("A class states its subsidy or contribution share")
+        for value in (self.price, self.fixed_price):
+            if value is not None:
+                _non_negative(value, "A published price")
+
+
+@attrs.frozen
+class Solidarity:
+    """Colombian solidarity rules: subsidies up to a basic quantity and contributions."""
+
+    basic: tuple[BasicQuantity, ...]
+    classes: tuple[tuple[str, SolidarityClass], ...]
+    on_fixed: bool = False  # subsidies and contributions also apply to fixed charges
+
+    def __attrs_post_init__(self) -> None:
+        if not self.basic or self.basic[0].from_altitude_m != 0:
+            raise InvalidTariff("Basic quantities must start at altitude 0")
+        altitudes = [b.from_altitude_m for b in self.basic]
+        if altitudes != sorted(set(altitudes)):
+            raise InvalidTariff("Basic quantities must be in increasing altitude")
+
+    def basic_quantity(self, *, altitude_m: int) -> Decimal:
+        """Return the subsidised quantity at an altitude."""
+        return [b.quantity for b in self.basic if b.from_altitude_m <= altitude_m][-1]
+
+    def rules_for(self, key: str) -> SolidarityClass | None:
+        """Return the rules of a class, or ``None`` for full cost."""
+        return dict(self.classes).get(key)
+
+
+@attrs.frozen
 class Version:
     """One version of a tariff: its priced terms for a span of days."""
 
@@ -231,6 +290,8 @@ class Version:
     flat_demand: FlatDemandCharge | None = None
     minimum: Decimal = Decimal(0)  # per month
     taxes: tuple[Tax, ...] = ()
+    solidarity: Solidarity | None = None
+    unit: str = "kWh"
 
     def __attrs_post_init__(self) -> None:
         minor_unit(self.currency)
