@@ -27,6 +27,16 @@ from urbis.domain.rating._reference import ChargeLine, InvalidUsage
 from urbis.kernel.money import Money, Rounding
 
 ZERO = Decimal(0)
+PARTS = {
+    "ENERGY": "energy",
+    "EXPORT": "energy",
+    "SUBSIDY": "energy",
+    "CONTRIBUTION": "energy",
+    "DEMAND": "demand",
+    "FIXED": "fixed",
+    "MINIMUM": "minimum",
+    "TAX": "taxes",
+}
 
 
 @attrs.frozen
@@ -192,6 +202,11 @@ class Draft:
     period: str = ""
     block: str = ""
     exact: Decimal | None = None
+    part: str = ""  # energy, demand, fixed, minimum or taxes; else from the kind
+
+    @property
+    def bill_part(self) -> str:
+        return self.part or PARTS[self.kind]
 
     @property
     def amount(self) -> Decimal:
@@ -376,6 +391,7 @@ def _solidarity(
                 quantity=share_of_month,
                 unit_price=unit,
                 rule=rule,
+                part="fixed",
             )
         )
     return out
@@ -457,6 +473,7 @@ def rate_month(
             month=usage.month,
             period=d.period,
             block=d.block,
+            part=d.bill_part,
         )
         for d, amount in zip(drafts, money(drafts), strict=True)
     )

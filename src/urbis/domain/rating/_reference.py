@@ -29,6 +29,7 @@ class ChargeLine:
     month: str = ""  # YYYY-MM the line belongs to
     period: str = ""  # time-of-use period, when the line has one
     block: str = ""  # tier or block, when the line has one
+    part: str = ""  # the bill's part: energy, demand, fixed, minimum or taxes
 
 
 def rate_residential_month(
