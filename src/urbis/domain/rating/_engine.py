@@ -12,6 +12,7 @@ taxes come last, on the lines before them. Each line rounds once with the tariff
 from __future__ import annotations
 
 import calendar
+import decimal
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,10 @@ from urbis.domain.rating._reference import ChargeLine, InvalidUsage
 from urbis.kernel.money import Money, Rounding
 
 ZERO = Decimal(0)
+MINUTES_A_DAY = 1440
+# Products of tariff and usage figures stay exact and each amount is divided once, at this
+# precision, so rounding to the minor unit is the rounding of the exact fraction.
+EXACT = decimal.Context(prec=100)
 PARTS = {
     "ENERGY": "energy",
     "EXPORT": "energy",
@@ -139,7 +144,7 @@ class MonthUsage:
     """One month's usage under one version, summed the way the tariff needs it."""
 
     month: str
-    days_covered: Decimal
+    minutes_covered: int
     days_in_month: int
     energy_by_period: tuple[Decimal, ...]
     export_by_period: tuple[Decimal, ...]
@@ -151,9 +156,23 @@ class MonthUsage:
     def imported(self) -> Decimal:
         return sum(self.energy_by_period, ZERO)
 
+    @property
+    def days_covered(self) -> Decimal:
+        return Decimal(self.minutes_covered) / MINUTES_A_DAY
+
+    @property
+    def share_of_month(self) -> Decimal:
+        """The covered share of the month (divided last, so amounts stay exact)."""
+        return Decimal(self.minutes_covered) / (MINUTES_A_DAY * self.days_in_month)
+
 
 def summarise(*, version: tariffs.Version, month: str, intervals: Sequence[Interval]) -> MonthUsage:
     """Sum one month's intervals under a version into energy, export and demand by period."""
+    with decimal.localcontext(EXACT):
+        return _summarise(version, month, intervals)
+
+
+def _summarise(version: tariffs.Version, month: str, intervals: Sequence[Interval]) -> MonthUsage:
     kinds = DayKinds(version.holidays)
     energy_schedule = version.energy.schedule if version.energy else tariffs.flat_schedule()
     energy_periods = len(version.energy.periods) if version.energy else 1
@@ -166,7 +185,7 @@ def summarise(*, version: tariffs.Version, month: str, intervals: Sequence[Inter
     for interval in intervals:
         start = local_start(interval, version.timezone)
         kind = kinds(start.date())
-        kw = interval.kwh / interval.hours
+        kw = interval.kwh * 60 / interval.minutes
         period = energy_schedule.period(month=start.month, hour=start.hour, kind=kind)
         if interval.kwh >= 0:
             energy[period] += interval.kwh
@@ -176,11 +195,10 @@ def summarise(*, version: tariffs.Version, month: str, intervals: Sequence[Inter
         if version.demand is not None:
             d = version.demand.schedule.period(month=start.month, hour=start.hour, kind=kind)
             demand[d] = max(demand[d], kw)
-    covered = sum((i.hours for i in intervals), ZERO) / 24
     year = int(month[:4])
     return MonthUsage(
         month=month,
-        days_covered=covered,
+        minutes_covered=sum(i.minutes for i in intervals),
         days_in_month=calendar.monthrange(year, calendar_month)[1],
         energy_by_period=tuple(energy),
         export_by_period=tuple(export),
@@ -282,6 +300,7 @@ def _energy(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
                     period=period.name,
                     block=tier.name or str(index + 1),
                     rule="tier on monthly kWh, split by period share",
+                    exact=inside * share * tier.price / total,
                 )
             )
     for p, period in enumerate(version.energy.periods):
@@ -323,12 +342,15 @@ def _demand(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
 
 def _fixed(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
     drafts = []
-    share_of_month = usage.days_covered / usage.days_in_month
+    minutes = usage.minutes_covered
     for fixed in version.fixed:
         if fixed.per is tariffs.FixedBasis.DAY:
             quantity, rule = usage.days_covered, "per day × days"
+            exact = fixed.amount * minutes / MINUTES_A_DAY
         else:
-            quantity, rule = share_of_month, f"per {fixed.per.value.lower()} × share of month"
+            quantity = usage.share_of_month
+            rule = f"per {fixed.per.value.lower()} × share of month"
+            exact = fixed.amount * minutes / (MINUTES_A_DAY * usage.days_in_month)
         drafts.append(
             Draft(
                 kind="FIXED",
@@ -336,48 +358,67 @@ def _fixed(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
                 quantity=quantity,
                 unit_price=fixed.amount,
                 rule=rule,
+                exact=exact,
             )
         )
     return drafts
 
 
-def _solidarity(
-    version: tariffs.Version, usage: MonthUsage, customer: Customer, drafts: Sequence[Draft]
-) -> list[Draft]:
+def energy_numerator(*, version: tariffs.Version, usage: MonthUsage) -> Decimal:
+    """Return the month's energy charge times its total kWh (exact; no division yet)."""
+    if version.energy is None:
+        return ZERO
+    total = usage.imported
+    numerator = ZERO
+    for p, period in enumerate(version.energy.periods):
+        for _index, tier, inside in tier_shares(tiers=period.tiers, total=total):
+            numerator += inside * usage.energy_by_period[p] * tier.price
+    return numerator
+
+
+def _solidarity(version: tariffs.Version, usage: MonthUsage, customer: Customer) -> list[Draft]:
     solidarity = version.solidarity
     rules = solidarity.rules_for(customer.solidarity_class) if solidarity else None
     if solidarity is None or rules is None:
         return []
     label = customer.solidarity_class
-    imported = usage.imported
-    energy = sum((d.amount for d in drafts if d.kind == "ENERGY"), ZERO)
-    full = energy / imported if imported else ZERO
-    share_of_month = usage.days_covered / usage.days_in_month
-    fixed_full = sum((f.amount for f in version.fixed if f.per is not tariffs.FixedBasis.DAY), ZERO)
+    total = usage.imported
+    numerator = energy_numerator(version=version, usage=usage)
+    month_minutes = MINUTES_A_DAY * usage.days_in_month
+    minutes = usage.minutes_covered
     out: list[Draft] = []
     if rules.subsidy:
         kind, share, who = "SUBSIDY", -rules.subsidy, "Subsidio"
-        basic = solidarity.basic_quantity(altitude_m=customer.altitude_m) * share_of_month
-        quantity = min(imported, basic)
-        scope = f"up to the basic quantity {basic} {version.unit}"
+        basic = solidarity.basic_quantity(altitude_m=customer.altitude_m)
+        # covered = min(total, basic × share of month), kept as a fraction: top / bottom
+        if total * month_minutes <= basic * minutes:
+            top, bottom = total, Decimal(1)
+        else:
+            top, bottom = basic * minutes, Decimal(month_minutes)
+        scope = f"up to the basic quantity {basic} {version.unit} × share of month"
     else:
         kind, share, who = "CONTRIBUTION", rules.contribution, "Contribución"
-        quantity = imported
+        top, bottom = total, Decimal(1)
         scope = "on all consumption"
-    if quantity and full:
+    if total and numerator:
+        full = numerator / (total * total)
         if rules.price is not None:
             unit, rule = rules.price - full, f"published price {rules.price} less full cost"
+            exact = top * (rules.price * total * total - numerator) / (bottom * total * total)
         else:
             unit, rule = full * share, f"{abs(share) * 100} % of full cost"
+            exact = share * top * numerator / (bottom * total * total)
         out.append(
             Draft(
                 kind=kind,
                 description=f"{who} {label}",
-                quantity=quantity,
+                quantity=top / bottom,
                 unit_price=unit,
                 rule=f"{rule}, {scope}",
+                exact=exact,
             )
         )
+    fixed_full = sum((f.amount for f in version.fixed if f.per is not tariffs.FixedBasis.DAY), ZERO)
     if fixed_full and (solidarity.on_fixed or rules.fixed_price is not None):
         if rules.fixed_price is not None:
             unit = rules.fixed_price - fixed_full
@@ -388,10 +429,11 @@ def _solidarity(
             Draft(
                 kind=kind,
                 description=f"{who} {label} cargo fijo",
-                quantity=share_of_month,
+                quantity=usage.share_of_month,
                 unit_price=unit,
                 rule=rule,
                 part="fixed",
+                exact=unit * minutes / month_minutes,
             )
         )
     return out
@@ -405,7 +447,13 @@ def rate_month(
     customer: Customer | None = None,
 ) -> tuple[ChargeLine, ...]:
     """Price one month's summed usage under one version of a tariff."""
+    with decimal.localcontext(EXACT):
+        return _rate_month(tariff, version, usage, customer or Customer())
 
+
+def _rate_month(
+    tariff: tariffs.Tariff, version: tariffs.Version, usage: MonthUsage, customer: Customer
+) -> tuple[ChargeLine, ...]:
     def money(drafts: Sequence[Draft]) -> tuple[Money, ...]:
         return settle(
             drafts=drafts,
@@ -415,10 +463,9 @@ def rate_month(
         )
 
     drafts = _energy(version, usage) + _demand(version, usage) + _fixed(version, usage)
-    drafts += _solidarity(version, usage, customer or Customer(), drafts)
+    drafts += _solidarity(version, usage, customer)
     if version.minimum:
-        share_of_month = usage.days_covered / usage.days_in_month
-        floor = version.minimum * share_of_month
+        month_minutes = MINUTES_A_DAY * usage.days_in_month
         so_far = sum(
             (
                 m.amount
@@ -427,15 +474,16 @@ def rate_month(
             ),
             ZERO,
         )
-        if so_far < floor:
+        if so_far * month_minutes < version.minimum * usage.minutes_covered:
             drafts.append(
                 Draft(
                     kind="MINIMUM",
                     description="Minimum charge top-up",
-                    quantity=share_of_month,
+                    quantity=usage.share_of_month,
                     unit_price=version.minimum,
-                    exact=floor - so_far,
-                    rule="monthly minimum less energy, demand and fixed charges",
+                    exact=(version.minimum * usage.minutes_covered - so_far * month_minutes)
+                    / month_minutes,
+                    rule="monthly minimum × share of month, less energy, demand and fixed charges",
                 )
             )
     base = sum((m.amount for m in money(drafts)), ZERO)
@@ -536,7 +584,7 @@ def rate_total(
     days = calendar.monthrange(first.year, first.month)[1]
     usage = MonthUsage(
         month=f"{first.year:04d}-{first.month:02d}",
-        days_covered=Decimal(days),
+        minutes_covered=days * MINUTES_A_DAY,
         days_in_month=days,
         energy_by_period=(quantity,),
         export_by_period=(ZERO,),
