@@ -1,5 +1,6 @@
 """Rating: usage × tariff → charge lines, each carrying its explanation."""
 
+from urbis.domain.rating._batch import BatchNotSupported, rate_frame, round_div, summarise_frame
 from urbis.domain.rating._engine import (
     Customer,
     Draft,
@@ -16,6 +17,7 @@ from urbis.domain.rating._engine import (
 from urbis.domain.rating._reference import ChargeLine, InvalidUsage, rate_residential_month
 
 __all__ = [
+    "BatchNotSupported",
     "ChargeLine",
     "Customer",
     "Draft",
@@ -23,11 +25,14 @@ __all__ = [
     "InvalidUsage",
     "MonthUsage",
     "check_intervals",
+    "rate_frame",
     "rate_intervals",
     "rate_month",
     "rate_residential_month",
     "rate_total",
+    "round_div",
     "settle",
     "summarise",
+    "summarise_frame",
     "tier_shares",
 ]
