@@ -1,11 +1,40 @@
 """Rating: usage × tariff → charge lines, each carrying its explanation."""
 
-from urbis.domain.rating._batch import rate_residential_batch
+from urbis.domain.rating._batch import BatchNotSupported, rate_frame, round_div, summarise_frame
+from urbis.domain.rating._engine import (
+    Customer,
+    Draft,
+    Interval,
+    MonthUsage,
+    check_intervals,
+    rate_intervals,
+    rate_month,
+    rate_total,
+    settle,
+    summarise,
+    tier_shares,
+)
 from urbis.domain.rating._reference import ChargeLine, InvalidUsage, rate_residential_month
+from urbis.domain.rating._residential_batch import rate_residential_batch
 
 __all__ = [
+    "BatchNotSupported",
     "ChargeLine",
+    "Customer",
+    "Draft",
+    "Interval",
     "InvalidUsage",
+    "MonthUsage",
+    "check_intervals",
+    "rate_frame",
+    "rate_intervals",
+    "rate_month",
     "rate_residential_batch",
     "rate_residential_month",
+    "rate_total",
+    "round_div",
+    "settle",
+    "summarise",
+    "summarise_frame",
+    "tier_shares",
 ]

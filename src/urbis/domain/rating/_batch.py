@@ -1,136 +1,579 @@
 """
-The batch engine: the same residential rules over many homes at once, in Polars, with exact
-integer arithmetic (scaled by 10^7) and the tariff's rounding applied once per line, so that it
-agrees with the reference engine to the cent.
+The batch engine: the same tariff model and the same exact fractions as the reference engine,
+vectorised over Polars frames of many agreements × intervals for bill runs.
+
+Usage arrives as Wh (kWh × 1,000, integers) and prices as millionths, so every amount is an
+integer fraction N / D computed in 128-bit integers and rounded once with the tariff's rule:
+the same result as the reference engine's exact Decimal fraction, to the cent.
+
+What it does not do (``BatchNotSupported`` says so, and the reference engine does): demand
+charges, export credits, rounding by monthly subtotal, a version starting mid-month, versions
+with different currencies, zones or holiday calendars. It does not look for gaps: usage is
+taken as validated upstream.
 """
 
 from __future__ import annotations
 
+import calendar
+import math
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
+import holidays as holiday_calendars
 import polars as pl
 
 from urbis.domain import tariffs
-from urbis.domain.rating._reference import InvalidUsage
+from urbis.kernel import errors
 from urbis.kernel.money import Rounding, minor_unit
 
-KWH_SCALE = 3  # consumption in thousandths of a kWh
-PRICE_SCALE = 4  # prices in ten-thousandths
-SHARE_SCALE = 4
+PRICE = 10**6  # prices, shares and fixed amounts in millionths
+WH = 1000  # usage in Wh
+I128 = pl.Int128
+LIMIT = 10**37  # headroom under 2**127 for the largest numerator
+COLUMNS = {
+    "agreement": pl.String,
+    "month": pl.String,
+    "tariff": pl.String,
+    "kind": pl.String,
+    "period": pl.String,
+    "block": pl.String,
+    "description": pl.String,
+    "part": pl.String,
+    "amount": pl.Int64,
+}
 
 
-def _scaled(value: Decimal, scale: int) -> int:
-    scaled = value.scaleb(scale)
+class BatchNotSupported(errors.InvalidValue):
+    code = "batch_not_supported"
+
+
+def _scaled(value: Decimal, scale: int, what: str) -> int:
+    scaled = value * scale
     if scaled != scaled.to_integral_value():
-        raise InvalidUsage(f"{value} has more than {scale} decimals")
+        raise BatchNotSupported(
+            f"{what} {value} has more decimals than the batch engine keeps",
+            details={"value": str(value)},
+        )
     return int(scaled)
 
 
-def _round(expr: pl.Expr, *, scale: int, places: int, rounding: Rounding) -> pl.Expr:
-    """Integer amounts at ``scale`` decimals rounded to ``places`` decimals, as integers."""
-    unit = 10 ** (scale - places)
-    half = unit // 2
-    magnitude = expr.abs()
+def round_div(numerator: pl.Expr, denominator: pl.Expr, rounding: Rounding) -> pl.Expr:
+    """Return N / D rounded to an integer with a named rule (D > 0), as a vectorised expression."""
+    size = numerator.abs()
+    quotient = size // denominator
+    twice = (size % denominator) * 2
     if rounding is Rounding.HALF_UP:
-        rounded = (magnitude + half) // unit
-    elif rounding is Rounding.DOWN:
-        rounded = magnitude // unit
+        up = twice >= denominator
+    elif rounding is Rounding.HALF_EVEN:
+        up = (twice > denominator) | ((twice == denominator) & (quotient % 2 == 1))
     elif rounding is Rounding.UP:
-        rounded = (magnitude + unit - 1) // unit
-    else:  # HALF_EVEN
-        quotient, remainder = magnitude // unit, magnitude % unit
-        rounded = (
-            pl.when(remainder > half)
-            .then(quotient + 1)
-            .when((remainder == half) & (quotient % 2 == 1))
-            .then(quotient + 1)
-            .otherwise(quotient)
+        up = twice > 0
+    else:
+        up = pl.lit(value=False)
+    magnitude = quotient + up.cast(I128)
+    return pl.when(numerator < 0).then(pl.lit(0, dtype=I128) - magnitude).otherwise(magnitude)
+
+
+def _check(tariff: tariffs.Tariff) -> tariffs.Version:
+    first = tariff.versions[0]
+    for version in tariff.versions:
+        if version.demand is not None or version.flat_demand is not None:
+            raise BatchNotSupported("Demand charges are rated by the reference engine")
+        if version.rounding_scope is not tariffs.RoundingScope.LINE:
+            raise BatchNotSupported("Rounding by monthly subtotal is rated by the reference engine")
+        if version.energy and any(t.sell for p in version.energy.periods for t in p.tiers):
+            raise BatchNotSupported("Export credits are rated by the reference engine")
+        same = (version.currency, version.timezone, version.holidays, version.rounding)
+        if same != (first.currency, first.timezone, first.holidays, first.rounding):
+            raise BatchNotSupported(
+                "Versions with different currency, zone, holidays or rounding are rated by the "
+                "reference engine"
+            )
+    return first
+
+
+def _months(tariff: tariffs.Tariff, first: int, last: int) -> tuple[pl.DataFrame, list[int]]:
+    rows = []
+    versions: list[int] = []
+    for key in range(first, last + 1):
+        year, month = divmod(key, 12)
+        days = calendar.monthrange(year, month + 1)[1]
+        start = tariff.in_force(on=date(year, month + 1, 1))
+        end = tariff.in_force(on=date(year, month + 1, days))
+        if start is not end:
+            raise BatchNotSupported(
+                f"Version {end.version} starts inside {year}-{month + 1:02d}; "
+                "the reference engine splits such a month",
+                details={"month": f"{year}-{month + 1:02d}"},
+            )
+        vid = tariff.versions.index(start)
+        versions.append(vid)
+        rows.append(
+            (key, vid, days, f"{year:04d}-{month + 1:02d}", f"{tariff.code} {start.version}")
         )
-    return pl.when(expr < 0).then(pl.lit(0, dtype=pl.Int128) - rounded).otherwise(rounded)
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "month_key": pl.Int32,
+            "vid": pl.Int32,
+            "dim": pl.Int64,
+            "month": pl.String,
+            "tariff": pl.String,
+        },
+        orient="row",
+    )
+    return frame, versions
 
 
-def rate_residential_batch(*, version: tariffs.TariffVersion, usage: pl.DataFrame) -> pl.DataFrame:
+def _lookup(tariff: tariffs.Tariff, first: int, versions: list[int]) -> pl.Series:
+    values: list[int] = []
+    for offset, vid in enumerate(versions):
+        version = tariff.versions[vid]
+        schedule = version.energy.schedule if version.energy else tariffs.flat_schedule()
+        month = (first + offset) % 12 + 1
+        for kind in (tariffs.DayKind.WEEKDAY, tariffs.DayKind.WEEKEND, tariffs.DayKind.HOLIDAY):
+            values.extend(schedule.period(month=month, hour=h, kind=kind) for h in range(24))
+    return pl.Series("period", values, dtype=pl.Int32)
+
+
+def _holidays(country: str | None, first: int, last: int) -> list[date]:
+    if country is None:
+        return []
+    years = range(first // 12, last // 12 + 1)
+    return sorted(holiday_calendars.country_holidays(country, years=years))
+
+
+def summarise_frame(
+    *, tariff: tariffs.Tariff, usage: pl.DataFrame, minutes: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """
-    Price many homes' monthly energy: ``usage`` has ``account``, ``kwh`` (Decimal-compatible
-    text or number with at most 3 decimals, as ``kwh_milli`` integers), ``stratum`` and
-    ``altitude_m``. Returns one row per charge line: ``account``, ``kind``, ``quantity_milli``,
-    ``amount_minor`` (integer minor units of the tariff's currency).
+    Sum interval usage into Wh per agreement, month and time-of-use period.
 
-    :raises InvalidUsage: if a consumption is negative or a stratum is not 1–6.
+    ``usage`` has ``agreement``, ``start`` (aware datetime) and ``wh`` (Int64). Returns the
+    per-period frame and the months frame (key, version, days, label).
+
+    :raises BatchNotSupported: if the tariff needs the reference engine.
+    :raises NoTariffInForce: if a month falls outside every version.
     """
-    energy = version.energy
-    places = minor_unit(version.currency)
-    if usage.filter((pl.col("kwh_milli") < 0) | ~pl.col("stratum").is_between(1, 6)).height:
-        raise InvalidUsage("Consumption cannot be negative and strata run from 1 to 6")
-    cost = _scaled(energy.unit_cost, PRICE_SCALE)
-    line_scale = KWH_SCALE + PRICE_SCALE
-    published = {s: _scaled(p, PRICE_SCALE) for s, p in energy.subsidised_price}
-    shares = {s: _scaled(1 - share, SHARE_SCALE) for s, share in energy.subsidy}
-    contribution = {s: _scaled(share, SHARE_SCALE) for s, share in energy.contribution}
-    frame = usage.select(
-        "account",
-        pl.col("kwh_milli").cast(pl.Int128),
-        pl.col("stratum").cast(pl.Int64),
+    version = _check(tariff)
+    start = pl.col("start")
+    if version.timezone is not None:
+        start = start.dt.convert_time_zone(version.timezone)
+    keyed = usage.lazy().select(
+        "agreement",
+        (start.dt.year().cast(pl.Int32) * 12 + start.dt.month().cast(pl.Int32) - 1).alias(
+            "month_key"
+        ),
+        start.dt.date().alias("day"),
+        start.dt.hour().cast(pl.Int32).alias("hour"),
+        pl.col("wh").clip(lower_bound=0).alias("wh"),
+    )
+    bounds = keyed.select(
+        pl.col("month_key").min().alias("first"), pl.col("month_key").max().alias("last")
+    ).collect()
+    first, last = int(bounds["first"][0]), int(bounds["last"][0])
+    months, versions = _months(tariff, first, last)
+    lookup = _lookup(tariff, first, versions)
+    holiday = pl.col("day").is_in(_holidays(version.holidays, first, last))
+    kind = (
+        pl.when(holiday)
+        .then(2)
+        .when(pl.col("day").dt.weekday() >= 6)
+        .then(1)
+        .otherwise(0)
+        .cast(pl.Int32)
+    )
+    index = (pl.col("month_key") - first) * 72 + kind * 24 + pl.col("hour")
+    periods = (
+        keyed.with_columns(pl.lit(lookup).gather(index).alias("period"))
+        .group_by("agreement", "month_key", "period")
+        .agg(pl.col("wh").sum().alias("energy"), pl.len().alias("n"))
+        .collect()
+    )
+    return periods, months
+
+
+def _tier_table(tariff: tariffs.Tariff) -> pl.DataFrame:
+    rows = []
+    for vid, version in enumerate(tariff.versions):
+        if version.energy is None:
+            continue
+        for p, period in enumerate(version.energy.periods):
+            lower = 0
+            for t, tier in enumerate(period.tiers):
+                upper = None if tier.upto is None else _scaled(tier.upto, WH, "A tier limit")
+                price = _scaled(tier.price, PRICE, "A price")
+                rows.append((vid, p, lower, upper, price, period.name, tier.name or str(t + 1)))
+                lower = upper if upper is not None else lower
+    return pl.DataFrame(
+        rows,
+        schema={
+            "vid": pl.Int32,
+            "period": pl.Int32,
+            "lower": pl.Int64,
+            "upper": pl.Int64,
+            "price": pl.Int64,
+            "period_name": pl.String,
+            "block": pl.String,
+        },
+        orient="row",
+    )
+
+
+def _share_table(pairs: Iterable[tuple[int, int]]) -> pl.DataFrame:
+    rows = []
+    for covered, month in pairs:
+        g = math.gcd(covered, month)
+        rows.append((covered, month, covered // g, month // g))
+    return pl.DataFrame(
+        rows,
+        schema={"covered": pl.Int64, "month_minutes": pl.Int64, "a": pl.Int64, "b": pl.Int64},
+        orient="row",
+    )
+
+
+def _out(frame: pl.DataFrame, kind: str, part: str, rounding: Rounding) -> pl.DataFrame:
+    return frame.select(
+        pl.col("agreement").cast(pl.String),
+        "month",
+        "tariff",
+        pl.lit(kind).alias("kind"),
+        pl.col("period_name").alias("period"),
+        "block",
+        "description",
+        pl.lit(part).alias("part"),
+        round_div(pl.col("N"), pl.col("D"), rounding).cast(pl.Int64).alias("amount"),
+    )
+
+
+def _solidarity_frame(
+    tariff: tariffs.Tariff,
+    totals: pl.DataFrame,
+    customers: pl.DataFrame,
+    scale: int,
+    rounding: Rounding,
+) -> list[pl.DataFrame]:
+    rows = []
+    for vid, version in enumerate(tariff.versions):
+        sol = version.solidarity
+        if sol is None:
+            continue
+        fixed_full = sum(
+            (f.amount for f in version.fixed if f.per is not tariffs.FixedBasis.DAY), Decimal(0)
+        )
+        for key, rules in sol.classes:
+            share = -rules.subsidy if rules.subsidy else rules.contribution
+            rows.append(
+                (
+                    vid,
+                    key,
+                    bool(rules.subsidy),
+                    _scaled(share, PRICE, "A subsidy or contribution share"),
+                    None if rules.price is None else _scaled(rules.price, PRICE, "A price"),
+                    None
+                    if rules.fixed_price is None
+                    else _scaled(rules.fixed_price, PRICE, "A fixed charge"),
+                    _scaled(fixed_full, PRICE, "A fixed charge"),
+                    sol.on_fixed or rules.fixed_price is not None,
+                )
+            )
+    if not rows:
+        return []
+    classes = pl.DataFrame(
+        rows,
+        schema={
+            "vid": pl.Int32,
+            "class": pl.String,
+            "subsidised": pl.Boolean,
+            "share": pl.Int64,
+            "published": pl.Int64,
+            "fixed_published": pl.Int64,
+            "fixed_full": pl.Int64,
+            "on_fixed": pl.Boolean,
+        },
+        orient="row",
+    )
+    basic = pl.lit(None, dtype=pl.Int64)
+    for vid, version in enumerate(tariff.versions):
+        if version.solidarity is None:
+            continue
+        band = pl.lit(None, dtype=pl.Int64)
+        for level in version.solidarity.basic:
+            quantity = _scaled(level.quantity, WH, "A basic quantity")
+            band = (
+                pl.when(pl.col("altitude_m") >= level.from_altitude_m)
+                .then(quantity)
+                .otherwise(band)
+            )
+        basic = pl.when(pl.col("vid") == vid).then(band).otherwise(basic)
+    who = customers.select(
+        "agreement",
+        pl.when((pl.col("use") == "residential") & pl.col("stratum").is_not_null())
+        .then(pl.col("stratum").cast(pl.String))
+        .otherwise(pl.col("use"))
+        .alias("class"),
         pl.col("altitude_m").cast(pl.Int64),
-    ).with_columns(
-        subsistence_milli=pl.when(pl.col("altitude_m") >= 1000)
-        .then(pl.lit(130_000, dtype=pl.Int128))
-        .otherwise(pl.lit(173_000, dtype=pl.Int128))
     )
+    base = (
+        totals.join(who, on="agreement")
+        .join(classes, on=["vid", "class"])
+        .with_columns(basic.alias("basic"))
+    )
+    if base.is_empty():
+        return []
+    base = base.join(
+        _share_table(set(zip(base["covered"], base["month_minutes"], strict=True))),
+        on=["covered", "month_minutes"],
+    )
+    return [_solidarity_lines(base, scale, rounding)]
 
-    def money(expr: pl.Expr, scale: int) -> pl.Expr:
-        return _round(expr, scale=scale, places=places, rounding=version.rounding)
 
-    energy_lines = frame.select(
-        "account",
-        pl.lit("ENERGY").alias("kind"),
-        pl.col("kwh_milli").alias("quantity_milli"),
-        money(pl.col("kwh_milli") * cost, line_scale).alias("amount_minor"),
-    )
-    covered = pl.min_horizontal("kwh_milli", "subsistence_milli")
-    # subsidised price at PRICE_SCALE + SHARE_SCALE decimals, minus the cost at the same scale
-    price_published = pl.col("stratum").replace_strict(
-        {s: p * 10**SHARE_SCALE for s, p in published.items()}, default=None, return_dtype=pl.Int128
-    )
-    price_by_share = pl.col("stratum").replace_strict(
-        {s: cost * k for s, k in shares.items()}, default=None, return_dtype=pl.Int128
-    )
-    subsidised = pl.coalesce(price_published, price_by_share)
-    subsidy_lines = (
-        frame.with_columns(subsidised=subsidised, covered=covered)
-        .filter(pl.col("subsidised").is_not_null())
-        .select(
-            "account",
-            pl.lit("SUBSIDY").alias("kind"),
-            pl.col("covered").alias("quantity_milli"),
-            money(
-                pl.col("covered") * (pl.col("subsidised") - cost * 10**SHARE_SCALE),
-                line_scale + SHARE_SCALE,
-            ).alias("amount_minor"),
+def round_int(numerator: int, denominator: int, rounding: Rounding) -> int:
+    """Return N / D rounded to an integer with a named rule (D > 0), in Python integers."""
+    quotient, remainder = divmod(abs(numerator), denominator)
+    twice = 2 * remainder
+    if rounding is Rounding.HALF_UP:
+        quotient += twice >= denominator
+    elif rounding is Rounding.HALF_EVEN:
+        quotient += twice > denominator or (twice == denominator and quotient % 2 == 1)
+    elif rounding is Rounding.UP:
+        quotient += remainder > 0
+    return -quotient if numerator < 0 else quotient
+
+
+def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.DataFrame:
+    # One row per agreement and month: exact fractions in Python integers, which cannot
+    # overflow (the subsidised quantity times the average price needs more than 128 bits).
+    out: dict[str, list[object]] = {c: [] for c in COLUMNS}
+
+    def emit(row: dict[str, object], kind: str, text: str, part: str, amount: int) -> None:
+        for column, value in (
+            ("agreement", str(row["agreement"])),
+            ("month", row["month"]),
+            ("tariff", row["tariff"]),
+            ("kind", kind),
+            ("period", ""),
+            ("block", ""),
+            ("description", text),
+            ("part", part),
+            ("amount", amount),
+        ):
+            out[column].append(value)
+
+    for row in base.iter_rows(named=True):
+        total, numerator, share = int(row["T"]), int(row["E"]), int(row["share"])
+        a, b = int(row["a"]), int(row["b"])
+        subsidised = bool(row["subsidised"])
+        kind = "SUBSIDY" if subsidised else "CONTRIBUTION"
+        label = ("Subsidio " if subsidised else "Contribución ") + str(row["class"])
+        if subsidised and total * b > int(row["basic"]) * a:
+            top, bottom = int(row["basic"]) * a, b
+        else:
+            top, bottom = total, 1
+        if total and numerator:
+            if row["published"] is None:
+                n = share * top * numerator
+                d = bottom * total * total * 10**15
+            else:
+                n = top * (int(row["published"]) * total * total - numerator)
+                d = bottom * total * total * 10**9
+            emit(row, kind, label, "energy", round_int(n * scale, d, rounding))
+        full = int(row["fixed_full"])
+        if full and row["on_fixed"]:
+            if row["fixed_published"] is None:
+                n = full * share
+            else:
+                n = (int(row["fixed_published"]) - full) * PRICE
+            amount = round_int(n * a * scale, b * PRICE * PRICE, rounding)
+            emit(row, kind, label + " cargo fijo", "fixed", amount)
+    return pl.DataFrame(out, schema=COLUMNS)
+
+
+def rate_frame(
+    *,
+    tariff: tariffs.Tariff,
+    usage: pl.DataFrame,
+    minutes: int,
+    customers: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """
+    Rate many agreements' interval usage at once: one row per charge line, amounts in minor units.
+
+    ``usage``: ``agreement``, ``start`` (aware datetime), ``wh`` (Int64, kWh × 1,000), one
+    interval length of ``minutes``. ``customers``: ``agreement``, ``stratum`` (nullable),
+    ``use`` and ``altitude_m``, for solidarity rules. Output columns: agreement, month,
+    tariff, kind, period, block, description, part, amount.
+
+    :raises BatchNotSupported: if the tariff or its figures need the reference engine.
+    :raises NoTariffInForce: if a month falls outside every version.
+    """
+    version = _check(tariff)
+    scale = 10 ** minor_unit(version.currency)
+    rounding = version.rounding
+    periods, months = summarise_frame(tariff=tariff, usage=usage, minutes=minutes)
+    totals = (
+        periods.group_by("agreement", "month_key")
+        .agg(pl.col("energy").sum().alias("T"), pl.col("n").sum().alias("n"))
+        .join(months, on="month_key")
+        .with_columns(
+            (pl.col("n") * minutes).alias("covered"),
+            (pl.col("dim") * 1440).alias("month_minutes"),
         )
     )
-    share = pl.col("stratum").replace_strict(contribution, default=None, return_dtype=pl.Int128)
-    contribution_lines = (
-        frame.with_columns(share=share)
-        .filter(pl.col("share").is_not_null())
-        .select(
-            "account",
-            pl.lit("CONTRIBUTION").alias("kind"),
-            pl.col("kwh_milli").alias("quantity_milli"),
-            money(pl.col("kwh_milli") * cost * pl.col("share"), line_scale + SHARE_SCALE).alias(
-                "amount_minor"
-            ),
+    _guard(tariff, totals)
+    tiers = _tier_table(tariff)
+    energy = (
+        periods.join(months.select("month_key", "vid"), on="month_key")
+        .join(totals.select("agreement", "month_key", "T"), on=["agreement", "month_key"])
+        .filter(pl.col("energy") > 0)
+        .join(tiers, on=["vid", "period"])
+        .with_columns(
+            (
+                pl.min_horizontal(pl.col("T"), pl.col("upper").fill_null(pl.col("T")))
+                - pl.col("lower")
+            ).alias("inside")
         )
-    )
-    parts = [energy_lines, subsidy_lines, contribution_lines]
-    if energy.fixed_charge:
-        fixed = _scaled(energy.fixed_charge, PRICE_SCALE)
-        parts.append(
-            frame.select(
-                "account",
-                pl.lit("FIXED").alias("kind"),
-                pl.lit(10**KWH_SCALE, dtype=pl.Int128).alias("quantity_milli"),
-                money(pl.lit(fixed, dtype=pl.Int128), PRICE_SCALE).alias("amount_minor"),
+        .filter(pl.col("inside") > 0)
+        .with_columns(
+            (pl.col("inside").cast(I128) * pl.col("energy").cast(I128) * pl.col("price")).alias(
+                "E_part"
             )
         )
-    return pl.concat(parts).with_columns(pl.col("amount_minor").cast(pl.Int64))
+    )
+    numerators = energy.group_by("agreement", "month_key").agg(pl.col("E_part").sum().alias("E"))
+    energy = energy.join(
+        months.select("month_key", "month", "tariff"), on="month_key"
+    ).with_columns(
+        (pl.col("E_part") * scale).alias("N"),
+        (pl.col("T").cast(I128) * 10**9).alias("D"),
+        pl.format("Energy {} {}", "period_name", "block").alias("description"),
+    )
+    lines = [_out(energy, "ENERGY", "energy", rounding)]
+    fixed_rows = [
+        (vid, f.name, _scaled(f.amount, PRICE, "A fixed charge"), f.per is tariffs.FixedBasis.DAY)
+        for vid, v in enumerate(tariff.versions)
+        for f in v.fixed
+    ]
+    if fixed_rows:
+        fixed_table = pl.DataFrame(
+            fixed_rows,
+            schema={"vid": pl.Int32, "description": pl.String, "f": pl.Int64, "daily": pl.Boolean},
+            orient="row",
+        )
+        fixed = totals.join(fixed_table, on="vid").with_columns(
+            (pl.col("f").cast(I128) * pl.col("covered") * scale).alias("N"),
+            (
+                pl.when(pl.col("daily")).then(1440).otherwise(pl.col("month_minutes")).cast(I128)
+                * PRICE
+            ).alias("D"),
+            pl.lit("").alias("period_name"),
+            pl.lit("").alias("block"),
+        )
+        lines.append(_out(fixed, "FIXED", "fixed", rounding))
+    if customers is not None:
+        with_e = totals.join(numerators, on=["agreement", "month_key"], how="left").with_columns(
+            pl.col("E").fill_null(0)
+        )
+        lines += _solidarity_frame(tariff, with_e, customers, scale, rounding)
+    out = pl.concat(lines)
+    out = _minimum(tariff, totals, out, scale, rounding)
+    return _taxes(tariff, totals, out, scale, rounding)
+
+
+def _minimum(
+    tariff: tariffs.Tariff, totals: pl.DataFrame, out: pl.DataFrame, scale: int, rounding: Rounding
+) -> pl.DataFrame:
+    minimums = [
+        (vid, _scaled(v.minimum, PRICE, "A minimum charge"))
+        for vid, v in enumerate(tariff.versions)
+        if v.minimum
+    ]
+    if not minimums:
+        return out
+    table = pl.DataFrame(minimums, schema={"vid": pl.Int32, "minimum": pl.Int64}, orient="row")
+    so_far = (
+        out.filter(pl.col("kind").is_in(["ENERGY", "DEMAND", "FIXED"]))
+        .group_by("agreement", "month")
+        .agg(pl.col("amount").sum().alias("so_far"))
+    )
+    floor = pl.col("minimum").cast(I128) * pl.col("covered") * scale
+    paid = pl.col("so_far").cast(I128) * PRICE * pl.col("month_minutes")
+    topped = (
+        totals.join(table, on="vid")
+        .join(so_far, on=["agreement", "month"], how="left")
+        .with_columns(pl.col("so_far").fill_null(0))
+        .filter(paid < floor)
+        .with_columns(
+            (floor - paid).alias("N"),
+            (pl.col("month_minutes").cast(I128) * PRICE).alias("D"),
+            pl.lit("").alias("period_name"),
+            pl.lit("").alias("block"),
+            pl.lit("Minimum charge top-up").alias("description"),
+        )
+    )
+    return pl.concat([out, _out(topped, "MINIMUM", "minimum", rounding)])
+
+
+def _taxes(
+    tariff: tariffs.Tariff, totals: pl.DataFrame, out: pl.DataFrame, scale: int, rounding: Rounding
+) -> pl.DataFrame:
+    rows = [
+        (
+            vid,
+            i,
+            tax.name,
+            None if tax.percent is None else _scaled(tax.percent, PRICE, "A tax rate"),
+            None if tax.per_unit is None else _scaled(tax.per_unit, PRICE, "A tax rate"),
+        )
+        for vid, v in enumerate(tariff.versions)
+        for i, tax in enumerate(v.taxes)
+    ]
+    if not rows:
+        return out
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "vid": pl.Int32,
+            "order": pl.Int32,
+            "description": pl.String,
+            "percent": pl.Int64,
+            "per_unit": pl.Int64,
+        },
+        orient="row",
+    )
+    base = out.group_by("agreement", "month").agg(pl.col("amount").sum().alias("base"))
+    taxed = (
+        totals.join(table, on="vid")
+        .join(base, on=["agreement", "month"], how="left")
+        .with_columns(pl.col("base").fill_null(0))
+        .with_columns(
+            pl.when(pl.col("percent").is_not_null())
+            .then(pl.col("base").cast(I128) * pl.col("percent"))
+            .otherwise(pl.col("T").cast(I128) * pl.col("per_unit") * scale)
+            .alias("N"),
+            pl.when(pl.col("percent").is_not_null())
+            .then(pl.lit(100 * PRICE, dtype=I128))
+            .otherwise(pl.lit(WH * PRICE, dtype=I128))
+            .alias("D"),
+            pl.lit("").alias("period_name"),
+            pl.lit("").alias("block"),
+        )
+        .sort("agreement", "month", "order")
+    )
+    return pl.concat([out, _out(taxed, "TAX", "taxes", rounding)])
+
+
+def _guard(tariff: tariffs.Tariff, totals: pl.DataFrame) -> None:
+    if totals.is_empty():
+        return
+    most = int(totals["T"].max() or 0)  # type: ignore[arg-type]
+    prices = [
+        abs(t.price) for v in tariff.versions if v.energy for p in v.energy.periods for t in p.tiers
+    ]
+    top = int(max(prices, default=Decimal(1)) * PRICE) + 1
+    if most * most * top * 100 > LIMIT:
+        raise BatchNotSupported(
+            "Monthly quantities this large are rated by the reference engine",
+            details={"largest_wh": most},
+        )

@@ -19,13 +19,17 @@ class InvalidUsage(errors.InvalidValue):
 class ChargeLine:
     """One line of a bill and why it is what it is."""
 
-    kind: str  # ENERGY, SUBSIDY, CONTRIBUTION, FIXED
+    kind: str  # ENERGY, DEMAND, FIXED, MINIMUM, TAX, EXPORT, SUBSIDY, CONTRIBUTION
     description: str
     quantity: Decimal
     unit_price: Decimal
     amount: Money
     tariff: str  # code and version
     rule: str
+    month: str = ""  # YYYY-MM the line belongs to
+    period: str = ""  # time-of-use period, when the line has one
+    block: str = ""  # tier or block, when the line has one
+    part: str = ""  # the bill's part: energy, demand, fixed, minimum or taxes
 
 
 def rate_residential_month(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import engagement, metering
+from urbis.interfaces.cli import engagement, metering, rating
 
 
 def register_all(app: typer.Typer) -> None:
     """Add every context's commands to the ``urbis`` app."""
     metering.register(app)
     engagement.register(app)
+    rating.register(app)

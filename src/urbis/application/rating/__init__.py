@@ -1,0 +1,1 @@
+"""Use cases of rating: simulate a bill for given usage, tariff and customer."""

@@ -1,0 +1,1 @@
+"""Use cases of tariffs: create a tariff, add a version, validate a document."""

@@ -1,0 +1,147 @@
+"""
+URDB records billed by urbis and by NREL's System Advisor Model (PySAM ``Utilityrate5``), an
+independent implementation: one year of real hourly load (UK sample 0, its first 8,760 hours
+placed on 2018, which starts on a Monday as SAM assumes; no holidays). Monthly energy, demand,
+fixed and minimum charges must be equal to the cent.
+
+Inputs PySAM's URDB converter drops are set on the PySAM side by hand: the older
+``fixedmonthlycharge`` and ``minmonthlycharge``. Fixed charges in $/day differ by design: urbis
+charges the days of each month, SAM spreads 365/12 days over every month; for those records the
+fixed line is checked against rate × days and SAM's against rate × 365/12.
+"""
+
+from __future__ import annotations
+
+import calendar
+import gzip
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from urbis.adapters.tariffs import urdb
+from urbis.domain import rating
+from urbis.kernel.periods import Period
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+URDB = DATA / "tariffs" / "urdb"
+LOAD = DATA / "meter_interval" / "uk-electricity-hdd-only-hourly-sample-0.csv.gz"
+BROKEN = {
+    "REopt_API__539fb6c7ec4f024bc1dc0445.json": "names period 1",
+    "REopt_API__539fc25dec4f024c27d8b0a5.json": "has no rate",
+    "REopt_API__customRatePOST.json": "tier limit must be positive",
+}
+# SAM rejects this one itself: demand tiers differ across periods of one month.
+SAM_REJECTS = {"REopt.jl__multi_tier_urdb_response.json"}
+# urbis does not read tiers in kWh per kW of demand yet; rejected with that reason.
+UNSUPPORTED = {"pysam__539f6a23ec4f024411ec8beb.json": "only 'kWh' is supported"}
+CENT = Decimal("0.01")
+
+
+def shared() -> Path:
+    if not URDB.exists() or not LOAD.exists():
+        pytest.skip("../shared/data is absent")
+    return URDB
+
+
+def records() -> list[str]:
+    if not URDB.exists():
+        return []
+    return sorted(
+        p.name
+        for p in URDB.glob("*.json")
+        if p.name != "INDEX.json" and p.name not in BROKEN | UNSUPPORTED.keys() | SAM_REJECTS
+    )
+
+
+@pytest.fixture(scope="module")
+def load() -> list[Decimal]:
+    shared()
+    with gzip.open(LOAD, "rt", encoding="utf-8") as handle:
+        rows = handle.read().splitlines()[1:]
+    return [Decimal(row.split(",")[1]) for row in rows[:8760]]
+
+
+def sam_bill(record: dict[str, Any], load: list[Decimal]) -> dict[str, list[float]]:
+    utility_rate = pytest.importorskip("PySAM.Utilityrate5")
+    tools = pytest.importorskip("PySAM.UtilityRateTools")
+    rates = tools.URDBv8_to_ElectricityRates(json.loads(json.dumps(record, default=float)))
+    if "fixedmonthlycharge" in record and "fixedchargefirstmeter" not in record:
+        rates["ur_monthly_fixed_charge"] = float(record["fixedmonthlycharge"])
+    if "minmonthlycharge" in record and "mincharge" not in record:
+        rates["ur_monthly_min_charge"] = float(record["minmonthlycharge"])
+    model = utility_rate.new()
+    model.ElectricityRates.assign(rates)
+    model.Lifetime.analysis_period = 1
+    model.Lifetime.system_use_lifetime_output = 0
+    model.Lifetime.inflation_rate = 0
+    model.ElectricityRates.rate_escalation = [0]
+    model.SystemOutput.gen = [0.0] * 8760
+    model.SystemOutput.degradation = [0]
+    model.Load.load = [float(kwh) for kwh in load]
+    model.execute(0)
+    out = model.Outputs
+    return {
+        "ENERGY": list(out.charge_w_sys_ec_ym[1]),
+        "DEMAND": [
+            a + b
+            for a, b in zip(
+                out.charge_w_sys_dc_fixed_ym[1], out.charge_w_sys_dc_tou_ym[1], strict=True
+            )
+        ],
+        "FIXED": list(out.charge_w_sys_fixed_ym[1]),
+        "MINIMUM": list(out.charge_w_sys_minimum_ym[1]),
+    }
+
+
+def cents(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(CENT)
+
+
+class TestUrdbAgainstSam:
+    @pytest.mark.parametrize("name", records())
+    def test_bills_every_month_to_the_cent_like_sam(self, name: str, load: list[Decimal]) -> None:
+        text = (shared() / name).read_text(encoding="utf-8")
+        record = dict(urdb.record_of(json.loads(text)))
+        tariff = urdb.load_urdb(text=text)
+        version = attrs.evolve(tariff.versions[0], active=Period(date(2018, 1, 1), None))
+        tariff = attrs.evolve(tariff, versions=(version,))
+        start = datetime(2018, 1, 1, tzinfo=UTC)
+        intervals = [
+            rating.Interval(start=start + timedelta(hours=h), minutes=60, kwh=kwh)
+            for h, kwh in enumerate(load)
+        ]
+
+        lines = rating.rate_intervals(tariff=tariff, intervals=intervals)
+        sam = sam_bill(record, load)
+
+        per_day = record.get("fixedchargeunits") == "$/day"
+        for month in range(12):
+            label = f"2018-{month + 1:02d}"
+            for kind, theirs in sam.items():
+                ours = sum(
+                    (ln.amount.amount for ln in lines if ln.month == label and ln.kind == kind),
+                    Decimal(0),
+                )
+                if kind == "FIXED" and per_day:
+                    rate = Decimal(str(record["fixedchargefirstmeter"]))
+                    days = calendar.monthrange(2018, month + 1)[1]
+                    assert ours == (rate * days).quantize(CENT), (label, kind)
+                    assert cents(theirs[month]) == (rate * 365 / 12).quantize(CENT)
+                else:
+                    assert ours == cents(theirs[month]), (label, kind, ours, theirs[month])
+
+
+class TestUrdbRejection:
+    @pytest.mark.parametrize(("name", "problem"), sorted((BROKEN | UNSUPPORTED).items()))
+    def test_rejects_a_malformed_record_naming_the_problem(self, name: str, problem: str) -> None:
+        text = (shared() / name).read_text(encoding="utf-8")
+
+        with pytest.raises(urdb.MalformedUrdbRecord) as caught:
+            urdb.load_urdb(text=text)
+
+        assert problem in str(caught.value)
