@@ -1,0 +1,1 @@
+"""Use cases of the rules context: drafting, testing, approving, publishing and using rule packs."""

@@ -1,0 +1,178 @@
+"""
+Asking a pack version its question: one input, a frame of inputs, or its saved test cases.
+
+A frame is answered once per distinct combination of the inputs the graph reads, and the
+answers are joined back: a bill run of a million accounts asks a subsidy table a few dozen
+times, not a million.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from urbis.application.rules import ports
+from urbis.domain import rules
+
+
+def _answers(
+    *,
+    engine: ports.RuleEngine,
+    pack: rules.PackVersion,
+    point: rules.ExtensionPoint,
+    contexts: Sequence[Mapping[str, rules.Value]],
+) -> list[dict[str, rules.Value]]:
+    raw = engine.evaluate(pack=pack, contexts=contexts)
+    answers: list[dict[str, rules.Value]] = []
+    for context, answer in zip(contexts, raw, strict=True):
+        try:
+            answers.append(
+                rules.check_output(
+                    schema=point.output, values=answer, question=point.key, source=pack.label
+                )
+            )
+        except rules.InvalidRuleOutput as exc:
+            raise _explained(engine=engine, pack=pack, context=context, error=exc) from None
+    return answers
+
+
+def _explained(
+    *,
+    engine: ports.RuleEngine,
+    pack: rules.PackVersion,
+    context: Mapping[str, rules.Value],
+    error: rules.InvalidRuleOutput,
+) -> rules.RuleEvaluationFailed:
+    """An incomplete answer as an evaluation failure naming the node that gave nothing."""
+    silent = [
+        node
+        for node in engine.trace(pack=pack, context=context)
+        if node.type == "decisionTableNode" and not node.output
+    ]
+    where = (
+        "; decision table "
+        + ", ".join(f"{n.name!r} ({n.node_id})" for n in silent)
+        + " matched no rule"
+        if silent
+        else ""
+    )
+    return rules.RuleEvaluationFailed(
+        error.message + where,
+        details={
+            "pack_key": pack.pack_key,
+            "version": pack.version,
+            "node_id": silent[0].node_id if silent else None,
+            "node": silent[0].name if silent else None,
+            "input": {k: str(v) if v is not None else None for k, v in context.items()},
+            "problems": error.details.get("problems", []),
+        },
+    )
+
+
+def answer_one(
+    *, engine: ports.RuleEngine, pack: rules.PackVersion, values: Mapping[str, Any]
+) -> dict[str, rules.Value]:
+    """
+    Answer one input with one version, checked against the question's schemas.
+
+    :raises InvalidRuleInput: if the input does not fit the question.
+    :raises RuleEvaluationFailed: if the graph fails or answers incompletely (naming the node).
+    """
+    point = rules.extension_point(key=pack.extension_point)
+    context = rules.check_input(schema=point.input, values=values, question=point.key)
+    return _answers(engine=engine, pack=pack, point=point, contexts=[context])[0]
+
+
+def answer_frame(
+    *, engine: ports.RuleEngine, pack: rules.PackVersion, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """
+    Answer every row of a frame: once per distinct combination of the inputs the graph reads.
+
+    Returns the answers (the output schema's columns, typed) in the frame's row order. Columns
+    the graph does not read may be absent; optional inputs it reads may be absent too (null).
+
+    :raises InvalidRuleInput: if a column the graph reads is missing or holds values that do
+        not fit the question.
+    :raises RuleEvaluationFailed: if the graph fails or answers incompletely (naming the node).
+    """
+    point = rules.extension_point(key=pack.extension_point)
+    keys = rules.referenced_inputs(content=pack.content, point=point)
+    missing = [k for k in keys if k not in frame.columns and point.input.field(k).required]
+    if missing:
+        raise rules.InvalidRuleInput(
+            f"{pack.label} reads {', '.join(missing)}, which the frame does not have",
+            details={"missing": missing},
+        )
+    source = frame.with_columns(
+        pl.lit(None, dtype=point.input.field(k).polars_type()).alias(k)
+        for k in keys
+        if k not in frame.columns
+    ).select(keys)
+    distinct = source.unique(maintain_order=True) if keys else pl.DataFrame([{}])
+    contexts = distinct.to_dicts() if keys else [{}]
+    subschema = rules.Schema(fields=tuple(point.input.field(k) for k in keys))
+    for context in contexts:
+        problems = subschema.problems(context, strict=False)
+        if problems:
+            raise rules.InvalidRuleInput(
+                f"Input for {point.key} does not fit its schema: " + "; ".join(problems),
+                details={"question": point.key, "problems": list(problems)},
+            )
+    answers = _answers(engine=engine, pack=pack, point=point, contexts=contexts)
+    schema = {f.name: f.polars_type() for f in point.output.fields}
+    table = (
+        pl.DataFrame(answers, schema=schema, orient="row")
+        if answers
+        else pl.DataFrame(schema=schema)
+    )
+    if not keys:  # the answer does not depend on the input: one answer for every row
+        return pl.select(
+            pl.repeat(answers[0][name], frame.height, dtype=dtype).alias(name)
+            for name, dtype in schema.items()
+        )
+    lookup = pl.concat([distinct, table], how="horizontal")
+    joined = source.join(lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
+    return joined.select(list(schema))
+
+
+def run_tests(*, engine: ports.RuleEngine, pack: rules.PackVersion) -> rules.TestReport:
+    """Check a version's graph (structure, names, syntax) and run each saved test case."""
+    point = rules.extension_point(key=pack.extension_point)
+    problems = rules.graph_problems(content=pack.content, point=point)
+    if not problems:
+        problems = engine.syntax_problems(content=pack.content)
+    results: list[rules.CaseResult] = []
+    if not problems:
+        for case in pack.test_cases:
+            try:
+                actual = answer_one(engine=engine, pack=pack, values=case.given)
+            except (rules.InvalidRuleInput, rules.RuleEvaluationFailed) as exc:
+                results.append(
+                    rules.CaseResult(
+                        name=case.name,
+                        passed=False,
+                        expected=case.expected,
+                        actual=None,
+                        error=f"{exc.code}: {exc.message}",
+                    )
+                )
+                continue
+            unknown = [k for k in case.expected if k not in point.output.names]
+            result = rules.judge_case(name=case.name, expected=case.expected, actual=actual)
+            if unknown:
+                result = rules.CaseResult(
+                    name=case.name,
+                    passed=False,
+                    expected=case.expected,
+                    actual=actual,
+                    mismatches=(
+                        f"expects {', '.join(unknown)}, which {point.key} does not answer",
+                    ),
+                )
+            results.append(result)
+    return rules.TestReport(
+        pack_key=pack.pack_key, version=pack.version, problems=problems, cases=tuple(results)
+    )

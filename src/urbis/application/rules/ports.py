@@ -1,0 +1,78 @@
+"""What the rules use cases need from the outside world: the engine and the pack repository."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from urbis.application import ports
+from urbis.domain import identity, rules
+from urbis.kernel import ids
+
+
+@attrs.frozen
+class NodeTrace:
+    """What one node of a graph gave for one input (for explaining an answer or a failure)."""
+
+    node_id: str
+    name: str
+    type: str
+    output: Any
+
+
+class RuleEngine(Protocol):
+    """Evaluates rule graphs (GoRules JDM) and checks their expressions."""
+
+    def syntax_problems(self, *, content: str) -> tuple[rules.Problem, ...]:
+        """Every expression or cell of the graph the engine cannot compile (empty when none)."""
+        ...
+
+    def evaluate(
+        self, *, pack: rules.PackVersion, contexts: Sequence[Mapping[str, rules.Value]]
+    ) -> list[dict[str, Any]]:
+        """
+        The graph's raw answer for each input, in order.
+
+        :raises RuleEvaluationFailed: naming the pack, version and node that failed.
+        """
+        ...
+
+    def trace(
+        self, *, pack: rules.PackVersion, context: Mapping[str, rules.Value]
+    ) -> tuple[NodeTrace, ...]:
+        """
+        What each node gave for one input, in evaluation order.
+
+        :raises RuleEvaluationFailed: naming the pack, version and node that failed.
+        """
+        ...
+
+
+class RulePackRepository(Protocol):
+    """Pack versions of every tenant; a published version is never updated."""
+
+    def add(self, pack: rules.PackVersion) -> None: ...
+    def update(self, pack: rules.PackVersion) -> None: ...
+    def get(
+        self, tenant_id: ids.TenantId, version_id: rules.PackVersionId
+    ) -> rules.PackVersion | None: ...
+    def versions(self, tenant_id: ids.TenantId, pack_key: str) -> Sequence[rules.PackVersion]: ...
+    def for_extension_point(
+        self, tenant_id: ids.TenantId, extension_point: str
+    ) -> Sequence[rules.PackVersion]: ...
+    def all(self, tenant_id: ids.TenantId) -> Sequence[rules.PackVersion]: ...
+
+
+@attrs.frozen
+class RulesEnv:
+    """The caller and the outside world the rules use cases run against."""
+
+    actor: identity.Actor
+    clock: ports.Clock
+    ids: ports.IdGenerator
+    packs: RulePackRepository
+    audit: ports.AuditLog
+    engine: RuleEngine
+    currency: str = "COP"

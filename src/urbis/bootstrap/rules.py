@@ -1,0 +1,72 @@
+"""Composition of the rules context: one zen-engine per process, and the shipped packs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from urbis.adapters.rules import engine, shipped
+from urbis.application import ports as shared_ports
+from urbis.application.rules import ports
+from urbis.domain import identity, rules
+from urbis.kernel import ids
+
+_ENGINE: list[engine.ZenRuleEngine] = []
+
+
+def rule_engine() -> ports.RuleEngine:
+    """The process's rule engine (compiled graphs and runtimes are reused across runs)."""
+    if not _ENGINE:
+        _ENGINE.append(engine.ZenRuleEngine())
+    return _ENGINE[0]
+
+
+def shipped_packs() -> tuple[dict[str, Any], ...]:
+    """The packs shipped with urbis as plain data, for ``operations.install_shipped_packs``."""
+    return shipped.shipped_packs()
+
+
+def rules_env(
+    *,
+    actor: identity.Actor,
+    clock: shared_ports.Clock,
+    id_generator: shared_ports.IdGenerator,
+    packs: ports.RulePackRepository,
+    audit: shared_ports.AuditLog,
+    currency: str = "COP",
+) -> ports.RulesEnv:
+    """The environment of the rules use cases for one caller."""
+    return ports.RulesEnv(
+        actor=actor,
+        clock=clock,
+        ids=id_generator,
+        packs=packs,
+        audit=audit,
+        engine=rule_engine(),
+        currency=currency,
+    )
+
+
+def version_from_folder(*, folder: Path, as_at: datetime | None = None) -> rules.PackVersion:
+    """
+    A pack folder (``graph.json`` and ``pack.json``) as an unsaved draft, to test or try it.
+
+    :raises InvalidRulePack: if the folder cannot be read or its test cases are unusable.
+    :raises UnknownExtensionPoint: if it answers a question the system does not ask.
+    """
+    data = shipped.read_pack(folder=folder)
+    point = rules.extension_point(key=str(data.get("extension_point")))
+    return rules.new_draft(
+        version_id=rules.PackVersionId(f"file:{folder.name}"),
+        tenant_id=ids.TenantId("file"),
+        pack_key=str(data.get("pack_key", folder.name)),
+        version=int(data.get("version", 1)),
+        extension_point=point.key,
+        title=str(data.get("title", folder.name)),
+        effective_from=date.fromisoformat(str(data.get("effective_from", "2000-01-01"))),
+        content=rules.canonical_json(data["content"]),
+        test_cases=rules.test_cases_from_data(data=data.get("test_cases", ())),
+        author_id="file",
+        at=as_at or datetime(2000, 1, 1, tzinfo=UTC),
+    )
