@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import engagement, metering, rating
+from urbis.interfaces.cli import engagement, metering, rating, rules
 
 
 def register_all(app: typer.Typer) -> None:
@@ -12,3 +12,4 @@ def register_all(app: typer.Typer) -> None:
     metering.register(app)
     engagement.register(app)
     rating.register(app)
+    rules.register(app)
