@@ -594,8 +594,9 @@ def rate_frame(
         )
         lines += _solidarity_frame(tariff, with_e, customers, scale, rounding)
     out = pl.concat(lines)
-    out = _minimum(tariff, totals, out, scale, rounding)
-    return _taxes(tariff, totals, out, scale, rounding)
+    named = totals.with_columns(pl.col("agreement").cast(pl.String))
+    out = _minimum(tariff, named, out, scale, rounding)
+    return _taxes(tariff, named, out, scale, rounding)
 
 
 def _minimum(
