@@ -23,6 +23,8 @@ from urbis.kernel.periods import Period
 
 ZONE = "America/Bogota"
 Key = tuple[str, str, str, str, str, int]
+Agreements = list[tuple[str, int | None, int, list[rating.Interval]]]
+Case = tuple[tariffs.Tariff, Agreements, int, type[pl.DataType]]
 
 
 def decimals(top: int, places: int) -> st.SearchStrategy[Decimal]:
@@ -114,9 +116,7 @@ def versions(
 
 
 @st.composite
-def cases(
-    draw: st.DrawFn,
-) -> tuple[tariffs.Tariff, list[tuple[str, int | None, int, list[rating.Interval]]], int]:
+def cases(draw: st.DrawFn) -> Case:
     currency = draw(st.sampled_from(["COP", "USD", "CLP"]))
     change = date(2024, draw(st.integers(2, 4)), 1)
     shared = (
@@ -135,11 +135,14 @@ def cases(
     tariff = tariffs.Tariff(code="GEN", name="generated", versions=parts)
     minutes = draw(st.sampled_from([15, 30, 60]))
     agreements = []
+    aligned = draw(st.booleans())  # every agreement with the same start times: a regular frame
+    shared_start = draw(st.integers(0, 24 * 4 * 70))
+    shared_count = draw(st.integers(1, 1500))
     for a in range(draw(st.integers(1, 3))):
         start = datetime(2024, 1, 1, tzinfo=ZoneInfo(ZONE)) + timedelta(
-            minutes=minutes * draw(st.integers(0, 24 * 4 * 70))
+            minutes=minutes * (shared_start if aligned else draw(st.integers(0, 24 * 4 * 70)))
         )
-        count = draw(st.integers(1, 1500))
+        count = shared_count if aligned else draw(st.integers(1, 1500))
         rng = random.Random(draw(st.integers(0, 2**32)))
         scale = draw(st.sampled_from([10, 1000, 100_000]))
         intervals = [
@@ -152,8 +155,8 @@ def cases(
         ]
         stratum = draw(st.integers(0, 6))
         altitude = draw(st.sampled_from([0, 999, 1000, 2600]))
-        agreements.append((f"a{a}", stratum or None, altitude, intervals))
-    return tariff, agreements, minutes
+        agreements.append((str(a + 1), stratum or None, altitude, intervals))
+    return tariff, agreements, minutes, draw(st.sampled_from([pl.String, pl.Int32]))
 
 
 def reference_lines(
@@ -172,6 +175,7 @@ def batch_lines(
     tariff: tariffs.Tariff,
     agreements: list[tuple[str, int | None, int, list[rating.Interval]]],
     minutes: int,
+    ids: type[pl.DataType],
 ) -> Counter[Key]:
     usage = pl.DataFrame(
         {
@@ -180,7 +184,7 @@ def batch_lines(
             "wh": [int(i.kwh * 1000) for _, _, _, intervals in agreements for i in intervals],
         },
         schema={"agreement": pl.String, "start": pl.Datetime("us", ZONE), "wh": pl.Int64},
-    )
+    ).with_columns(pl.col("agreement").cast(ids))
     customers = pl.DataFrame(
         {
             "agreement": [a[0] for a in agreements],
@@ -195,6 +199,7 @@ def batch_lines(
             "altitude_m": pl.Int32,
         },
     )
+    customers = customers.with_columns(pl.col("agreement").cast(ids))
     frame = rating.rate_frame(tariff=tariff, usage=usage, minutes=minutes, customers=customers)
     return Counter(
         (r["agreement"], r["month"], r["kind"], r["period"], r["block"], r["amount"])
@@ -211,12 +216,12 @@ class TestEnginesAgree:
     @given(cases())
     def test_batch_and_reference_lines_are_identical_to_the_cent(
         self,
-        case: tuple[tariffs.Tariff, list[tuple[str, int | None, int, list[rating.Interval]]], int],
+        case: Case,
     ) -> None:
-        tariff, agreements, minutes = case
+        tariff, agreements, minutes, ids = case
 
         expected = reference_lines(tariff, agreements)
-        actual = batch_lines(tariff, agreements, minutes)
+        actual = batch_lines(tariff, agreements, minutes, ids)
 
         assert actual == expected
 

@@ -19,8 +19,10 @@ import math
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import holidays as holiday_calendars
+import numpy as np
 import polars as pl
 
 from urbis.domain import tariffs
@@ -31,6 +33,8 @@ PRICE = 10**6  # prices, shares and fixed amounts in millionths
 WH = 1000  # usage in Wh
 I128 = pl.Int128
 LIMIT = 10**37  # headroom under 2**127 for the largest numerator
+MINUTE = 60_000_000  # microseconds
+PERIODS = 64  # at most this many time-of-use periods in one version
 COLUMNS = {
     "agreement": pl.String,
     "month": pl.String,
@@ -157,22 +161,17 @@ def summarise_frame(
     :raises NoTariffInForce: if a month falls outside every version.
     """
     version = _check(tariff)
-    start = pl.col("start")
-    if version.timezone is not None:
-        start = start.dt.convert_time_zone(version.timezone)
-    keyed = usage.lazy().select(
-        "agreement",
-        (start.dt.year().cast(pl.Int32) * 12 + start.dt.month().cast(pl.Int32) - 1).alias(
-            "month_key"
-        ),
-        start.dt.date().alias("day"),
-        start.dt.hour().cast(pl.Int32).alias("hour"),
-        pl.col("wh").clip(lower_bound=0).alias("wh"),
-    )
-    bounds = keyed.select(
-        pl.col("month_key").min().alias("first"), pl.col("month_key").max().alias("last")
-    ).collect()
-    first, last = int(bounds["first"][0]), int(bounds["last"][0])
+    if version.energy is not None and len(version.energy.periods) > PERIODS:
+        raise BatchNotSupported(f"More than {PERIODS} periods are rated by the reference engine")
+    zone = version.timezone or usage.schema["start"].time_zone  # type: ignore[attr-defined]
+    if zone is None:
+        raise BatchNotSupported("Usage start times must carry a time zone")
+    micros = pl.col("start").dt.epoch(time_unit="us")
+    bounds = usage.select(micros.min().alias("first"), micros.max().alias("last"))
+    t0 = int(bounds["first"][0]) // MINUTE * MINUTE
+    slots = _slots(tariff, t0, int(bounds["last"][0]), zone)
+    first = int(slots["month_key"].min())  # type: ignore[arg-type]
+    last = int(slots["month_key"].max())  # type: ignore[arg-type]
     months, versions = _months(tariff, first, last)
     lookup = _lookup(tariff, first, versions)
     holiday = pl.col("day").is_in(_holidays(version.holidays, first, last))
@@ -185,13 +184,131 @@ def summarise_frame(
         .cast(pl.Int32)
     )
     index = (pl.col("month_key") - first) * 72 + kind * 24 + pl.col("hour")
-    periods = (
-        keyed.with_columns(pl.lit(lookup).gather(index).alias("period"))
-        .group_by("agreement", "month_key", "period")
-        .agg(pl.col("wh").sum().alias("energy"), pl.len().alias("n"))
-        .collect()
+    slot_key = slots.select(
+        ((pl.col("month_key") - first) * PERIODS + pl.lit(lookup).gather(index)).cast(pl.Int32)
+    ).to_series()
+    # Each interval finds its month and period by its minute since the first start.
+    keys = slot_key.to_numpy()
+    fast = _summed_regular(usage, keys, t0)
+    if fast is None:
+        fast = _summed_by_codes(usage, keys, t0, width=(last - first + 1) * PERIODS)
+    if fast is not None:
+        periods = fast
+    else:
+        periods = (
+            usage.lazy()
+            .select(
+                "agreement",
+                pl.lit(slot_key).gather((micros - t0) // MINUTE).alias("slot"),
+                pl.col("wh").clip(lower_bound=0).alias("wh"),
+            )
+            .group_by("agreement", "slot")
+            .agg(pl.col("wh").sum().alias("energy"), pl.len().alias("n"))
+            .collect()
+        )
+    periods = periods.select(
+        "agreement",
+        (pl.col("slot") // PERIODS + first).cast(pl.Int32).alias("month_key"),
+        (pl.col("slot") % PERIODS).cast(pl.Int32).alias("period"),
+        pl.col("energy").cast(pl.Int64),
+        pl.col("n").cast(pl.UInt32),
     )
     return periods, months
+
+
+def _summed_regular(
+    usage: pl.DataFrame, slot_key: np.ndarray[Any, Any], t0: int
+) -> pl.DataFrame | None:
+    """
+    Sum Wh per agreement and slot when the frame is regular: each agreement's rows together,
+    every agreement with the same start times in the same order (a bill run's usual shape).
+    The sums are then one integer matrix product; ``None`` when the frame is not regular.
+    """
+    height = usage.height
+    agreement = usage["agreement"]
+    if height == 0 or agreement.null_count() or usage["start"].null_count():
+        return None
+    codes = agreement.to_physical().to_numpy()
+    length = int(np.argmax(codes != codes[0])) or height
+    if height % length:
+        return None
+    rows = height // length
+    by_row = codes.reshape(rows, length)
+    if not (by_row == by_row[:, :1]).all() or np.unique(by_row[:, 0]).size != rows:
+        return None
+    unit = usage.schema["start"].time_unit  # type: ignore[attr-defined]
+    starts = usage["start"].to_physical().to_numpy().reshape(rows, length)
+    if not (starts == starts[0]).all():
+        return None
+    per_micro = {"ns": 1000, "us": 1, "ms": 1}[unit]
+    micros = starts[0] // per_micro if unit != "ms" else starts[0] * 1000
+    columns = slot_key[(micros - t0) // MINUTE]
+    slots, position = np.unique(columns, return_inverse=True)
+    onehot = np.zeros((length, slots.size), dtype=np.int64)
+    onehot[np.arange(length), position] = 1
+    wh = usage["wh"].to_numpy().reshape(rows, length)
+    if wh.min() < 0:
+        wh = np.maximum(wh, 0)
+    sums = wh @ onehot
+    firsts = agreement.gather(np.arange(rows) * length)
+    return pl.DataFrame(
+        {
+            "agreement": firsts.gather(np.repeat(np.arange(rows), slots.size)),
+            "slot": np.tile(slots, rows).astype(np.int32),
+            "energy": sums.ravel(),
+            "n": np.tile(onehot.sum(axis=0), rows),
+        }
+    )
+
+
+def _summed_by_codes(
+    usage: pl.DataFrame, slot_key: np.ndarray[Any, Any], t0: int, width: int
+) -> pl.DataFrame | None:
+    """
+    Sum Wh and count intervals per agreement and slot with array counting, when agreements are
+    integers in a compact range; ``None`` otherwise (the caller groups with Polars).
+    """
+    agreement = usage["agreement"]
+    if not agreement.dtype.is_integer() or usage.is_empty() or agreement.null_count():
+        return None
+    low, high = int(agreement.min()), int(agreement.max())  # type: ignore[arg-type]
+    cells = (high - low + 1) * width
+    if cells > max(4 * usage.height, 1_000_000) or cells > 200_000_000:
+        return None
+    wh = usage["wh"].to_numpy()
+    positive = np.maximum(wh, 0)
+    if int(positive.max()) * usage.height >= 2**53:
+        return None  # float sums would no longer be exact
+    minute = (usage["start"].dt.epoch("us").to_numpy() - t0) // MINUTE
+    keys = (agreement.to_numpy().astype(np.int64) - low) * width + slot_key[minute]
+    energy = np.bincount(keys, weights=positive.astype(np.float64), minlength=cells)
+    counts = np.bincount(keys, minlength=cells)
+    present = np.flatnonzero(counts)
+    return pl.DataFrame(
+        {
+            "agreement": present // width + low,
+            "slot": (present % width).astype(np.int32),
+            "energy": energy[present].astype(np.int64),
+            "n": counts[present],
+        }
+    ).with_columns(pl.col("agreement").cast(agreement.dtype))
+
+
+def _slots(tariff: tariffs.Tariff, t0: int, t1: int, zone: str) -> pl.DataFrame:
+    del tariff
+    count = (t1 - t0) // MINUTE + 1
+    wall = (
+        (pl.int_range(0, count, dtype=pl.Int64, eager=True) * MINUTE + t0)
+        .cast(pl.Datetime("us", "UTC"))
+        .dt.convert_time_zone(zone)
+    )
+    return pl.DataFrame({"wall": wall}).select(
+        (pl.col("wall").dt.year().cast(pl.Int32) * 12 + pl.col("wall").dt.month() - 1)
+        .cast(pl.Int32)
+        .alias("month_key"),
+        pl.col("wall").dt.date().alias("day"),
+        pl.col("wall").dt.hour().cast(pl.Int32).alias("hour"),
+    )
 
 
 def _tier_table(tariff: tariffs.Tariff) -> pl.DataFrame:
@@ -477,8 +594,9 @@ def rate_frame(
         )
         lines += _solidarity_frame(tariff, with_e, customers, scale, rounding)
     out = pl.concat(lines)
-    out = _minimum(tariff, totals, out, scale, rounding)
-    return _taxes(tariff, totals, out, scale, rounding)
+    named = totals.with_columns(pl.col("agreement").cast(pl.String))
+    out = _minimum(tariff, named, out, scale, rounding)
+    return _taxes(tariff, named, out, scale, rounding)
 
 
 def _minimum(
