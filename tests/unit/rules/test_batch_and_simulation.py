@@ -287,7 +287,7 @@ _arrears = st.tuples(
 )
 
 
-def _arrears_frame(rows: list[tuple[int, Decimal, bool, Decimal | None]]) -> pl.DataFrame:
+def _arrears_frame(rows: Sequence[tuple[int, Decimal, bool, Decimal | None]]) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "days_overdue": [r[0] for r in rows],

@@ -112,9 +112,20 @@ def answer_frame(
         for k in keys
         if k not in frame.columns
     ).select(keys)
-    source = _by_interval(source, point, rules.comparison_cuts(content=pack.content, point=point))
-    distinct = source.unique(maintain_order=True) if keys else pl.DataFrame([{}])
-    contexts = distinct.to_dicts() if keys else [{}]
+    keyed, values_of = _by_interval(
+        source, point, rules.comparison_cuts(content=pack.content, point=point)
+    )
+    distinct = keyed.unique(maintain_order=True) if keys else pl.DataFrame([{}])
+    asked = distinct
+    for name, values in values_of.items():  # interval ids back to a value of each interval
+        asked = (
+            asked.join(
+                values, left_on=name, right_on="__interval", how="left", maintain_order="left"
+            )
+            .drop(name)
+            .rename({f"{name}__value": name})
+        )
+    contexts = asked.select(keys).to_dicts() if keys else [{}]
     subschema = rules.Schema(fields=tuple(point.input.field(k) for k in keys))
     for context in contexts:
         problems = subschema.problems(context, strict=False)
@@ -136,7 +147,7 @@ def answer_frame(
             for name, dtype in schema.items()
         )
     lookup = pl.concat([distinct, table], how="horizontal")
-    joined = source.join(lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
+    joined = keyed.join(lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
     return joined.select(list(schema))
 
 
@@ -161,12 +172,18 @@ def _column_problems(frame: pl.DataFrame, field: rules.Field) -> list[str]:
 
 def _by_interval(
     source: pl.DataFrame, point: rules.ExtensionPoint, cuts: Mapping[str, tuple[Decimal, ...]]
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """
-    Replace each value of an input the graph only compares with constants by the smallest
-    value of its interval between those constants (same answer, far fewer combinations).
+    Replace each input the graph only compares with constants by the id of its interval
+    between those constants, and give, per such input, one value of each interval.
+
+    Rows in the same intervals get the same answer, so far fewer combinations are asked.
+    Returns the keyed frame and, per replaced input, a frame ``__interval -> <name>__value``.
+
+    :raises InvalidRuleInput: if a replaced column holds values outside its field's range.
     """
-    replaced: list[pl.Expr] = []
+    keyed: list[pl.Series] = []
+    values_of: dict[str, pl.DataFrame] = {}
     problems: list[str] = []
     for name, constants in cuts.items():
         dtype = source.schema.get(name)
@@ -177,25 +194,29 @@ def _by_interval(
             continue
         if not (dtype.is_integer() or isinstance(dtype, pl.Decimal)):
             continue  # floats keep their distinct values: no exact comparison here
-        if source.get_column(name).n_unique() <= 2 * len(constants) + 1:
-            continue  # already no more values than intervals
         problems.extend(_column_problems(source, field))
-        column_scale = dtype.scale if isinstance(dtype, pl.Decimal) else 0
-        scale = max([column_scale or 0, *(_scale(c) for c in constants)])
-        exact = pl.Decimal(38, scale)
-        value = pl.col(name).cast(exact)
-        below = pl.sum_horizontal(
-            [(value > pl.lit(c, dtype=exact)).cast(pl.Int32) for c in constants]
+        if dtype.is_integer() and all(c == c.to_integral_value() for c in constants):
+            value, literals = pl.col(name), [pl.lit(int(c), dtype=dtype) for c in constants]
+        else:
+            column_scale = dtype.scale if isinstance(dtype, pl.Decimal) else 0
+            exact = pl.Decimal(38, max([column_scale or 0, *(_scale(c) for c in constants)]))
+            value, literals = pl.col(name).cast(exact), [pl.lit(c, dtype=exact) for c in constants]
+        below = pl.sum_horizontal([(value > c).cast(pl.Int32) for c in literals])
+        on = pl.any_horizontal([value == c for c in literals]).cast(pl.Int32)
+        interval = pl.when(pl.col(name).is_not_null()).then(below * 2 + on).alias(name)
+        ids = source.select(interval).get_column(name)
+        keyed.append(ids)
+        values_of[name] = (
+            source.select(ids.alias("__interval"), pl.col(name).alias(f"{name}__value"))
+            .group_by("__interval")
+            .agg(pl.col(f"{name}__value").min())
         )
-        on = pl.any_horizontal([value == pl.lit(c, dtype=exact) for c in constants]).cast(pl.Int32)
-        interval = below * 2 + on
-        replaced.append(pl.col(name).min().over(interval).alias(name))
     if problems:
         raise rules.InvalidRuleInput(
             f"Input for {point.key} does not fit its schema: " + "; ".join(problems),
             details={"question": point.key, "problems": problems},
         )
-    return source.with_columns(replaced) if replaced else source
+    return (source.with_columns(keyed) if keyed else source), values_of
 
 
 def run_tests(*, engine: ports.RuleEngine, pack: rules.PackVersion) -> rules.TestReport:
