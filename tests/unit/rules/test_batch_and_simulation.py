@@ -272,3 +272,90 @@ class TestSimulate:
         assert report["money_delta"] == {"amount": "8731.53", "currency": "COP"}
         assert [s["account"] for s in report["samples"]] == ["W1", "W2"]
         assert report["samples"][0]["before"]["factor"] == Decimal("-0.7")
+
+
+def _collections_pack() -> rules.PackVersion:
+    data = next(p for p in shipped.shipped_packs() if p["pack_key"] == "co_collections_policy")
+    return _pack(data["content"], "collection_action")
+
+
+_arrears = st.tuples(
+    st.integers(min_value=0, max_value=200),
+    st.decimals(min_value=0, max_value=10_000, places=2),
+    st.booleans(),
+    st.one_of(st.none(), st.decimals(min_value=0, max_value=1, places=2)),
+)
+
+
+def _arrears_frame(rows: Sequence[tuple[int, Decimal, bool, Decimal | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "days_overdue": [r[0] for r in rows],
+            "amount_overdue": [r[1] for r in rows],
+            "segment": ["RESIDENTIAL"] * len(rows),
+            "medical_dependency": [r[2] for r in rows],
+            "open_claim": [False] * len(rows),
+            "payment_arrangement": [False] * len(rows),
+            "risk_score": [r[3] for r in rows],
+        },
+        schema_overrides={"amount_overdue": pl.Decimal(38, 2), "risk_score": pl.Decimal(38, 2)},
+    )
+
+
+class TestAnswerFrameByInterval:
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(_arrears, min_size=1, max_size=40))
+    def test_agrees_with_asking_row_by_row_when_inputs_are_continuous(
+        self, rows: list[tuple[int, Decimal, bool, Decimal | None]]
+    ) -> None:
+        pack = _collections_pack()
+        frame = _arrears_frame(rows)
+
+        answers = evaluation.answer_frame(engine=ENGINE, pack=pack, frame=frame)
+
+        one_by_one = [
+            evaluation.answer_one(
+                engine=ENGINE, pack=pack, values={k: v for k, v in row.items() if v is not None}
+            )
+            for row in frame.iter_rows(named=True)
+        ]
+        assert answers.to_dicts() == one_by_one
+
+    def test_agrees_with_asking_row_by_row_on_every_boundary(self) -> None:
+        pack = _collections_pack()
+        rows = [
+            (days, amount, False, risk)
+            for days in (0, 1, 29, 30, 59, 60, 89, 90, 91)
+            for amount in (Decimal("4999.99"), Decimal(5000), Decimal("5000.01"))
+            for risk in (None, Decimal("0.69"), Decimal("0.70"), Decimal("0.71"))
+        ]
+        frame = _arrears_frame(rows)
+
+        answers = evaluation.answer_frame(engine=ENGINE, pack=pack, frame=frame)
+
+        one_by_one = [
+            evaluation.answer_one(
+                engine=ENGINE, pack=pack, values={k: v for k, v in row.items() if v is not None}
+            )
+            for row in frame.iter_rows(named=True)
+        ]
+        assert answers.to_dicts() == one_by_one
+
+    def test_asks_once_per_interval_not_per_amount(self) -> None:
+        engine = CountingEngine()
+        rows = [(40 + i % 10, Decimal(6000 + i), False, Decimal("0.10")) for i in range(1000)]
+
+        answers = evaluation.answer_frame(
+            engine=engine, pack=_collections_pack(), frame=_arrears_frame(rows)
+        )
+
+        assert engine.asked == 1  # days 40-49, amounts over 5,000, low risk: one interval each
+        assert set(answers.get_column("action")) == {"NOTICE"}
+
+    def test_still_rejects_a_value_outside_the_question(self) -> None:
+        frame = _arrears_frame([(40, Decimal(6000), False, Decimal("0.5"))]).with_columns(
+            risk_score=pl.lit(Decimal("1.50"), dtype=pl.Decimal(38, 2))
+        )
+
+        with pytest.raises(rules.InvalidRuleInput, match="risk_score: must be at most 1"):
+            evaluation.answer_frame(engine=ENGINE, pack=_collections_pack(), frame=frame)

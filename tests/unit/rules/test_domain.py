@@ -204,6 +204,29 @@ class TestGraphChecks:
             "altitude_m",
         )
 
+    def test_finds_numeric_inputs_only_compared_with_constants(self) -> None:
+        graph = graphs.subsidy_graph()
+        cells = graph["nodes"][1]["content"]["rules"]
+        cells[0]["i-stratum"] = "$ != null and $ <= 1"
+
+        cuts = rules.comparison_cuts(
+            content=rules.canonical_json(graph), point=rules.SUBSIDY_FACTOR
+        )
+
+        # altitude_m is read by an expression, so every distinct altitude must be asked about
+        assert cuts == {"stratum": (Decimal(1), Decimal(2), Decimal(5), Decimal(6))}
+
+    @pytest.mark.parametrize("cell", ["> altitude_m", "$ * 2 > 3", "abs($) > 1", "'1'"])
+    def test_does_not_group_an_input_compared_in_any_other_way(self, cell: str) -> None:
+        graph = graphs.subsidy_graph()
+        graph["nodes"][1]["content"]["rules"][0]["i-stratum"] = cell
+
+        cuts = rules.comparison_cuts(
+            content=rules.canonical_json(graph), point=rules.SUBSIDY_FACTOR
+        )
+
+        assert "stratum" not in cuts
+
     def test_ignores_names_inside_text_literals_and_function_calls(self) -> None:
         assert rules.names_in("upper('stratum') == use_class and round(x.y, 2) > 0") == (
             "use_class",

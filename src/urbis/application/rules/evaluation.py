@@ -9,6 +9,7 @@ times, not a million.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -111,8 +112,20 @@ def answer_frame(
         for k in keys
         if k not in frame.columns
     ).select(keys)
-    distinct = source.unique(maintain_order=True) if keys else pl.DataFrame([{}])
-    contexts = distinct.to_dicts() if keys else [{}]
+    keyed, values_of = _by_interval(
+        source, point, rules.comparison_cuts(content=pack.content, point=point)
+    )
+    distinct = keyed.unique(maintain_order=True) if keys else pl.DataFrame([{}])
+    asked = distinct
+    for name, values in values_of.items():  # interval ids back to a value of each interval
+        asked = (
+            asked.join(
+                values, left_on=name, right_on="__interval", how="left", maintain_order="left"
+            )
+            .drop(name)
+            .rename({f"{name}__value": name})
+        )
+    contexts = asked.select(keys).to_dicts() if keys else [{}]
     subschema = rules.Schema(fields=tuple(point.input.field(k) for k in keys))
     for context in contexts:
         problems = subschema.problems(context, strict=False)
@@ -134,8 +147,76 @@ def answer_frame(
             for name, dtype in schema.items()
         )
     lookup = pl.concat([distinct, table], how="horizontal")
-    joined = source.join(lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
+    joined = keyed.join(lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
     return joined.select(list(schema))
+
+
+def _scale(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _column_problems(frame: pl.DataFrame, field: rules.Field) -> list[str]:
+    """The ways a whole numeric column fails its field, checked without leaving Polars."""
+    column = frame.get_column(field.name)
+    found: list[str] = []
+    if field.required and column.null_count():
+        found.append(f"{field.name}: is required ({column.null_count()} rows have none)")
+    low, high = column.min(), column.max()
+    if field.minimum is not None and low is not None and Decimal(str(low)) < field.minimum:
+        found.append(f"{field.name}: must be at least {field.minimum} (got {low!s})")
+    if field.maximum is not None and high is not None and Decimal(str(high)) > field.maximum:
+        found.append(f"{field.name}: must be at most {field.maximum} (got {high!s})")
+    return found
+
+
+def _by_interval(
+    source: pl.DataFrame, point: rules.ExtensionPoint, cuts: Mapping[str, tuple[Decimal, ...]]
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """
+    Replace each input the graph only compares with constants by the id of its interval
+    between those constants, and give, per such input, one value of each interval.
+
+    Rows in the same intervals get the same answer, so far fewer combinations are asked.
+    Returns the keyed frame and, per replaced input, a frame ``__interval -> <name>__value``.
+
+    :raises InvalidRuleInput: if a replaced column holds values outside its field's range.
+    """
+    keyed: list[pl.Series] = []
+    values_of: dict[str, pl.DataFrame] = {}
+    problems: list[str] = []
+    for name, constants in cuts.items():
+        dtype = source.schema.get(name)
+        field = point.input.field(name)
+        if dtype is None or not constants:
+            continue
+        if field.type is rules.FieldType.INTEGER and not dtype.is_integer():
+            continue
+        if not (dtype.is_integer() or isinstance(dtype, pl.Decimal)):
+            continue  # floats keep their distinct values: no exact comparison here
+        problems.extend(_column_problems(source, field))
+        if dtype.is_integer() and all(c == c.to_integral_value() for c in constants):
+            value, literals = pl.col(name), [pl.lit(int(c), dtype=dtype) for c in constants]
+        else:
+            column_scale = dtype.scale if isinstance(dtype, pl.Decimal) else 0
+            exact = pl.Decimal(38, max([column_scale or 0, *(_scale(c) for c in constants)]))
+            value, literals = pl.col(name).cast(exact), [pl.lit(c, dtype=exact) for c in constants]
+        below = pl.sum_horizontal([(value > c).cast(pl.Int32) for c in literals])
+        on = pl.any_horizontal([value == c for c in literals]).cast(pl.Int32)
+        interval = pl.when(pl.col(name).is_not_null()).then(below * 2 + on).alias(name)
+        ids = source.select(interval).get_column(name)
+        keyed.append(ids)
+        values_of[name] = (
+            source.select(ids.alias("__interval"), pl.col(name).alias(f"{name}__value"))
+            .group_by("__interval")
+            .agg(pl.col(f"{name}__value").min())
+        )
+    if problems:
+        raise rules.InvalidRuleInput(
+            f"Input for {point.key} does not fit its schema: " + "; ".join(problems),
+            details={"question": point.key, "problems": problems},
+        )
+    return (source.with_columns(keyed) if keyed else source), values_of
 
 
 def run_tests(*, engine: ports.RuleEngine, pack: rules.PackVersion) -> rules.TestReport:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from urbis.domain.rules._points import ExtensionPoint
+from urbis.domain.rules._schemas import FieldType
 from urbis.kernel import errors
 
 
@@ -396,3 +398,95 @@ def referenced_inputs(*, content: str, point: ExtensionPoint) -> tuple[str, ...]
                 if field is not None:
                     used.add(field)
     return tuple(f.name for f in point.input.fields if f.name in used)
+
+
+_NUMBER = r"-?\d+(?:\.\d+)?"
+_OP = r"(?:<=|>=|<|>|==|!=)"
+_SIMPLE = re.compile(rf"^(?:\$\s*)?({_OP})?\s*({_NUMBER})$")
+_RANGE = re.compile(rf"^[\[\(\]]\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*[\]\)\[]$")
+_NULL_TEST = re.compile(r"^\$\s*(?:==|!=)\s*null$")
+_JOINER = re.compile(r"\s+(?:and|or)\s+")
+_BARE_DOLLAR = re.compile(r"\$(?![\w$])")
+
+
+def _cell_cuts(cell: str) -> list[Decimal] | None:
+    """The numbers a table cell compares its column with, or None if it does anything else."""
+    text = cell.strip()
+    if not text:
+        return []
+    found: list[Decimal] = []
+    for part in _JOINER.split(text):
+        part = part.strip()
+        if _NULL_TEST.match(part):
+            continue
+        if simple := _SIMPLE.match(part):
+            found.append(Decimal(simple.group(2)))
+        elif span := _RANGE.match(part):
+            found.extend((Decimal(span.group(1)), Decimal(span.group(2))))
+        else:
+            return None
+    return found
+
+
+def comparison_cuts(*, content: str, point: ExtensionPoint) -> dict[str, tuple[Decimal, ...]]:
+    """
+    Numeric inputs the graph only compares with constants, and those constants, sorted.
+
+    Two values that fall on the same side of (or on) every constant get the same answer, so a
+    batch may ask about one value per interval instead of every distinct value. An input
+    qualifies when it is a number read only by decision-table columns whose field is the
+    input's bare name and whose every cell is a comparison with numbers (``< 5``, ``[1..29]``,
+    ``$ != null and $ >= 0.7``). A graph with a function node qualifies nothing (a function may
+    read any input).
+
+    :raises MalformedGraph: if the document cannot be read.
+    """
+    graph = parse_graph(content=content)
+    if any(n.type == FUNCTION_NODE for n in graph.nodes):
+        return {}
+    inputs = point.input.names
+    numeric = {
+        f.name for f in point.input.fields if f.type in (FieldType.INTEGER, FieldType.DECIMAL)
+    }
+    cuts: dict[str, set[Decimal]] = {}
+    impure: set[str] = set()
+
+    def read_elsewhere(text: str) -> None:
+        for name in names_in(text):
+            field = _input_field(name, inputs)
+            if field is not None:
+                impure.add(field)
+
+    for node in graph.nodes:
+        body = node.content if isinstance(node.content, dict) else {}
+        if node.type in (EXPRESSION_NODE, SWITCH_NODE):
+            for text in _expressions(node):
+                read_elsewhere(text)
+        if node.type != TABLE_NODE:
+            continue
+        pure_columns: dict[str, str] = {}
+        for column in body.get("inputs", []) or []:
+            if not isinstance(column, dict) or not column.get("field"):
+                continue
+            if column["field"] in numeric:
+                pure_columns[str(column.get("id"))] = str(column["field"])
+                cuts.setdefault(str(column["field"]), set())
+            else:
+                read_elsewhere(str(column["field"]))
+        for rule in body.get("rules", []) or []:
+            if not isinstance(rule, dict):
+                continue
+            for column_id, cell in rule.items():
+                if column_id.startswith("_") or not cell:
+                    continue
+                if column_id in pure_columns:
+                    field = pure_columns[column_id]
+                    found = _cell_cuts(str(cell))
+                    if found is None:
+                        impure.add(field)
+                    else:
+                        cuts[field].update(found)
+                    read_elsewhere(_BARE_DOLLAR.sub("", str(cell)))
+                else:
+                    read_elsewhere(str(cell))
+    return {f: tuple(sorted(c)) for f, c in cuts.items() if f not in impure}
