@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from urbis.adapters.tariffs import files
-from urbis.domain import tariffs
+from urbis.domain import rating, tariffs
 from urbis.kernel.money import Rounding
 
 
@@ -130,3 +130,23 @@ class TestVersions:
 
         with pytest.raises(tariffs.NoTariffInForce, match="2023-12-31"):
             tariff.in_force(on=date(2023, 12, 31))
+
+
+class TestDocumentedExample:
+    def test_the_example_in_the_format_guide_loads_and_rates_as_it_says(self) -> None:
+        guide = Path(__file__).resolve().parents[3] / "docs" / "tariff-format.md"
+        text = guide.read_text(encoding="utf-8")
+        example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+        tariff = files.load_tariff(text=example)
+
+        july = rating.rate_total(
+            tariff=tariff,
+            month=date(2017, 7, 1),
+            quantity=Decimal(250),
+            customer=rating.Customer(stratum=1, altitude_m=2640),
+        )
+        assert [ln.amount.amount for ln in july] == [Decimal("109475.68"), Decimal("-31081.62")]
+        tou = tariff.in_force(on=date(2017, 8, 1))
+        assert tou.energy is not None
+        assert tou.energy.schedule.weekday[11][19] == 1

@@ -195,16 +195,17 @@ def summarise_frame(
     if fast is not None:
         periods = fast
     else:
+        minute = (usage["start"].dt.epoch("us").to_numpy() - t0) // MINUTE
         periods = (
-            usage.lazy()
-            .select(
-                "agreement",
-                pl.lit(slot_key).gather((micros - t0) // MINUTE).alias("slot"),
-                pl.col("wh").clip(lower_bound=0).alias("wh"),
+            pl.DataFrame(
+                {
+                    "agreement": usage["agreement"],
+                    "slot": keys[minute],
+                    "wh": usage["wh"].clip(lower_bound=0),
+                }
             )
             .group_by("agreement", "slot")
             .agg(pl.col("wh").sum().alias("energy"), pl.len().alias("n"))
-            .collect()
         )
     periods = periods.select(
         "agreement",
@@ -226,15 +227,17 @@ def _summed_regular(
     """
     height = usage.height
     agreement = usage["agreement"]
-    if height == 0 or agreement.null_count() or usage["start"].null_count():
+    if not agreement.dtype.is_integer() or height == 0:
+        return None  # text ids go to a Polars group-by
+    if agreement.null_count() or usage["start"].null_count():
         return None
-    codes = agreement.to_physical().to_numpy()
+    codes = agreement.to_numpy()
     length = int(np.argmax(codes != codes[0])) or height
-    if height % length:
+    if height % length or length == 1:
         return None
     rows = height // length
     by_row = codes.reshape(rows, length)
-    if not (by_row == by_row[:, :1]).all() or np.unique(by_row[:, 0]).size != rows:
+    if not (by_row == by_row[:, :1]).all() or pl.Series(by_row[:, 0]).n_unique() != rows:
         return None
     unit = usage.schema["start"].time_unit  # type: ignore[attr-defined]
     starts = usage["start"].to_physical().to_numpy().reshape(rows, length)
