@@ -214,7 +214,9 @@ def tariff_from_urdb(*, record: Mapping[str, Any]) -> tariffs.Tariff:
         flat_demand=flat,
         minimum=_minimum(record),
     )
-    return tariffs.Tariff(code=label, name=str(record.get("name", label)), versions=(version,))
+    return tariffs.Tariff(
+        code=label, name=str(record.get("name", label)), versions=(version,), service="electricity"
+    )
 
 
 def load_urdb(*, text: str) -> tariffs.Tariff:

@@ -19,6 +19,7 @@ from urbis.domain.tariffs._model import (
     FixedCharge,
     FlatDemandCharge,
     Grid,
+    OverlappingVersions,
     RatePeriod,
     RoundingScope,
     Schedule,
@@ -28,6 +29,7 @@ from urbis.domain.tariffs._model import (
     Tax,
     Tier,
     Version,
+    VersionNameTaken,
     flat_schedule,
 )
 
@@ -44,6 +46,7 @@ __all__ = [
     "Grid",
     "InvalidTariff",
     "NoTariffInForce",
+    "OverlappingVersions",
     "RatePeriod",
     "ResidentialEnergyTariff",
     "RoundingScope",
@@ -55,6 +58,7 @@ __all__ = [
     "Tax",
     "Tier",
     "Version",
+    "VersionNameTaken",
     "flat_schedule",
     "subsistence_kwh",
     "version_in_force",

@@ -21,6 +21,14 @@ MONTHS = 12
 HOURS = 24
 
 
+class OverlappingVersions(InvalidTariff):
+    code = "tariff_versions_overlap"
+
+
+class VersionNameTaken(InvalidTariff):
+    code = "tariff_version_exists"
+
+
 class FixedBasis(enum.Enum):
     """What a fixed charge is counted per."""
 
@@ -305,17 +313,21 @@ class Tariff:
     code: str
     name: str
     versions: tuple[Version, ...]
+    service: str | None = None  # electricity, water, sewer or gas, when the document says
 
     def __attrs_post_init__(self) -> None:
         ordered = sorted(self.versions, key=lambda v: v.active.start)
         for earlier, later in itertools.pairwise(ordered):
             if earlier.active.overlaps(later.active):
-                raise InvalidTariff(
+                raise OverlappingVersions(
                     f"Versions {earlier.version} and {later.version} of {self.code} overlap",
                     details={"versions": [earlier.version, later.version]},
                 )
         if len({v.version for v in self.versions}) != len(self.versions):
-            raise InvalidTariff(f"Tariff {self.code} repeats a version name")
+            raise VersionNameTaken(
+                f"Tariff {self.code} repeats a version name",
+                details={"versions": sorted(v.version for v in self.versions)},
+            )
         object.__setattr__(self, "versions", tuple(ordered))
 
     def in_force(self, *, on: date) -> Version:
@@ -336,6 +348,12 @@ class Tariff:
         """
         Return the tariff with one more version; existing versions are untouched.
 
-        :raises InvalidTariff: if the new version overlaps another or repeats a name.
+        :raises OverlappingVersions: if the new version overlaps another.
+        :raises VersionNameTaken: if it repeats a version's name.
         """
-        return Tariff(code=self.code, name=self.name, versions=(*self.versions, version))
+        return Tariff(
+            code=self.code,
+            name=self.name,
+            versions=(*self.versions, version),
+            service=self.service,
+        )
