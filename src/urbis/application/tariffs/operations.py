@@ -70,7 +70,10 @@ def read(*, env: ports.TariffsEnv, document: Mapping[str, Any], format: str) -> 
 
 
 def validate_tariff(
-    *, env: ports.TariffsEnv, document: Mapping[str, Any], format: str = "urbis"  # noqa: A002
+    *,
+    env: ports.TariffsEnv,
+    document: Mapping[str, Any],
+    format: str = "urbis",  # noqa: A002
 ) -> dict[str, Any]:
     """
     Check a tariff document without storing it.
@@ -135,9 +138,7 @@ def create_tariff(
     return described
 
 
-def add_version(
-    *, env: ports.TariffsEnv, code: str, version: Mapping[str, Any]
-) -> dict[str, Any]:
+def add_version(*, env: ports.TariffsEnv, code: str, version: Mapping[str, Any]) -> dict[str, Any]:
     """
     Add one version (in urbis's tariff format) to a stored tariff; stored versions are untouched.
 

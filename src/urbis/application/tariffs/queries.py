@@ -30,4 +30,3 @@ def get_tariff(*, env: ports.TariffsEnv, code: str) -> dict[str, Any]:
     if tariff is None:
         raise operations.TariffNotFound(f"No tariff {code}", details={"code": code})
     return {**operations.describe(tariff), "document": env.writer(tariff)}
-
