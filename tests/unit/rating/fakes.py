@@ -63,9 +63,7 @@ def env_for(
     from urbis.adapters.tariffs import files
 
     return ports.TariffsEnv(
-        actor=identity.Actor(
-            user_id="U1", tenant_id=ids.TenantId("T1"), roles=frozenset(roles)
-        ),
+        actor=identity.Actor(user_id="U1", tenant_id=ids.TenantId("T1"), roles=frozenset(roles)),
         clock=FixedClock(),
         ids=CountingIds(),
         tariffs=repository if repository is not None else InMemoryTariffs(),
