@@ -54,6 +54,15 @@ class AuditTrail:
     def record(self, entry: shared_ports.AuditEntry) -> None:
         self.entries.append(entry)
 
+    def for_entity(
+        self, tenant_id: ids.TenantId, entity: str, entity_id: str
+    ) -> Sequence[shared_ports.AuditEntry]:
+        return [
+            e
+            for e in self.entries
+            if (e.tenant_id, e.entity, e.entity_id) == (tenant_id, entity, entity_id)
+        ]
+
 
 def env_for(
     *roles: identity.Role,
@@ -63,7 +72,9 @@ def env_for(
     from urbis.adapters.tariffs import files
 
     return ports.TariffsEnv(
-        actor=identity.Actor(user_id="U1", tenant_id=ids.TenantId("T1"), roles=frozenset(roles)),
+        actor=identity.Actor(
+            user_id=ids.UserId("U1"), tenant_id=ids.TenantId("T1"), roles=frozenset(roles)
+        ),
         clock=FixedClock(),
         ids=CountingIds(),
         tariffs=repository if repository is not None else InMemoryTariffs(),

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import attrs
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

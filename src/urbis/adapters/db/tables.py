@@ -387,7 +387,7 @@ sa.Index(
 )
 sa.Index("ix_service_requests_token", service_requests.c.tenant_id, service_requests.c.token)
 
-# --- tariffs ---------------------------------------------------------------------------------------
+# --- tariffs -----------------------------------------------------------------------------------
 # A tariff's header and its versions; each version is kept as its document in urbis's tariff
 # format (numbers as exact strings) and is never updated once stored (ADR 0012).
 

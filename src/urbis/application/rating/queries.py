@@ -173,7 +173,7 @@ def simulate_bill(
     env: ports.TariffsEnv,
     code: str | None = None,
     document: Mapping[str, Any] | None = None,
-    format: str = "urbis",  # noqa: A002
+    format: str = "urbis",
     usage: Sequence[Mapping[str, str]] | None = None,
     quantity: str | None = None,
     month: date | None = None,

@@ -51,7 +51,7 @@ def describe(tariff: tariffs.Tariff) -> dict[str, Any]:
     }
 
 
-def read(*, env: ports.TariffsEnv, document: Mapping[str, Any], format: str) -> tariffs.Tariff:  # noqa: A002
+def read(*, env: ports.TariffsEnv, document: Mapping[str, Any], format: str) -> tariffs.Tariff:
     """
     Build a tariff from a document in one of the formats urbis reads.
 
@@ -73,7 +73,7 @@ def validate_tariff(
     *,
     env: ports.TariffsEnv,
     document: Mapping[str, Any],
-    format: str = "urbis",  # noqa: A002
+    format: str = "urbis",
 ) -> dict[str, Any]:
     """
     Check a tariff document without storing it.
@@ -116,7 +116,7 @@ def create_tariff(
     *,
     env: ports.TariffsEnv,
     document: Mapping[str, Any],
-    format: str = "urbis",  # noqa: A002
+    format: str = "urbis",
 ) -> dict[str, Any]:
     """
     Store a new tariff from a document in urbis's tariff format (or a URDB record).

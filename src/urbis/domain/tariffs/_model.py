@@ -13,12 +13,20 @@ from decimal import Decimal
 
 import attrs
 
-from urbis.domain.tariffs._colombia import InvalidTariff, NoTariffInForce
+from urbis.kernel import errors
 from urbis.kernel.money import Rounding, minor_unit
 from urbis.kernel.periods import Period
 
 MONTHS = 12
 HOURS = 24
+
+
+class InvalidTariff(errors.InvalidValue):
+    code = "invalid_tariff"
+
+
+class NoTariffInForce(errors.NotFound):
+    code = "no_tariff_in_force"
 
 
 class OverlappingVersions(InvalidTariff):

@@ -1,4 +1,4 @@
-"""Tariffs over HTTP: create from a urbis tariff document or a URDB record, add versions, validate."""
+"""Tariffs over HTTP: create (urbis document or URDB record), list, add versions, validate."""
 
 from __future__ import annotations
 
