@@ -71,6 +71,7 @@ def _periods(values: Sequence[Mapping[str, Any]]) -> tuple[tariffs.RatePeriod, .
                     upto=None if t.get("upto") is None else _decimal(t["upto"]),
                     sell=_decimal(t.get("sell", 0)),
                     name=t.get("name", ""),
+                    upto_per_kw=bool(t.get("upto_per_kw", False)),
                 )
                 for t in p["tiers"]
             ),
@@ -207,6 +208,8 @@ def _tier_out(tier: tariffs.Tier) -> dict[str, Any]:
         out["sell"] = _text(tier.sell)
     if tier.name:
         out["name"] = tier.name
+    if tier.upto_per_kw:
+        out["upto_per_kw"] = True
     return out
 
 

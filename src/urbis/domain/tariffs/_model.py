@@ -73,6 +73,7 @@ class Tier:
     upto: Decimal | None = None
     sell: Decimal = Decimal(0)
     name: str = ""  # e.g. básico, complementario, suntuario; else the tier's number
+    upto_per_kw: bool = False  # the limit is kWh per kW of the month's peak demand (URDB kWh/kW)
 
     def __attrs_post_init__(self) -> None:
         if self.upto is not None and self.upto <= 0:
@@ -94,6 +95,11 @@ class RatePeriod:
         if any(limit is None for limit in limits[:-1]):
             raise InvalidTariff(
                 f"Period {self.name!r}: only the last tier may have no limit",
+                details={"period": self.name},
+            )
+        if len({t.upto_per_kw for t in self.tiers}) > 1:
+            raise InvalidTariff(
+                f"Period {self.name!r}: tier limits are all per kWh or all per kW of peak demand",
                 details={"period": self.name},
             )
         bounded = [limit for limit in limits if limit is not None]
