@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 def demo_container(folder: Path) -> bootstrap.App:
-    """A database with the demo utility's tenant, users and showcase customer (no bulk seed)."""
+    """The demo utility's tenant, users, showcase customer and tariffs (no bulk seed)."""
     container = bootstrap.build(
         url=f"sqlite:///{folder / 'urbis.sqlite3'}",
         secret="a-test-server-signing-secret-of-enough-length-01234",
@@ -32,6 +32,7 @@ def demo_container(folder: Path) -> bootstrap.App:
     demo.ensure_demo_tenant(container)
     demo.create_demo_users(container)
     demo.create_showcase_customer(container)
+    demo.create_demo_tariffs(container)
     return container
 
 

@@ -690,59 +690,6 @@ class TestCasesAndTimeline:
         assert "Radicar PQR" not in page.text
 
 
-class TestRatingSimulation:
-    def test_a_month_is_priced_with_its_subsidy_line_under_the_version_in_force(
-        self, client: TestClient
-    ) -> None:
-        body = {
-            "tariff": [
-                {
-                    "code": "MDE-E-RES",
-                    "version": "2026-02",
-                    "active_from": "2026-02-01",
-                    "active_to": "2026-03-01",
-                    "unit_cost": "800.0000",
-                },
-                {
-                    "code": "MDE-E-RES",
-                    "version": "2026-03",
-                    "active_from": "2026-03-01",
-                    "unit_cost": "850.0000",
-                },
-            ],
-            "on": "2026-03-15",
-            "kwh": "200",
-            "stratum": 2,
-            "altitude_m": 1495,
-        }
-
-        response = client.post("/api/v1/rating/simulate", json=body, headers=token(client))
-
-        result = response.json()
-        assert response.status_code == 200, response.text
-        assert result["tariff"] == "MDE-E-RES 2026-03"
-        assert [line["kind"] for line in result["lines"]] == ["ENERGY", "SUBSIDY"]
-        # 200 kWh × 850 = 170,000; 50 % off the first 130 kWh = −55,250
-        assert result["lines"][0]["amount"] == "170000.00"
-        assert result["lines"][1]["amount"] == "-55250.00"
-        assert result["total"] == "114750.00"
-
-    def test_a_day_before_every_version_is_a_404_with_its_code(self, client: TestClient) -> None:
-        body = {
-            "tariff": [
-                {"code": "T", "version": "1", "active_from": "2026-03-01", "unit_cost": "850"}
-            ],
-            "on": "2026-01-15",
-            "kwh": "10",
-            "stratum": 4,
-            "altitude_m": 1495,
-        }
-
-        response = client.post("/api/v1/rating/simulate", json=body, headers=token(client))
-
-        assert (response.status_code, response.json()["code"]) == (404, "no_tariff_in_force")
-
-
 class TestAccountStatement:
     def test_staff_and_the_customer_see_what_is_owed_and_its_aging(
         self, client: TestClient, container: bootstrap.App

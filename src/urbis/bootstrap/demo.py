@@ -8,10 +8,13 @@ from decimal import Decimal
 import attrs
 
 from urbis import bootstrap
+from urbis.adapters.demo import tariffs as demo_tariffs
 from urbis.application.accounts import operations as account_ops
 from urbis.application.customers import operations as customer_ops
 from urbis.application.identity import operations as identity_ops
 from urbis.application.premises import operations as premise_ops
+from urbis.application.tariffs import operations as tariff_ops
+from urbis.bootstrap import rating as rating_wiring
 from urbis.domain import accounts, customers, identity, premises
 
 TENANT_CODE = "demo"
@@ -40,6 +43,9 @@ DEMO_USERS = (
     DemoUser("cartera", "demo-cartera-2026", "Marta Ríos (cartera)", (identity.Role.COLLECTIONS,)),
     DemoUser("campo", "demo-campo-2026", "Andrés Henao (campo)", (identity.Role.FIELD,)),
     DemoUser("reglas", "demo-reglas-2026", "Sofía Mejía (reglas)", (identity.Role.RULES_AUTHOR,)),
+    DemoUser(
+        "tarifas", "demo-tarifas-2026", "Camilo Zapata (tarifas)", (identity.Role.TARIFF_ADMIN,)
+    ),
 )
 
 
@@ -84,6 +90,23 @@ def create_demo_users(container: bootstrap.App) -> None:
             password=user.password,
             roles=user.roles,
         )
+
+
+def create_demo_tariffs(container: bootstrap.App) -> int:
+    """
+    Store the tariffs the demo utility's agreements name (electricity, water and sewer for each
+    use), through the tariff use cases; tariffs already stored are left alone. Returns how many
+    were created.
+    """
+    actor = _admin_env(container).actor
+    created = 0
+    with container.engine.begin() as connection:
+        env = rating_wiring.tariffs_env(container=container, actor=actor, connection=connection)
+        for document in demo_tariffs.documents():
+            if env.tariffs.get(document["code"]) is None:
+                tariff_ops.create_tariff(env=env, document=document)
+                created += 1
+    return created
 
 
 CUSTOMER_USER = DemoUser(

@@ -246,3 +246,86 @@ class TestBatchLimits:
                 usage=usage,
                 minutes=60,
             )
+
+    def test_sends_export_credits_and_monthly_subtotals_to_the_reference_engine(self) -> None:
+        sells = tariffs.EnergyCharge(
+            periods=(tariffs.RatePeriod("all", (tariffs.Tier(Decimal(1), sell=Decimal("0.5")),)),),
+            schedule=tariffs.flat_schedule(),
+        )
+        exporting = tariffs.Version(
+            version="v", active=Period(date(2024, 1, 1), None), currency="USD", energy=sells
+        )
+        subtotal = tariffs.Version(
+            version="v",
+            active=Period(date(2024, 1, 1), None),
+            currency="USD",
+            rounding_scope=tariffs.RoundingScope.MONTHLY_SUBTOTAL,
+        )
+
+        for version, problem in ((exporting, "Export credits"), (subtotal, "monthly subtotal")):
+            with pytest.raises(rating.BatchNotSupported, match=problem) as caught:
+                rating.rate_frame(
+                    tariff=tariffs.Tariff(code="X", name="x", versions=(version,)),
+                    usage=one_hour(),
+                    minutes=60,
+                )
+            assert caught.value.code == "batch_not_supported"
+
+    def test_sends_a_version_starting_mid_month_to_the_reference_engine(self) -> None:
+        def version(name: str, start: date, end: date | None) -> tariffs.Version:
+            return tariffs.Version(version=name, active=Period(start, end), currency="USD")
+
+        tariff = tariffs.Tariff(
+            code="M",
+            name="m",
+            versions=(
+                version("a", date(2024, 1, 1), date(2024, 1, 15)),
+                version("b", date(2024, 1, 15), None),
+            ),
+        )
+
+        with pytest.raises(rating.BatchNotSupported, match="starts inside 2024-01"):
+            rating.rate_frame(tariff=tariff, usage=one_hour(), minutes=60)
+
+
+def one_hour() -> pl.DataFrame:
+    return pl.DataFrame(
+        {"agreement": ["a"], "start": [datetime(2024, 1, 1, tzinfo=ZoneInfo(ZONE))], "wh": [1]},
+        schema={"agreement": pl.String, "start": pl.Datetime("us", ZONE), "wh": pl.Int64},
+    )
+
+
+class TestTiersPerKw:
+    def test_the_batch_engine_sends_limits_per_kw_to_the_reference_engine(self) -> None:
+        per_kw = tariffs.EnergyCharge(
+            periods=(
+                tariffs.RatePeriod(
+                    "all",
+                    (
+                        tariffs.Tier(Decimal(1), upto=Decimal(300), upto_per_kw=True),
+                        tariffs.Tier(Decimal("0.5"), upto_per_kw=True),
+                    ),
+                ),
+            ),
+            schedule=tariffs.flat_schedule(),
+        )
+        version = tariffs.Version(
+            version="v", active=Period(date(2024, 1, 1), None), currency="USD", energy=per_kw
+        )
+
+        with pytest.raises(rating.BatchNotSupported, match="per kW"):
+            rating.rate_frame(
+                tariff=tariffs.Tariff(code="K", name="k", versions=(version,)),
+                usage=one_hour(),
+                minutes=60,
+            )
+
+    def test_a_period_cannot_mix_limits_per_kwh_and_per_kw(self) -> None:
+        with pytest.raises(tariffs.InvalidTariff, match="all per kWh or all per kW"):
+            tariffs.RatePeriod(
+                "all",
+                (
+                    tariffs.Tier(Decimal(1), upto=Decimal(300), upto_per_kw=True),
+                    tariffs.Tier(Decimal("0.5")),
+                ),
+            )

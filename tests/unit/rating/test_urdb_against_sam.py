@@ -37,8 +37,8 @@ BROKEN = {
 }
 # SAM rejects this one itself: demand tiers differ across periods of one month.
 SAM_REJECTS = {"REopt.jl__multi_tier_urdb_response.json"}
-# urbis does not read tiers in kWh per kW of demand yet; rejected with that reason.
-UNSUPPORTED = {"pysam__539f6a23ec4f024411ec8beb.json": "only 'kWh' is supported"}
+# Records urbis cannot read yet, rejected with that reason (none among the shared files today).
+UNSUPPORTED: dict[str, str] = {}
 CENT = Decimal("0.01")
 
 
@@ -145,3 +145,35 @@ class TestUrdbRejection:
             urdb.load_urdb(text=text)
 
         assert problem in str(caught.value)
+
+
+class TestTiersPerKwOfDemand:
+    def test_a_steady_load_crosses_the_kwh_per_kw_limit_like_sam(self) -> None:
+        # A steady 2 kW uses 1,344–1,488 kWh a month against a limit of 300 kWh per kW of peak
+        # (600 kWh, not 300), so the second tier is reached every month at the right quantity
+        # (the sample household never reaches it).
+        path = shared() / "pysam__539f6a23ec4f024411ec8beb.json"
+        text = path.read_text(encoding="utf-8")
+        record = dict(urdb.record_of(json.loads(text)))
+        tariff = urdb.load_urdb(text=text)
+        version = attrs.evolve(tariff.versions[0], active=Period(date(2018, 1, 1), None))
+        tariff = attrs.evolve(tariff, versions=(version,))
+        load = [Decimal(2)] * 8760
+        start = datetime(2018, 1, 1, tzinfo=UTC)
+        intervals = [
+            rating.Interval(start=start + timedelta(hours=h), minutes=60, kwh=kwh)
+            for h, kwh in enumerate(load)
+        ]
+
+        lines = rating.rate_intervals(tariff=tariff, intervals=intervals)
+        sam = sam_bill(record, load)
+
+        first = [ln for ln in lines if ln.kind == "ENERGY" and ln.block == "1"]
+        assert sum((ln.quantity for ln in first if ln.month == "2018-01"), Decimal(0)) == 600
+        for month in range(12):
+            label = f"2018-{month + 1:02d}"
+            ours = sum(
+                (ln.amount.amount for ln in lines if ln.month == label and ln.kind == "ENERGY"),
+                Decimal(0),
+            )
+            assert ours == cents(sam["ENERGY"][month]), (label, ours, sam["ENERGY"][month])

@@ -429,3 +429,41 @@ postings = sa.Table(
 )
 sa.Index("ix_postings_account", postings.c.tenant_id, postings.c.account_id)
 sa.Index("ix_postings_item", postings.c.tenant_id, postings.c.item)
+
+# --- tariffs -----------------------------------------------------------------------------------
+# A tariff's header and its versions; each version is kept as its document in urbis's tariff
+# format (numbers as exact strings) and is never updated once stored (ADR 0012).
+
+tariffs = sa.Table(
+    "tariffs",
+    metadata,
+    sa.Column("tenant_id", sa.String(26), sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("service", sa.String(16), nullable=True),
+    sa.Column("unit", sa.String(8), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+tariff_versions = sa.Table(
+    "tariff_versions",
+    metadata,
+    sa.Column("tenant_id", sa.String(26), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date, nullable=True),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["tenant_id", "code"],
+        ["tariffs.tenant_id", "tariffs.code"],
+        name="fk_tariff_versions_tariff",
+    ),
+    sqlite_with_rowid=False,
+)
+sa.Index(
+    "ix_tariff_versions_from",
+    tariff_versions.c.tenant_id,
+    tariff_versions.c.code,
+    tariff_versions.c.active_from,
+)

@@ -71,6 +71,7 @@ def _periods(values: Sequence[Mapping[str, Any]]) -> tuple[tariffs.RatePeriod, .
                     upto=None if t.get("upto") is None else _decimal(t["upto"]),
                     sell=_decimal(t.get("sell", 0)),
                     name=t.get("name", ""),
+                    upto_per_kw=bool(t.get("upto_per_kw", False)),
                 )
                 for t in p["tiers"]
             ),
@@ -170,7 +171,133 @@ def tariff_from_document(*, document: Mapping[str, Any]) -> tariffs.Tariff:
         versions = tuple(_version(v, unit) for v in document["versions"])
     except InvalidPeriod as bad:
         raise tariffs.InvalidTariff(f"Version dates: {bad}") from None
-    return tariffs.Tariff(code=document["code"], name=document["name"], versions=versions)
+    return tariffs.Tariff(
+        code=document["code"],
+        name=document["name"],
+        versions=versions,
+        service=document.get("service"),
+    )
+
+
+def _text(value: Decimal) -> str:
+    """A decimal as plain digits (never exponent notation), as the schema's strings want."""
+    return format(value, "f")
+
+
+def _grid_out(grid: tariffs.Grid) -> Any:
+    cells = {cell for row in grid for cell in row}
+    if len(cells) == 1:
+        return next(iter(cells))
+    return [row[0] if len(set(row)) == 1 else list(row) for row in grid]
+
+
+def _schedule_out(schedule: tariffs.Schedule) -> dict[str, Any]:
+    out: dict[str, Any] = {"weekday": _grid_out(schedule.weekday)}
+    if schedule.weekend != schedule.weekday:
+        out["weekend"] = _grid_out(schedule.weekend)
+    if schedule.holiday is not None:
+        out["holiday"] = _grid_out(schedule.holiday)
+    return out
+
+
+def _tier_out(tier: tariffs.Tier) -> dict[str, Any]:
+    out: dict[str, Any] = {"price": _text(tier.price)}
+    if tier.upto is not None:
+        out["upto"] = _text(tier.upto)
+    if tier.sell:
+        out["sell"] = _text(tier.sell)
+    if tier.name:
+        out["name"] = tier.name
+    if tier.upto_per_kw:
+        out["upto_per_kw"] = True
+    return out
+
+
+def _periods_out(periods: Sequence[tariffs.RatePeriod]) -> list[dict[str, Any]]:
+    return [{"name": p.name, "tiers": [_tier_out(t) for t in p.tiers]} for p in periods]
+
+
+def _class_out(rules: tariffs.SolidarityClass) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if rules.subsidy:
+        out["subsidy"] = _text(rules.subsidy)
+    if rules.contribution:
+        out["contribution"] = _text(rules.contribution)
+    if rules.price is not None:
+        out["price"] = _text(rules.price)
+    if rules.fixed_price is not None:
+        out["fixed_price"] = _text(rules.fixed_price)
+    return out
+
+
+def version_document(version: tariffs.Version) -> dict[str, Any]:
+    """
+    Write one version in urbis's tariff format, numbers as exact strings; reading it back
+    (``tariff_from_document``) gives an equal version.
+    """
+    out: dict[str, Any] = {
+        "version": version.version,
+        "active_from": version.active.start.isoformat(),
+        "active_to": None if version.active.end is None else version.active.end.isoformat(),
+        "currency": version.currency,
+        "rounding": {"mode": version.rounding.name, "scope": version.rounding_scope.name},
+    }
+    if version.holidays is not None:
+        out["holidays"] = version.holidays
+    if version.timezone is not None:
+        out["timezone"] = version.timezone
+    if version.fixed:
+        out["fixed"] = [
+            {"name": f.name, "amount": _text(f.amount), "per": f.per.value} for f in version.fixed
+        ]
+    if version.energy is not None:
+        out["energy"] = {
+            "periods": _periods_out(version.energy.periods),
+            "schedule": _schedule_out(version.energy.schedule),
+        }
+    if version.demand is not None:
+        out["demand"] = {
+            "periods": _periods_out(version.demand.periods),
+            "schedule": _schedule_out(version.demand.schedule),
+        }
+    if version.flat_demand is not None:
+        out["flat_demand"] = {
+            "periods": _periods_out(version.flat_demand.periods),
+            "months": list(version.flat_demand.months),
+        }
+    if version.minimum:
+        out["minimum"] = _text(version.minimum)
+    if version.taxes:
+        out["taxes"] = [
+            {"name": t.name, "percent": _text(t.percent)}
+            if t.percent is not None
+            else {"name": t.name, "per_unit": _text(t.per_unit or Decimal(0))}
+            for t in version.taxes
+        ]
+    if version.solidarity is not None:
+        s = version.solidarity
+        out["solidarity"] = {
+            "basic": [
+                {"from_altitude_m": b.from_altitude_m, "quantity": _text(b.quantity)}
+                for b in s.basic
+            ],
+            "classes": {key: _class_out(rules) for key, rules in s.classes},
+            "on_fixed": s.on_fixed,
+        }
+    return out
+
+
+def tariff_document(tariff: tariffs.Tariff) -> dict[str, Any]:
+    """
+    Write a tariff in urbis's tariff format (whatever it was read from, URDB included);
+    reading it back (``tariff_from_document``) gives an equal tariff.
+    """
+    out: dict[str, Any] = {"format": FORMAT, "code": tariff.code, "name": tariff.name}
+    if tariff.service is not None:
+        out["service"] = tariff.service
+    out["unit"] = tariff.versions[0].unit if tariff.versions else "kWh"
+    out["versions"] = [version_document(v) for v in tariff.versions]
+    return out
 
 
 def _dates_as_text(value: Any) -> Any:

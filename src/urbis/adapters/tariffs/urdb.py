@@ -52,9 +52,12 @@ def _tiers(
             if "rate" not in entry:
                 raise MalformedUrdbRecord(f"{where} has no rate", details={"where": where})
             tier_unit = str(entry.get("unit", unit))
-            if tier_unit.lower() != unit.lower():
+            per_kw = unit == "kWh" and tier_unit.lower() == "kwh/kw"
+            if tier_unit.lower() != unit.lower() and not per_kw:
                 raise MalformedUrdbRecord(
-                    f"{where} is in {tier_unit!r}; only {unit!r} is supported",
+                    f"{where} is in {tier_unit!r}; only {unit!r}"
+                    + (" or 'kWh/kW'" if unit == "kWh" else "")
+                    + " is supported",
                     details={"where": where, "unit": tier_unit},
                 )
             price = _number(entry["rate"], f"{where} rate")
@@ -65,7 +68,9 @@ def _tiers(
                 upto = None  # SAM's "no limit"
             sell = _number(entry["sell"], f"{where} sell") if allow_sell and "sell" in entry else 0
             try:
-                tiers.append(tariffs.Tier(price=price, upto=upto, sell=Decimal(sell)))
+                tiers.append(
+                    tariffs.Tier(price=price, upto=upto, sell=Decimal(sell), upto_per_kw=per_kw)
+                )
             except tariffs.InvalidTariff as problem:
                 raise MalformedUrdbRecord(f"{where}: {problem}", details={"where": where}) from None
         try:
@@ -214,7 +219,9 @@ def tariff_from_urdb(*, record: Mapping[str, Any]) -> tariffs.Tariff:
         flat_demand=flat,
         minimum=_minimum(record),
     )
-    return tariffs.Tariff(code=label, name=str(record.get("name", label)), versions=(version,))
+    return tariffs.Tariff(
+        code=label, name=str(record.get("name", label)), versions=(version,), service="electricity"
+    )
 
 
 def load_urdb(*, text: str) -> tariffs.Tariff:

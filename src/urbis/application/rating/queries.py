@@ -10,7 +10,7 @@ from typing import Any
 
 from urbis.application.tariffs import operations as tariff_operations
 from urbis.application.tariffs import ports
-from urbis.domain import rating, tariffs
+from urbis.domain import identity, rating, tariffs
 from urbis.kernel.money import Money
 
 PARTS = ("energy", "demand", "fixed", "minimum", "taxes")
@@ -166,3 +166,51 @@ def simulate(
         use=use,
         altitude_m=altitude_m,
     )
+
+
+def simulate_bill(
+    *,
+    env: ports.TariffsEnv,
+    code: str | None = None,
+    document: Mapping[str, Any] | None = None,
+    format: str = "urbis",
+    usage: Sequence[Mapping[str, str]] | None = None,
+    quantity: str | None = None,
+    month: date | None = None,
+    stratum: int | None = None,
+    use: str = "residential",
+    altitude_m: int = 0,
+) -> dict[str, Any]:
+    """
+    Rate usage under a stored tariff (``code``) or one given inline (``document``), storing
+    nothing: this usage, this tariff, this date → lines, each explained, and the total.
+
+    :raises RoleRequired: if the actor is not staff.
+    :raises InvalidUsage: if neither or both of a code and a document are given, or the usage
+        cannot be read, has gaps or mixed lengths.
+    :raises TariffNotFound: if no tariff has that code.
+    :raises InvalidTariff: if the inline document breaks a rule of the model.
+    :raises InvalidTariffFile: if the inline document breaks the schema.
+    :raises NoTariffInForce: if the usage falls outside every version.
+    """
+    identity.require_role(actor=env.actor, allowed=identity.STAFF_ROLES)
+    if (code is None) == (document is None):
+        raise rating.InvalidUsage("Give a stored tariff's code or a tariff document, not both")
+    if document is not None:
+        tariff = tariff_operations.read(env=env, document=document, format=format)
+    else:
+        assert code is not None
+        stored = env.tariffs.get(code)
+        if stored is None:
+            raise tariff_operations.TariffNotFound(f"No tariff {code}", details={"code": code})
+        tariff = stored
+    result = simulate_tariff(
+        tariff=tariff,
+        usage=usage,
+        quantity=quantity,
+        month=month,
+        stratum=stratum,
+        use=use,
+        altitude_m=altitude_m,
+    )
+    return {"tariff": tariff.code, **result}

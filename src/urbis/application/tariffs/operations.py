@@ -1,13 +1,23 @@
-"""Writes of the tariffs context: one keyword-only function per use case, plain data in and out."""
+"""
+Writes of the tariffs context: create a tariff, add a version, validate a document.
+
+Every write needs a tariff role (``tariff_admin``, or ``admin``) and leaves an audit entry in
+the same transaction; versions already stored are never edited.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from urbis.application import ports as shared_ports
 from urbis.application.tariffs import ports
-from urbis.domain import tariffs
+from urbis.domain import identity, tariffs
 from urbis.kernel import errors
+
+ENTITY = "tariff"
+WRITERS = frozenset({identity.Role.TARIFF_ADMIN})
+FORMATS = ("urbis", "urdb")
 
 
 class TariffExists(errors.Conflict):
@@ -18,11 +28,17 @@ class TariffNotFound(errors.NotFound):
     code = "tariff_not_found"
 
 
+class UnknownTariffFormat(errors.InvalidValue):
+    code = "unknown_tariff_format"
+
+
 def describe(tariff: tariffs.Tariff) -> dict[str, Any]:
-    """Return a tariff's code, name and versions as plain data."""
+    """Return a tariff's code, name, service, unit and versions as plain data."""
     return {
         "code": tariff.code,
         "name": tariff.name,
+        "service": tariff.service,
+        "unit": tariff.versions[0].unit if tariff.versions else None,
         "versions": [
             {
                 "version": v.version,
@@ -35,15 +51,41 @@ def describe(tariff: tariffs.Tariff) -> dict[str, Any]:
     }
 
 
-def validate_tariff(*, reader: ports.TariffReader, document: Mapping[str, Any]) -> dict[str, Any]:
+def read(*, env: ports.TariffsEnv, document: Mapping[str, Any], format: str) -> tariffs.Tariff:
+    """
+    Build a tariff from a document in one of the formats urbis reads.
+
+    :raises UnknownTariffFormat: if the format is neither ``urbis`` nor ``urdb``.
+    :raises InvalidTariffFile: (from the reader) if the document breaks the schema.
+    :raises InvalidTariff: if it breaks a rule of the model.
+    :raises MalformedUrdbRecord: if it is a URDB record that cannot be read.
+    """
+    reader = env.readers.get(format)
+    if reader is None:
+        raise UnknownTariffFormat(
+            f"Unknown tariff format {format!r}; expected one of {', '.join(FORMATS)}",
+            details={"format": format, "formats": list(FORMATS)},
+        )
+    return reader(document=document)
+
+
+def validate_tariff(
+    *,
+    env: ports.TariffsEnv,
+    document: Mapping[str, Any],
+    format: str = "urbis",
+) -> dict[str, Any]:
     """
     Check a tariff document without storing it.
 
     Returns ``{"valid": True, "tariff": ...}`` or ``{"valid": False, "error": {code, message,
     details}}``; it never raises for a bad document.
+
+    :raises RoleRequired: if the actor is not staff.
     """
+    identity.require_role(actor=env.actor, allowed=identity.STAFF_ROLES)
     try:
-        tariff = reader(document=document)
+        tariff = read(env=env, document=document, format=format)
     except errors.DomainError as problem:
         return {
             "valid": False,
@@ -52,51 +94,81 @@ def validate_tariff(*, reader: ports.TariffReader, document: Mapping[str, Any]) 
     return {"valid": True, "tariff": describe(tariff)}
 
 
+def _audit(
+    env: ports.TariffsEnv, *, code: str, action: str, after: dict[str, Any], before: Any = None
+) -> None:
+    env.audit.record(
+        shared_ports.AuditEntry(
+            id=env.ids.new_id(),
+            tenant_id=env.actor.tenant_id,
+            actor_id=env.actor.user_id,
+            at=env.clock.now(),
+            entity=ENTITY,
+            entity_id=code,
+            action=action,
+            before=before,
+            after=after,
+        )
+    )
+
+
 def create_tariff(
-    *, repository: ports.TariffRepository, reader: ports.TariffReader, document: Mapping[str, Any]
+    *,
+    env: ports.TariffsEnv,
+    document: Mapping[str, Any],
+    format: str = "urbis",
 ) -> dict[str, Any]:
     """
-    Store a new tariff from a document in urbis's tariff format.
+    Store a new tariff from a document in urbis's tariff format (or a URDB record).
 
+    :raises RoleRequired: if the actor may not write tariffs.
+    :raises UnknownTariffFormat: if the format is neither ``urbis`` nor ``urdb``.
     :raises InvalidTariff: if the document breaks a rule of the model.
     :raises InvalidTariffFile: (from the reader) if it breaks the schema.
+    :raises MalformedUrdbRecord: if it is a URDB record that cannot be read.
     :raises TariffExists: if a tariff with that code is already stored.
     """
-    tariff = reader(document=document)
-    if repository.get(tariff.code) is not None:
+    identity.require_role(actor=env.actor, allowed=WRITERS)
+    tariff = read(env=env, document=document, format=format)
+    if env.tariffs.get(tariff.code) is not None:
         raise TariffExists(f"Tariff {tariff.code} already exists", details={"code": tariff.code})
-    repository.add(tariff)
-    return describe(tariff)
+    env.tariffs.add(tariff)
+    described = describe(tariff)
+    _audit(env, code=tariff.code, action="create", after={**described, "format": format})
+    return described
 
 
-def add_version(
-    *,
-    repository: ports.TariffRepository,
-    reader: ports.TariffReader,
-    code: str,
-    version: Mapping[str, Any],
-) -> dict[str, Any]:
+def add_version(*, env: ports.TariffsEnv, code: str, version: Mapping[str, Any]) -> dict[str, Any]:
     """
-    Add one version to a stored tariff; the versions already stored are not touched.
+    Add one version (in urbis's tariff format) to a stored tariff; stored versions are untouched.
 
+    :raises RoleRequired: if the actor may not write tariffs.
     :raises TariffNotFound: if no tariff has that code.
-    :raises InvalidTariff: if the version overlaps another, repeats a name or breaks a rule.
+    :raises OverlappingVersions: if the version overlaps a stored one.
+    :raises VersionNameTaken: if a stored version has its name.
+    :raises InvalidTariff: if the version breaks a rule of the model.
     :raises InvalidTariffFile: (from the reader) if it breaks the schema.
     """
-    stored = repository.get(code)
+    identity.require_role(actor=env.actor, allowed=WRITERS)
+    stored = env.tariffs.get(code)
     if stored is None:
         raise TariffNotFound(f"No tariff {code}", details={"code": code})
     unit = stored.versions[0].unit if stored.versions else "kWh"
-    parsed = reader(
+    parsed = read(
+        env=env,
         document={
             "format": "urbis-tariff/1",
             "code": code,
             "name": stored.name,
             "unit": unit,
             "versions": [dict(version)],
-        }
+        },
+        format="urbis",
     )
     new = parsed.versions[0]
     grown = stored.with_version(version=new)
-    repository.add_version(code, new)
-    return describe(grown)
+    env.tariffs.add_version(code, new)
+    before = describe(stored)
+    after = describe(grown)
+    _audit(env, code=code, action="add_version", before=before, after=after)
+    return after

@@ -29,6 +29,7 @@ class Role(enum.Enum):
     COLLECTIONS = "collections"
     FIELD = "field"
     RULES_AUTHOR = "rules_author"
+    TARIFF_ADMIN = "tariff_admin"  # loads tariffs and their versions
     CUSTOMER = "customer"
 
 

@@ -14,8 +14,7 @@ from urbis.domain.rating._engine import (
     summarise,
     tier_shares,
 )
-from urbis.domain.rating._reference import ChargeLine, InvalidUsage, rate_residential_month
-from urbis.domain.rating._residential_batch import rate_residential_batch
+from urbis.domain.rating._reference import ChargeLine, InvalidUsage
 
 __all__ = [
     "BatchNotSupported",
@@ -29,8 +28,6 @@ __all__ = [
     "rate_frame",
     "rate_intervals",
     "rate_month",
-    "rate_residential_batch",
-    "rate_residential_month",
     "rate_total",
     "round_div",
     "settle",

@@ -7,9 +7,9 @@ integer fraction N / D computed in 128-bit integers and rounded once with the ta
 the same result as the reference engine's exact Decimal fraction, to the cent.
 
 What it does not do (``BatchNotSupported`` says so, and the reference engine does): demand
-charges, export credits, rounding by monthly subtotal, a version starting mid-month, versions
-with different currencies, zones or holiday calendars. It does not look for gaps: usage is
-taken as validated upstream.
+charges, export credits, tier limits per kW of peak demand, rounding by monthly subtotal, a
+version starting mid-month, versions with different currencies, zones or holiday calendars. It
+does not look for gaps: usage is taken as validated upstream.
 """
 
 from __future__ import annotations
@@ -86,6 +86,10 @@ def _check(tariff: tariffs.Tariff) -> tariffs.Version:
             raise BatchNotSupported("Demand charges are rated by the reference engine")
         if version.rounding_scope is not tariffs.RoundingScope.LINE:
             raise BatchNotSupported("Rounding by monthly subtotal is rated by the reference engine")
+        if version.energy and any(t.upto_per_kw for p in version.energy.periods for t in p.tiers):
+            raise BatchNotSupported(
+                "Tier limits per kW of peak demand are rated by the reference engine"
+            )
         if version.energy and any(t.sell for p in version.energy.periods for t in p.tiers):
             raise BatchNotSupported("Export credits are rated by the reference engine")
         same = (version.currency, version.timezone, version.holidays, version.rounding)

@@ -125,18 +125,24 @@ class DayKinds:
 
 
 def tier_shares(
-    *, tiers: Sequence[tariffs.Tier], total: Decimal
+    *, tiers: Sequence[tariffs.Tier], total: Decimal, peak_kw: Decimal = ZERO
 ) -> Iterable[tuple[int, tariffs.Tier, Decimal]]:
-    """Yield each tier's index, terms and the part of ``total`` falling inside it."""
+    """
+    Yield each tier's index, terms and the part of ``total`` falling inside it; a limit per kW
+    (``upto_per_kw``) is that many kWh for each kW of the month's peak demand.
+    """
     lower = ZERO
     for index, tier in enumerate(tiers):
-        upper = total if tier.upto is None else min(total, tier.upto)
+        limit = tier.upto
+        if limit is not None and tier.upto_per_kw:
+            limit *= peak_kw
+        upper = total if limit is None else min(total, limit)
         inside = upper - lower
         if inside > 0:
             yield index, tier, inside
-        if tier.upto is None or tier.upto >= total:
+        if limit is None or limit >= total:
             return
-        lower = tier.upto
+        lower = limit
 
 
 @attrs.frozen
@@ -290,7 +296,9 @@ def _energy(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
         share = usage.energy_by_period[p]
         if share == 0:
             continue
-        for index, tier, inside in tier_shares(tiers=period.tiers, total=total):
+        for index, tier, inside in tier_shares(
+            tiers=period.tiers, total=total, peak_kw=usage.peak_kw
+        ):
             drafts.append(
                 Draft(
                     kind="ENERGY",
@@ -299,7 +307,12 @@ def _energy(version: tariffs.Version, usage: MonthUsage) -> list[Draft]:
                     unit_price=tier.price,
                     period=period.name,
                     block=tier.name or str(index + 1),
-                    rule="tier on monthly kWh, split by period share",
+                    rule=(
+                        f"tier on monthly kWh per kW of the {usage.peak_kw} kW peak, "
+                        "split by period share"
+                        if tier.upto_per_kw
+                        else "tier on monthly kWh, split by period share"
+                    ),
                     exact=inside * share * tier.price / total,
                 )
             )
@@ -371,7 +384,9 @@ def energy_numerator(*, version: tariffs.Version, usage: MonthUsage) -> Decimal:
     total = usage.imported
     numerator = ZERO
     for p, period in enumerate(version.energy.periods):
-        for _index, tier, inside in tier_shares(tiers=period.tiers, total=total):
+        for _index, tier, inside in tier_shares(
+            tiers=period.tiers, total=total, peak_kw=usage.peak_kw
+        ):
             numerator += inside * usage.energy_by_period[p] * tier.price
     return numerator
 

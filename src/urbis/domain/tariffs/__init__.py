@@ -1,13 +1,5 @@
 """Tariffs as data: versioned, effective-dated prices and the rules that adjust them."""
 
-from urbis.domain.tariffs._colombia import (
-    InvalidTariff,
-    NoTariffInForce,
-    ResidentialEnergyTariff,
-    TariffVersion,
-    subsistence_kwh,
-    version_in_force,
-)
 from urbis.domain.tariffs._model import (
     HOURS,
     MONTHS,
@@ -19,6 +11,9 @@ from urbis.domain.tariffs._model import (
     FixedCharge,
     FlatDemandCharge,
     Grid,
+    InvalidTariff,
+    NoTariffInForce,
+    OverlappingVersions,
     RatePeriod,
     RoundingScope,
     Schedule,
@@ -28,6 +23,7 @@ from urbis.domain.tariffs._model import (
     Tax,
     Tier,
     Version,
+    VersionNameTaken,
     flat_schedule,
 )
 
@@ -44,18 +40,16 @@ __all__ = [
     "Grid",
     "InvalidTariff",
     "NoTariffInForce",
+    "OverlappingVersions",
     "RatePeriod",
-    "ResidentialEnergyTariff",
     "RoundingScope",
     "Schedule",
     "Solidarity",
     "SolidarityClass",
     "Tariff",
-    "TariffVersion",
     "Tax",
     "Tier",
     "Version",
+    "VersionNameTaken",
     "flat_schedule",
-    "subsistence_kwh",
-    "version_in_force",
 ]

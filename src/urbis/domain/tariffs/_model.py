@@ -13,12 +13,28 @@ from decimal import Decimal
 
 import attrs
 
-from urbis.domain.tariffs._colombia import InvalidTariff, NoTariffInForce
+from urbis.kernel import errors
 from urbis.kernel.money import Rounding, minor_unit
 from urbis.kernel.periods import Period
 
 MONTHS = 12
 HOURS = 24
+
+
+class InvalidTariff(errors.InvalidValue):
+    code = "invalid_tariff"
+
+
+class NoTariffInForce(errors.NotFound):
+    code = "no_tariff_in_force"
+
+
+class OverlappingVersions(InvalidTariff):
+    code = "tariff_versions_overlap"
+
+
+class VersionNameTaken(InvalidTariff):
+    code = "tariff_version_exists"
 
 
 class FixedBasis(enum.Enum):
@@ -57,6 +73,7 @@ class Tier:
     upto: Decimal | None = None
     sell: Decimal = Decimal(0)
     name: str = ""  # e.g. básico, complementario, suntuario; else the tier's number
+    upto_per_kw: bool = False  # the limit is kWh per kW of the month's peak demand (URDB kWh/kW)
 
     def __attrs_post_init__(self) -> None:
         if self.upto is not None and self.upto <= 0:
@@ -78,6 +95,11 @@ class RatePeriod:
         if any(limit is None for limit in limits[:-1]):
             raise InvalidTariff(
                 f"Period {self.name!r}: only the last tier may have no limit",
+                details={"period": self.name},
+            )
+        if len({t.upto_per_kw for t in self.tiers}) > 1:
+            raise InvalidTariff(
+                f"Period {self.name!r}: tier limits are all per kWh or all per kW of peak demand",
                 details={"period": self.name},
             )
         bounded = [limit for limit in limits if limit is not None]
@@ -305,17 +327,21 @@ class Tariff:
     code: str
     name: str
     versions: tuple[Version, ...]
+    service: str | None = None  # electricity, water, sewer or gas, when the document says
 
     def __attrs_post_init__(self) -> None:
         ordered = sorted(self.versions, key=lambda v: v.active.start)
         for earlier, later in itertools.pairwise(ordered):
             if earlier.active.overlaps(later.active):
-                raise InvalidTariff(
+                raise OverlappingVersions(
                     f"Versions {earlier.version} and {later.version} of {self.code} overlap",
                     details={"versions": [earlier.version, later.version]},
                 )
         if len({v.version for v in self.versions}) != len(self.versions):
-            raise InvalidTariff(f"Tariff {self.code} repeats a version name")
+            raise VersionNameTaken(
+                f"Tariff {self.code} repeats a version name",
+                details={"versions": sorted(v.version for v in self.versions)},
+            )
         object.__setattr__(self, "versions", tuple(ordered))
 
     def in_force(self, *, on: date) -> Version:
@@ -336,6 +362,12 @@ class Tariff:
         """
         Return the tariff with one more version; existing versions are untouched.
 
-        :raises InvalidTariff: if the new version overlaps another or repeats a name.
+        :raises OverlappingVersions: if the new version overlaps another.
+        :raises VersionNameTaken: if it repeats a version's name.
         """
-        return Tariff(code=self.code, name=self.name, versions=(*self.versions, version))
+        return Tariff(
+            code=self.code,
+            name=self.name,
+            versions=(*self.versions, version),
+            service=self.service,
+        )

@@ -13,6 +13,7 @@ from urbis.interfaces.api import (
     open311,
     rating,
     routes,
+    tariffs,
     webhooks,
 )
 
@@ -35,5 +36,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(rating.router)
     app.include_router(ledger.router)
+    app.include_router(tariffs.router)
     web.mount(app)
     return app

@@ -92,6 +92,7 @@ def seed(
     container = bootstrap.build()
     if tenant == DEMO_TENANT:
         showcase.ensure_demo_tenant(container)
+        showcase.create_demo_tariffs(container)
     _seed(container, tenant, accounts, seed)
 
 
@@ -151,6 +152,7 @@ def demo(
         showcase.create_demo_users(container)
         _seed(container, DEMO_TENANT, accounts, seed_value=1)
         showcase.create_showcase_customer(container)
+    showcase.create_demo_tariffs(container)  # also for a demo database made before tariffs
     table = Table(title="Demo utility: sign in with tenant 'demo'")
     table.add_column("user")
     table.add_column("password")
