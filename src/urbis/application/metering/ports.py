@@ -47,6 +47,15 @@ class RegisterReadStore(Protocol):
         """Every stored register read version of these meters."""
         ...
 
+    def readings_at(
+        self, *, at: datetime, as_of: datetime | None = None, meters: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """
+        Per meter and register, the latest read taken at or before ``at``, in its latest
+        version recorded at or before ``as_of`` (register schema, sorted by meter, register).
+        """
+        ...
+
 
 class ExceptionStatus:
     OPEN = "OPEN"

@@ -36,3 +36,35 @@ def determinants(
     """Billing determinants per meter for ``[start, end)`` from the reads as of an instant."""
     reads = reads_as_of(store=store, meters=meters, start=start, end=end, as_of=as_of)
     return metering.billing_determinants(reads=reads, period_table=period_table, timezone=timezone)
+
+
+def register_usage(
+    *,
+    store: ports.RegisterReadStore,
+    meters: tuple[metering.Meter, ...],
+    start: datetime,
+    end: datetime,
+    as_of: datetime | None = None,
+) -> pl.DataFrame:
+    """
+    Opening and closing register readings of these meters for ``[start, end)`` and the usage
+    between them: what a bill run prices for a register-read agreement.
+
+    The opening reading is the latest taken at or before ``start``, the closing one the latest
+    at or before ``end``, each in its latest version as of ``as_of`` (so a rebill sees the
+    corrections recorded since). See ``metering.register_advances`` for the columns.
+    """
+    serials = [m.serial for m in meters]
+    facts = pl.DataFrame(
+        {
+            "meter": serials,
+            "multiplier": [float(m.multiplier) for m in meters],
+            "dials": [m.dials for m in meters],
+        },
+        schema={"meter": pl.String(), "multiplier": pl.Float64(), "dials": pl.Int64()},
+    )
+    return metering.register_advances(
+        previous=store.readings_at(at=start, as_of=as_of, meters=serials),
+        current=store.readings_at(at=end, as_of=as_of, meters=serials),
+        meters=facts,
+    )

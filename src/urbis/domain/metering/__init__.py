@@ -22,6 +22,8 @@ from urbis.domain.metering._reads import (
     empty_registers,
     latest,
     new_versions,
+    readings_at,
+    register_advances,
     stamp,
 )
 from urbis.domain.metering._vee import (
@@ -69,6 +71,8 @@ __all__ = [
     "find_gaps",
     "latest",
     "new_versions",
+    "readings_at",
+    "register_advances",
     "stamp",
     "thresholds_frame",
     "thresholds_from_data",
