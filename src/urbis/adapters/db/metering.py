@@ -234,7 +234,8 @@ class DbRegisterStore:
         """
         Add register read versions in one transaction.
 
-        :raises InvalidRead: if a read lacks its meter, register, instant, value or read type.
+        :raises InvalidRead: if a read lacks its meter, register, instant, value or read type,
+            or its read type is not ACTUAL, CUSTOMER or ESTIMATED.
         """
         if frame.is_empty():
             return 0
@@ -243,14 +244,15 @@ class DbRegisterStore:
         missing = [name for name in required if data.get_column(name).null_count()]
         if missing:
             raise metering.InvalidRead(f"Register reads without {', '.join(missing)}")
+        known = [kind.value for kind in metering.ReadType]
+        unknown = data.filter(~pl.col("read_type").is_in(known)).get_column("read_type")
+        if unknown.len():
+            raise metering.InvalidRead(f"Read type {unknown[0]!r} is not one of {known}")
         rows = data.with_columns(
             pl.lit(self._tenant_id).alias("tenant_id"), pl.col("sequence").fill_null(0)
         )
-        try:
-            with self._engine.begin() as connection:
-                return bulk.write_frames(connection, [("register_reads", rows)])
-        except (sa.exc.IntegrityError, psycopg.errors.IntegrityError) as error:
-            raise metering.InvalidRead(f"Register reads break a rule: {error}") from error
+        with self._engine.begin() as connection:
+            return bulk.write_frames(connection, [("register_reads", rows)])
 
     def _frame(self, query: sa.Select[Any]) -> pl.DataFrame:
         with self._engine.connect() as connection:
