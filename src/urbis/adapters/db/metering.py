@@ -58,6 +58,17 @@ _ANSWER_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _as_copy_text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """
+    An instant column as COPY text. A delivery repeats few instants (one recording instant,
+    a month of interval starts for thousands of meters), so each distinct one is formatted once.
+    """
+    distinct = frame.get_column(name).unique()
+    return pl.col(name).replace_strict(
+        distinct, distinct.dt.strftime(_COPY_INSTANT), return_dtype=pl.String
+    )
+
+
 def partition_name(month: datetime) -> str:
     """The partition of ``interval_reads`` holding the reads that start in this UTC month."""
     return f"interval_reads_{month.year:04d}_{month.month:02d}"
@@ -141,7 +152,7 @@ class PostgresIntervalStore:
         text = keyed.select(
             pl.lit(self._tenant_id).alias("tenant_id"),
             *[
-                pl.col(name).dt.strftime(_COPY_INSTANT) if name in _INSTANTS else pl.col(name)
+                _as_copy_text(keyed, name) if name in _INSTANTS else pl.col(name)
                 for name in _COLUMNS
             ],
             "_month",
