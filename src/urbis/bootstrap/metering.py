@@ -46,6 +46,8 @@ class MeteringAdapters:
     registers: ports.RegisterReadStore
     exceptions: JsonExceptionQueue
     thresholds: dict[str, metering.Thresholds]
+    # which meter served which agreement (only when the tenant is in the database)
+    supply: ports.SupplySpans | None = None
 
 
 def embedded(
@@ -105,6 +107,9 @@ def embedded(
         registers=registers,
         exceptions=JsonExceptionQueue(root / "exceptions.json"),
         thresholds=thresholds,
+        supply=db_metering.DbSupplySpans(engine, tenant_id=tenant_id)
+        if engine is not None and tenant_id is not None
+        else None,
     )
 
 

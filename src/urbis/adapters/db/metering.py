@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -335,3 +335,69 @@ class DbRegisterStore:
             .order_by(current.c.meter, current.c.register)
         )
         return self._frame(query)
+
+
+class DbSupplySpans:
+    """Agreements of one tenant and the meters installed at their service points, by day."""
+
+    def __init__(self, engine: sa.Engine, *, tenant_id: str) -> None:
+        self._engine = engine
+        self._tenant_id = tenant_id
+
+    def spans(
+        self, *, start_date: date, end_date: date, agreements: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        a, i, m = t.agreements, t.meter_installations, t.meters
+        far = date(9999, 12, 31)
+
+        def latest_of(*columns: sa.ColumnElement[date]) -> sa.ColumnElement[date]:
+            # greatest() / max() of two values, spelled alike on SQLite and PostgreSQL
+            first, second = columns
+            return sa.case((first >= second, first), else_=second)
+
+        def earliest_of(*columns: sa.ColumnElement[date]) -> sa.ColumnElement[date]:
+            first, second = columns
+            return sa.case((first <= second, first), else_=second)
+
+        agreement_end = sa.func.coalesce(a.c.active_to, far)
+        installed_end = sa.func.coalesce(i.c.installed_to, far)
+        opened = latest_of(
+            latest_of(a.c.active_from, i.c.installed_from), sa.literal(start_date, sa.Date)
+        )
+        closed = earliest_of(
+            earliest_of(agreement_end, installed_end), sa.literal(end_date, sa.Date)
+        )
+        query = (
+            sa.select(
+                a.c.id.label("agreement"),
+                m.c.serial.label("meter"),
+                opened.label("from_date"),
+                closed.label("to_date"),
+            )
+            .join(i, i.c.service_point_id == a.c.service_point_id)
+            .join(m, m.c.id == i.c.meter_id)
+            .where(
+                a.c.tenant_id == self._tenant_id,
+                a.c.active_from < end_date,
+                agreement_end > start_date,
+                i.c.installed_from < end_date,
+                installed_end > start_date,
+                i.c.installed_from < agreement_end,
+                installed_end > a.c.active_from,
+            )
+            .order_by(a.c.id, opened)
+        )
+        if agreements is not None:
+            query = query.where(a.c.id.in_(list(agreements)))
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return pl.DataFrame(
+            [(r.agreement, r.meter, _as_date(r.from_date), _as_date(r.to_date)) for r in rows],
+            schema=metering.SUPPLY_SPAN_SCHEMA,
+            orient="row",
+        )
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite returns a CASE over dates as the text it stores them as
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -428,16 +428,18 @@ sa.Index(
 # everything that walks ``metadata``, never sees them. ``interval_reads`` is partitioned by month
 # of ``start`` (UTC); the store creates a month's partition the first time it writes into it.
 # No foreign key to tenants: rows arrive by COPY in millions, and a per-row check would cost more
-# than the load itself; the store is always bound to one tenant id taken from ``tenants``.
+# than the load itself; the store is always bound to one tenant id taken from ``tenants``. The
+# key columns compare bytewise (COLLATE "C"): identifiers need no linguistic order, and the
+# primary key is cheaper to maintain during COPY.
 
 postgres_only = sa.MetaData(naming_convention=metadata.naming_convention)
 
 interval_reads = sa.Table(
     "interval_reads",
     postgres_only,
-    sa.Column("tenant_id", sa.String(26), nullable=False),
-    sa.Column("meter", sa.String(40), nullable=False),
-    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("tenant_id", sa.String(26, collation="C"), nullable=False),
+    sa.Column("meter", sa.String(40, collation="C"), nullable=False),
+    sa.Column("channel", sa.String(20, collation="C"), nullable=False),
     sa.Column("start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("minutes", sa.Integer, nullable=True),
     sa.Column("quantity", sa.Double, nullable=True),

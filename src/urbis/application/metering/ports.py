@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 import attrs
@@ -53,6 +53,18 @@ class RegisterReadStore(Protocol):
         """
         Per meter and register, the latest read taken at or before ``at``, in its latest
         version recorded at or before ``as_of`` (register schema, sorted by meter, register).
+        """
+        ...
+
+
+class SupplySpans(Protocol):
+    def spans(
+        self, *, start_date: date, end_date: date, agreements: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """
+        Which meter served which agreement on which days of ``[start_date, end_date)``: the
+        overlap of each agreement's span with its service point's meter installations, in
+        ``metering.SUPPLY_SPAN_SCHEMA`` (``to_date`` exclusive).
         """
         ...
 

@@ -50,9 +50,9 @@ def upgrade() -> None:
         return
     op.create_table(
         "interval_reads",
-        sa.Column("tenant_id", sa.String(length=26), nullable=False),
-        sa.Column("meter", sa.String(length=40), nullable=False),
-        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("tenant_id", sa.String(length=26, collation="C"), nullable=False),
+        sa.Column("meter", sa.String(length=40, collation="C"), nullable=False),
+        sa.Column("channel", sa.String(length=20, collation="C"), nullable=False),
         sa.Column("start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=True),
         sa.Column("quantity", sa.Double(), nullable=True),
