@@ -3,37 +3,73 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import attrs
 import sqlalchemy as sa
 
+from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db.meter_directory import DbMeterDirectory, FirstFound
 from urbis.adapters.intervals.files import JsonExceptionQueue, JsonMeterDirectory
 from urbis.adapters.intervals.parquet import ParquetIntervalStore, ParquetRegisterStore
 from urbis.application.metering import ports
 from urbis.domain import metering
+from urbis.kernel import errors
+
+INTERVAL_STORE_SETTING = "URBIS_INTERVAL_STORE"
+INTERVAL_STORES = ("parquet", "postgres")
+
+
+class InvalidIntervalStoreSetting(errors.InvalidValue):
+    code = "invalid_interval_store_setting"
+
+
+def interval_store_setting() -> str:
+    """
+    Which interval store serves reads: ``parquet`` (default) or ``postgres``.
+
+    :raises InvalidIntervalStoreSetting: if ``URBIS_INTERVAL_STORE`` names another store.
+    """
+    chosen = os.environ.get(INTERVAL_STORE_SETTING, "").strip().lower() or "parquet"
+    if chosen not in INTERVAL_STORES:
+        raise InvalidIntervalStoreSetting(
+            f"{INTERVAL_STORE_SETTING}={chosen!r}: the interval store is one of {INTERVAL_STORES}"
+        )
+    return chosen
 
 
 @attrs.frozen
 class MeteringAdapters:
     directory: ports.MeterDirectory
-    intervals: ParquetIntervalStore
-    registers: ParquetRegisterStore
+    intervals: ports.IntervalStore
+    registers: ports.RegisterReadStore
     exceptions: JsonExceptionQueue
     thresholds: dict[str, metering.Thresholds]
+    # which meter served which agreement (only when the tenant is in the database)
+    supply: ports.SupplySpans | None = None
 
 
 def embedded(
-    *, root: Path, engine: sa.Engine | None = None, tenant_code: str = "demo"
+    *,
+    root: Path,
+    engine: sa.Engine | None = None,
+    tenant_code: str = "demo",
+    interval_store: str | None = None,
 ) -> MeteringAdapters:
     """
     Adapters over ``root``: meters.json, Parquet partitions, exceptions.json and the VEE
     thresholds per meter class in thresholds.json (defaults when absent). With a database
     engine, meters are looked up there first (the tenant's registered meters), then in
-    meters.json (for meters known only by an NMI, say).
+    meters.json (for meters known only by an NMI, say); when the tenant is in the database,
+    its register reads are kept there (ADR 0025). Interval reads go to Parquet under ``root``
+    or, with ``interval_store="postgres"`` (default: ``URBIS_INTERVAL_STORE``), to the
+    tenant's rows of the partitioned PostgreSQL table (ADR 0024).
 
     :raises InvalidThresholds: if thresholds.json names unknown thresholds or bad values.
+    :raises InvalidIntervalStoreSetting: if the interval store named is not known.
+    :raises IntervalStoreNeedsPostgres: if the PostgreSQL store is asked for without one.
+    :raises UnknownTenant: if the PostgreSQL store is asked for a tenant not in the database.
     """
     root.mkdir(parents=True, exist_ok=True)
     settings = root / "thresholds.json"
@@ -42,6 +78,24 @@ def embedded(
         if settings.exists()
         else {}
     )
+    kind = (interval_store or interval_store_setting()).strip().lower()
+    if kind not in INTERVAL_STORES:
+        raise InvalidIntervalStoreSetting(f"Unknown interval store {kind!r}")
+    tenant_id = db_metering.tenant_id_for(engine, tenant_code) if engine is not None else None
+    intervals: ports.IntervalStore = ParquetIntervalStore(root)
+    if kind == "postgres":
+        if engine is None:
+            raise db_metering.IntervalStoreNeedsPostgres(
+                "The PostgreSQL interval store needs a database (URBIS_DATABASE_URL)"
+            )
+        if tenant_id is None:
+            raise db_metering.UnknownTenant(f"No tenant {tenant_code!r} in the database")
+        intervals = db_metering.PostgresIntervalStore(engine, tenant_id=tenant_id)
+    registers: ports.RegisterReadStore = (
+        db_metering.DbRegisterStore(engine, tenant_id=tenant_id)
+        if engine is not None and tenant_id is not None
+        else ParquetRegisterStore(root)
+    )
     return MeteringAdapters(
         directory=JsonMeterDirectory(root / "meters.json")
         if engine is None
@@ -49,10 +103,13 @@ def embedded(
             DbMeterDirectory(engine, tenant_code=tenant_code),
             JsonMeterDirectory(root / "meters.json"),
         ),
-        intervals=ParquetIntervalStore(root),
-        registers=ParquetRegisterStore(root),
+        intervals=intervals,
+        registers=registers,
         exceptions=JsonExceptionQueue(root / "exceptions.json"),
         thresholds=thresholds,
+        supply=db_metering.DbSupplySpans(engine, tenant_id=tenant_id)
+        if engine is not None and tenant_id is not None
+        else None,
     )
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -9,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.metering.fakes import FakeMeterDirectory, meter
-from urbis.adapters.intervals.parquet import ParquetIntervalStore
-from urbis.application.metering import operations, queries
+from urbis.application.metering import operations, ports, queries
 from urbis.domain import metering
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -33,8 +31,12 @@ def reads(values: list[float], *, serial: str = "M1", quality: str = "ACTUAL") -
 
 
 class TestIngestIntervals:
-    def test_stores_a_delivery_and_ignores_its_redelivery(self, tmp_path: Path) -> None:
-        store = ParquetIntervalStore(tmp_path)
+    """Runs on every interval store (tests/integration/metering/test_interval_stores.py)."""
+
+    def test_stores_a_delivery_and_ignores_its_redelivery(
+        self, interval_store: ports.IntervalStore
+    ) -> None:
+        store = interval_store
         directory = FakeMeterDirectory([meter("M1")])
 
         first = operations.ingest_intervals(
@@ -56,8 +58,10 @@ class TestIngestIntervals:
         latest = queries.reads_as_of(store=store, meters=("M1",), start=T0, end=DAY1)
         assert latest.get_column("quantity").sum() == pytest.approx(6.0)
 
-    def test_a_correction_adds_a_version_and_as_of_queries_see_either(self, tmp_path: Path) -> None:
-        store = ParquetIntervalStore(tmp_path)
+    def test_a_correction_adds_a_version_and_as_of_queries_see_either(
+        self, interval_store: ports.IntervalStore
+    ) -> None:
+        store = interval_store
         directory = FakeMeterDirectory([meter("M1")])
         operations.ingest_intervals(
             frame=reads([1.0, 2.0]), source="a", directory=directory, store=store, as_at=DAY1
@@ -77,8 +81,10 @@ class TestIngestIntervals:
         assert after.get_column("quantity").to_list() == [1.0, 5.0]
         assert store.scan().collect().height == 4  # nothing overwritten
 
-    def test_rejects_an_unknown_meter_and_stores_nothing(self, tmp_path: Path) -> None:
-        store = ParquetIntervalStore(tmp_path)
+    def test_rejects_an_unknown_meter_and_stores_nothing(
+        self, interval_store: ports.IntervalStore
+    ) -> None:
+        store = interval_store
 
         with pytest.raises(metering.UnknownMeter, match="'M9'"):
             operations.ingest_intervals(
@@ -91,8 +97,10 @@ class TestIngestIntervals:
 
         assert store.scan().collect().is_empty()
 
-    def test_rejects_two_values_for_one_interval_in_one_delivery(self, tmp_path: Path) -> None:
-        store = ParquetIntervalStore(tmp_path)
+    def test_rejects_two_values_for_one_interval_in_one_delivery(
+        self, interval_store: ports.IntervalStore
+    ) -> None:
+        store = interval_store
         clash = pl.concat([reads([1.0]), reads([2.0])])
 
         with pytest.raises(operations.ConflictingReads):
@@ -106,8 +114,8 @@ class TestIngestIntervals:
 
         assert store.scan().collect().is_empty()
 
-    def test_names_a_meter_by_its_nmi(self, tmp_path: Path) -> None:
-        store = ParquetIntervalStore(tmp_path)
+    def test_names_a_meter_by_its_nmi(self, interval_store: ports.IntervalStore) -> None:
+        store = interval_store
 
         operations.ingest_intervals(
             frame=reads([1.0], serial="NMI123"),

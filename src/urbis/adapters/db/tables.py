@@ -466,4 +466,78 @@ sa.Index(
     tariff_versions.c.tenant_id,
     tariff_versions.c.code,
     tariff_versions.c.active_from,
+
+# --- metering (issue 4): register reads --------------------------------------------------------
+# Register read versions (ADR 0025): nothing is updated; a correction or a late portal read is a
+# new row, and the read as of an instant is the row with the greatest (recorded_at, sequence)
+# among those recorded by then. Values are register readings in dial units (double precision,
+# the same float64 the metering frames use), never money.
+
+register_reads = sa.Table(
+    "register_reads",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    _tenant(),
+    sa.Column("meter", sa.String(40), nullable=False),
+    sa.Column("register", sa.String(20), nullable=False),
+    sa.Column("read_at", UtcDateTime, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("consumption", sa.Double, nullable=True),
+    sa.Column("unit", sa.String(8), nullable=True),
+    sa.Column("read_type", sa.String(10), nullable=False),
+    sa.Column("source", sa.Text, nullable=True),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("read_type IN ('ACTUAL', 'CUSTOMER', 'ESTIMATED')", name="read_type"),
+)
+sa.Index(
+    "ix_register_reads_key",
+    register_reads.c.tenant_id,
+    register_reads.c.meter,
+    register_reads.c.register,
+    register_reads.c.read_at,
+)
+
+# --- metering (issue 4): interval reads on PostgreSQL --------------------------------------------
+# Only on PostgreSQL (ADR 0024), so they live in their own metadata: the SQLite schema, and
+# everything that walks ``metadata``, never sees them. ``interval_reads`` is partitioned by month
+# of ``start`` (UTC); the store creates a month's partition the first time it writes into it.
+# No foreign key to tenants: rows arrive by COPY in millions, and a per-row check would cost more
+# than the load itself; the store is always bound to one tenant id taken from ``tenants``. The
+# key columns compare bytewise (COLLATE "C"): identifiers need no linguistic order, and the
+# primary key is cheaper to maintain during COPY.
+
+postgres_only = sa.MetaData(naming_convention=metadata.naming_convention)
+
+interval_reads = sa.Table(
+    "interval_reads",
+    postgres_only,
+    sa.Column("tenant_id", sa.String(26, collation="C"), nullable=False),
+    sa.Column("meter", sa.String(40, collation="C"), nullable=False),
+    sa.Column("channel", sa.String(20, collation="C"), nullable=False),
+    sa.Column("start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=True),
+    sa.Column("quantity", sa.Double, nullable=True),
+    sa.Column("unit", sa.String(8), nullable=True),
+    sa.Column("quality", sa.String(12), nullable=True),
+    sa.Column("method", sa.Text, nullable=True),
+    sa.Column("source", sa.Text, nullable=True),
+    sa.Column("actor", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "meter", "channel", "start", "sequence"),
+    postgresql_partition_by="RANGE (start)",
+)
+
+interval_sequences = sa.Table(
+    "interval_sequences",
+    postgres_only,
+    sa.Column("tenant_id", sa.String(26), primary_key=True),
+    sa.Column("next", sa.BigInteger, nullable=False),
 )

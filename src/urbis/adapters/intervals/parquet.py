@@ -148,3 +148,8 @@ class ParquetRegisterStore:
         if meters is not None:
             frame = frame.filter(pl.col("meter").is_in(list(meters)))
         return frame
+
+    def readings_at(
+        self, *, at: datetime, as_of: datetime | None = None, meters: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        return metering.readings_at(frame=self.scan(meters=meters), at=at, as_of=as_of).collect()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 import attrs
@@ -45,6 +45,27 @@ class RegisterReadStore(Protocol):
 
     def scan(self, *, meters: Sequence[str] | None = None) -> pl.LazyFrame:
         """Every stored register read version of these meters."""
+        ...
+
+    def readings_at(
+        self, *, at: datetime, as_of: datetime | None = None, meters: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """
+        Per meter and register, the latest read taken at or before ``at``, in its latest
+        version recorded at or before ``as_of`` (register schema, sorted by meter, register).
+        """
+        ...
+
+
+class SupplySpans(Protocol):
+    def spans(
+        self, *, start_date: date, end_date: date, agreements: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """
+        Which meter served which agreement on which days of ``[start_date, end_date)``: the
+        overlap of each agreement's span with its service point's meter installations, in
+        ``metering.SUPPLY_SPAN_SCHEMA`` (``to_date`` exclusive).
+        """
         ...
 
 

@@ -2,8 +2,12 @@
 
 from urbis.domain.metering._determinants import (
     PERIOD_TABLE_SCHEMA,
+    SUPPLY_SPAN_SCHEMA,
+    WH_PER_UNIT,
+    agreement_reads,
     billing_determinants,
     day_type,
+    rating_usage,
 )
 from urbis.domain.metering._reads import (
     INTERVAL_SCHEMA,
@@ -22,6 +26,8 @@ from urbis.domain.metering._reads import (
     empty_registers,
     latest,
     new_versions,
+    readings_at,
+    register_advances,
     stamp,
 )
 from urbis.domain.metering._vee import (
@@ -48,6 +54,8 @@ __all__ = [
     "PERIOD_TABLE_SCHEMA",
     "REGISTER_KEY",
     "REGISTER_SCHEMA",
+    "SUPPLY_SPAN_SCHEMA",
+    "WH_PER_UNIT",
     "Check",
     "InvalidRead",
     "InvalidThresholds",
@@ -58,6 +66,7 @@ __all__ = [
     "ReadType",
     "Thresholds",
     "UnknownMeter",
+    "agreement_reads",
     "billing_determinants",
     "check_interval_sum",
     "conflicting_duplicates",
@@ -69,6 +78,9 @@ __all__ = [
     "find_gaps",
     "latest",
     "new_versions",
+    "rating_usage",
+    "readings_at",
+    "register_advances",
     "stamp",
     "thresholds_frame",
     "thresholds_from_data",

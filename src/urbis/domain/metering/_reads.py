@@ -174,6 +174,75 @@ def new_versions(
     return incoming.join(same.select(list(key)), on=list(key), how="anti")
 
 
+def readings_at(
+    *, frame: pl.LazyFrame, at: datetime, as_of: datetime | None = None
+) -> pl.LazyFrame:
+    """
+    Per meter and register, the latest read taken at or before ``at``, in its latest version
+    recorded at or before ``as_of`` (all versions if None): the reading a bill starts or
+    ends on.
+    """
+    current = latest(frame=frame.filter(pl.col("read_at") <= at), as_of=as_of, key=REGISTER_KEY)
+    return (
+        current.sort("read_at")
+        .group_by("meter", "register", maintain_order=False)
+        .last()
+        .sort("meter", "register")
+    )
+
+
+def register_advances(
+    *, previous: pl.DataFrame, current: pl.DataFrame, meters: pl.DataFrame
+) -> pl.DataFrame:
+    """
+    Pair each register's opening and closing readings of a period and derive its usage.
+
+    ``previous`` and ``current`` are readings (register schema) at the period's start and end;
+    ``meters`` has ``meter``, ``multiplier`` and ``dials``. Returns one row per register with a
+    closing reading: both readings and their read types, ``advance`` in dial units (a fall that
+    needs less than half the dial range to wrap around is a rollover), ``consumption``
+    (advance × multiplier), ``new_read`` (false when no read was taken in the period, so the
+    advance is zero) and ``estimated`` (either reading is an estimate). A register without an
+    opening reading has a null advance: it cannot be billed from registers alone.
+    """
+    opening = previous.select(
+        "meter",
+        "register",
+        pl.col("read_at").alias("previous_read_at"),
+        pl.col("value").alias("previous_value"),
+        pl.col("read_type").alias("previous_read_type"),
+    )
+    paired = (
+        current.select(
+            "meter",
+            "register",
+            "unit",
+            pl.col("read_at").alias("current_read_at"),
+            pl.col("value").alias("current_value"),
+            pl.col("read_type").alias("current_read_type"),
+        )
+        .join(opening, on=["meter", "register"], how="left")
+        .join(meters.select("meter", "multiplier", "dials"), on="meter", how="left")
+    )
+    raw = pl.col("current_value") - pl.col("previous_value")
+    capacity = pl.lit(10.0) ** pl.col("dials")
+    rolled = (raw < 0) & (raw + capacity < capacity / 2)
+    estimated = ReadType.ESTIMATED.value
+    return (
+        paired.with_columns(
+            pl.when(rolled).then(raw + capacity).otherwise(raw).alias("advance"),
+            (pl.col("current_read_at") > pl.col("previous_read_at")).alias("new_read"),
+            (
+                (pl.col("current_read_type") == estimated)
+                | (pl.col("previous_read_type") == estimated)
+            ).alias("estimated"),
+        )
+        .with_columns((pl.col("advance") * pl.col("multiplier")).alias("consumption"))
+        .drop("multiplier", "dials")
+        .sort("meter", "register")
+    )
+
+
 def conflicting_duplicates(
     *, frame: pl.DataFrame, key: tuple[str, ...] = KEY, value: str = "quantity"
 ) -> pl.DataFrame:
