@@ -32,6 +32,7 @@ def demo_container(folder: Path) -> bootstrap.App:
     demo.ensure_demo_tenant(container)
     demo.create_demo_users(container)
     demo.create_showcase_customer(container)
+    demo.install_rule_packs(container)
     return container
 
 

@@ -12,6 +12,7 @@ from urbis.application.accounts import operations as account_ops
 from urbis.application.customers import operations as customer_ops
 from urbis.application.identity import operations as identity_ops
 from urbis.application.premises import operations as premise_ops
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import accounts, customers, identity, premises
 
 TENANT_CODE = "demo"
@@ -40,6 +41,10 @@ DEMO_USERS = (
     DemoUser("cartera", "demo-cartera-2026", "Marta Ríos (cartera)", (identity.Role.COLLECTIONS,)),
     DemoUser("campo", "demo-campo-2026", "Andrés Henao (campo)", (identity.Role.FIELD,)),
     DemoUser("reglas", "demo-reglas-2026", "Sofía Mejía (reglas)", (identity.Role.RULES_AUTHOR,)),
+    # a second rules author: a pack is approved by someone other than whoever wrote it
+    DemoUser(
+        "aprobador", "demo-aprueba-2026", "Camilo Ortiz (reglas)", (identity.Role.RULES_AUTHOR,)
+    ),
 )
 
 
@@ -179,3 +184,10 @@ def create_showcase_customer(container: bootstrap.App) -> str:
         party_id=party.id,
     )
     return account.number
+
+
+def install_rule_packs(container: bootstrap.App) -> int:
+    """Publish the rule packs shipped with urbis for the demo utility (once); returns how many."""
+    return rules_wiring.install_shipped_packs(
+        container=container, actor=_admin_env(container).actor
+    )

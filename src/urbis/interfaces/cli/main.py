@@ -151,6 +151,7 @@ def demo(
         showcase.create_demo_users(container)
         _seed(container, DEMO_TENANT, accounts, seed_value=1)
         showcase.create_showcase_customer(container)
+    showcase.install_rule_packs(container)
     table = Table(title="Demo utility: sign in with tenant 'demo'")
     table.add_column("user")
     table.add_column("password")
