@@ -12,6 +12,7 @@ from urbis.interfaces.api import (
     open311,
     rating,
     routes,
+    rules,
     webhooks,
 )
 
@@ -33,5 +34,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)
+    app.include_router(rules.router)
     web.mount(app)
     return app
