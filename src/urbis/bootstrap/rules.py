@@ -13,7 +13,7 @@ from urbis import bootstrap
 from urbis.adapters.db import rules as db_rules
 from urbis.adapters.rules import engine, shipped
 from urbis.application import ports as shared_ports
-from urbis.application.rules import operations, ports
+from urbis.application.rules import answering, operations, ports
 from urbis.domain import identity, rules
 from urbis.kernel import ids
 
@@ -115,3 +115,13 @@ def install_shipped_packs(*, container: bootstrap.App, actor: identity.Actor) ->
         use_case=lambda env: operations.install_shipped_packs(env=env, packs=shipped_packs()),
     )
     return len(installed)
+
+
+def rule_answers(*, connection: sa.Connection) -> answering.PublishedPackAnswers:
+    """
+    The rules as other contexts ask them in batch (``ports.RuleAnswers``), reading the published
+    packs inside the caller's transaction.
+    """
+    return answering.PublishedPackAnswers(
+        packs=db_rules.PackRepository(connection), engine=rule_engine()
+    )
