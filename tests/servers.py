@@ -33,6 +33,7 @@ def demo_container(folder: Path) -> bootstrap.App:
     demo.create_demo_users(container)
     demo.create_showcase_customer(container)
     demo.create_demo_tariffs(container)
+    demo.install_rule_packs(container)
     return container
 
 

@@ -15,6 +15,7 @@ from urbis.application.identity import operations as identity_ops
 from urbis.application.premises import operations as premise_ops
 from urbis.application.tariffs import operations as tariff_ops
 from urbis.bootstrap import rating as rating_wiring
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import accounts, customers, identity, premises
 
 TENANT_CODE = "demo"
@@ -45,6 +46,10 @@ DEMO_USERS = (
     DemoUser("reglas", "demo-reglas-2026", "Sofía Mejía (reglas)", (identity.Role.RULES_AUTHOR,)),
     DemoUser(
         "tarifas", "demo-tarifas-2026", "Camilo Zapata (tarifas)", (identity.Role.TARIFF_ADMIN,)
+    ),
+    # a second rules author: a pack is approved by someone other than whoever wrote it
+    DemoUser(
+        "aprobador", "demo-aprueba-2026", "Camilo Ortiz (reglas)", (identity.Role.RULES_AUTHOR,)
     ),
 )
 
@@ -202,3 +207,10 @@ def create_showcase_customer(container: bootstrap.App) -> str:
         party_id=party.id,
     )
     return account.number
+
+
+def install_rule_packs(container: bootstrap.App) -> int:
+    """Publish the rule packs shipped with urbis for the demo utility (once); returns how many."""
+    return rules_wiring.install_shipped_packs(
+        container=container, actor=_admin_env(container).actor
+    )

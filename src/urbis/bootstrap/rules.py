@@ -1,18 +1,24 @@
-"""Composition of the rules context: one zen-engine per process, and the shipped packs."""
+"""Composition of the rules context: one zen-engine per process, the packs in the database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
+
+from urbis import bootstrap
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.rules import engine, shipped
 from urbis.application import ports as shared_ports
-from urbis.application.rules import ports
+from urbis.application.rules import answering, operations, ports
 from urbis.domain import identity, rules
 from urbis.kernel import ids
 
 _ENGINE: list[engine.ZenRuleEngine] = []
+T = TypeVar("T")
 
 
 def rule_engine() -> ports.RuleEngine:
@@ -69,4 +75,53 @@ def version_from_folder(*, folder: Path, as_at: datetime | None = None) -> rules
         test_cases=rules.test_cases_from_data(data=data.get("test_cases", ())),
         author_id="file",
         at=as_at or datetime(2000, 1, 1, tzinfo=UTC),
+    )
+
+
+def database_env(
+    *, container: bootstrap.App, actor: identity.Actor, connection: sa.Connection
+) -> ports.RulesEnv:
+    """
+    The rules use cases over the database, inside the caller's transaction (``connection``):
+    a version's change and its audit entry commit together or not at all.
+    """
+    return rules_env(
+        actor=actor,
+        clock=container.clock,
+        id_generator=container.ids,
+        packs=db_rules.PackRepository(connection),
+        audit=db_rules.RulesAuditLog(connection),
+    )
+
+
+def in_transaction(
+    *, container: bootstrap.App, actor: identity.Actor, use_case: Callable[[ports.RulesEnv], T]
+) -> T:
+    """Run one rules use case in one transaction: all that it writes, or nothing."""
+    with container.engine.begin() as connection:
+        return use_case(database_env(container=container, actor=actor, connection=connection))
+
+
+def install_shipped_packs(*, container: bootstrap.App, actor: identity.Actor) -> int:
+    """
+    Install the packs shipped with urbis for the actor's tenant, published (keys it has are
+    skipped); returns how many were installed.
+
+    :raises RoleRequired: unless the actor is an administrator.
+    """
+    installed = in_transaction(
+        container=container,
+        actor=actor,
+        use_case=lambda env: operations.install_shipped_packs(env=env, packs=shipped_packs()),
+    )
+    return len(installed)
+
+
+def rule_answers(*, connection: sa.Connection) -> answering.PublishedPackAnswers:
+    """
+    The rules as other contexts ask them in batch (``ports.RuleAnswers``), reading the published
+    packs inside the caller's transaction.
+    """
+    return answering.PublishedPackAnswers(
+        packs=db_rules.PackRepository(connection), engine=rule_engine()
     )

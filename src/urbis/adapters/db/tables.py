@@ -540,4 +540,38 @@ interval_sequences = sa.Table(
     postgres_only,
     sa.Column("tenant_id", sa.String(26), primary_key=True),
     sa.Column("next", sa.BigInteger, nullable=False),
+
+# --- rules: rule pack versions (migration 0007) --------------------------------------------------
+
+rule_pack_versions = sa.Table(
+    "rule_pack_versions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("pack_key", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("extension_point", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    # canonical JSON text, so that exact decimals come back exactly as they were written
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("test_cases", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("author_id", sa.String(26), nullable=False),
+    sa.Column("editors", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("tested_at", UtcDateTime, nullable=True),
+    sa.Column("approved_by", sa.String(26), nullable=True),
+    sa.Column("approved_at", UtcDateTime, nullable=True),
+    sa.Column("published_by", sa.String(26), nullable=True),
+    sa.Column("published_at", UtcDateTime, nullable=True),
+    sa.Column("based_on", sa.String(26), nullable=True),
+    sa.UniqueConstraint("tenant_id", "pack_key", "version", name="uq_rule_pack_versions_version"),
+    sqlite_with_rowid=False,
+)
+sa.Index(
+    "ix_rule_pack_versions_point",
+    rule_pack_versions.c.tenant_id,
+    rule_pack_versions.c.extension_point,
 )

@@ -225,6 +225,28 @@ def run_tests(*, env: ports.RulesEnv, version_id: str) -> dict[str, Any]:
     return report_picture(report)
 
 
+def submit(*, env: ports.RulesEnv, version_id: str) -> dict[str, Any]:
+    """
+    Submit a draft for approval: it must pass its checks and every saved test case.
+
+    Returns the version, now tested (a version already tested is returned as it is).
+
+    :raises RoleRequired: unless the actor is a rules author.
+    :raises NotFound: if the version does not exist for the actor's tenant.
+    :raises WrongPackStatus: unless the version is a draft or tested.
+    :raises PackFailsChecks: if a check or a test case fails (the draft stays a draft).
+    """
+    identity.require_role(actor=env.actor, allowed=AUTHORS)
+    before = _get(env, version_id)
+    if before.status is rules.PackStatus.TESTED:
+        return before.picture()
+    report = evaluation.run_tests(engine=env.engine, pack=before)
+    after = rules.mark_tested(pack=before, report=report, at=env.clock.now())
+    env.packs.update(after)
+    _audit(env, action="tested", before=before, after=after)
+    return after.picture()
+
+
 def approve(*, env: ports.RulesEnv, version_id: str) -> dict[str, Any]:
     """
     Approve a tested version: it is checked and tested again, by a user who did not write it.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Protocol
 
 import attrs
+import polars as pl
 
 from urbis.application import ports
 from urbis.domain import identity, rules
@@ -63,6 +65,34 @@ class RulePackRepository(Protocol):
         self, tenant_id: ids.TenantId, extension_point: str
     ) -> Sequence[rules.PackVersion]: ...
     def all(self, tenant_id: ids.TenantId) -> Sequence[rules.PackVersion]: ...
+
+
+@attrs.frozen
+class BatchAnswer:
+    """The answers to one question for every row of a frame, and the version that gave them."""
+
+    extension_point: str
+    pack_key: str
+    version: int
+    version_id: str
+    frame: pl.DataFrame
+    """The caller's frame with the answer's columns added (replacing any of the same name)."""
+
+
+class RuleAnswers(Protocol):
+    """What other contexts hold to ask the rules in batch (a bill run, a collections run)."""
+
+    def answer_frame(
+        self, *, tenant_id: ids.TenantId, extension_point: str, as_of: date, frame: pl.DataFrame
+    ) -> BatchAnswer:
+        """
+        The published version in force answers every row, once per distinct input.
+
+        :raises NoPackInForce: if no published version answers it on that date.
+        :raises InvalidRuleInput: if a column the graph reads is missing or does not fit.
+        :raises RuleEvaluationFailed: if the graph fails (naming the pack, version and node).
+        """
+        ...
 
 
 @attrs.frozen

@@ -50,6 +50,23 @@ def get_version(*, env: ports.RulesEnv, version_id: str) -> dict[str, Any]:
     return _get(env, version_id).picture()
 
 
+def find_version(*, env: ports.RulesEnv, pack_key: str, version: int) -> dict[str, Any]:
+    """
+    One version of a pack, by the pack's key and the version's number.
+
+    :raises RoleRequired: unless the actor is staff.
+    :raises NotFound: if the tenant's pack has no such version.
+    """
+    identity.require_role(actor=env.actor, allowed=STAFF)
+    for found in env.packs.versions(env.actor.tenant_id, pack_key):
+        if found.version == version:
+            return found.picture()
+    raise errors.NotFound(
+        f"No version {version} of rule pack {pack_key}",
+        details={"what": "rule pack version", "key": f"{pack_key} v{version}"},
+    )
+
+
 def list_packs(*, env: ports.RulesEnv) -> list[dict[str, Any]]:
     """
     Every pack of the tenant: its versions (newest first) without their graphs.

@@ -14,6 +14,7 @@ from urbis.interfaces.api import (
     rating,
     routes,
     tariffs,
+    rules,
     webhooks,
 )
 
@@ -37,5 +38,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(rating.router)
     app.include_router(ledger.router)
     app.include_router(tariffs.router)
+    app.include_router(rules.router)
     web.mount(app)
     return app

@@ -153,6 +153,7 @@ def demo(
         _seed(container, DEMO_TENANT, accounts, seed_value=1)
         showcase.create_showcase_customer(container)
     showcase.create_demo_tariffs(container)  # also for a demo database made before tariffs
+    showcase.install_rule_packs(container)
     table = Table(title="Demo utility: sign in with tenant 'demo'")
     table.add_column("user")
     table.add_column("password")

@@ -51,6 +51,21 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
     return response
 
 
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the visitor's language (for the page modules beside this one)."""
+    return _render(request, name, status, **context)
+
+
+def language(request: Request) -> str:
+    """The visitor's language: ``es`` or ``en``."""
+    return _language(request)
+
+
+def signed_in(request: Request) -> identity.Actor | None:
+    """The signed-in user, or None."""
+    return _signed_in(request)
+
+
 def _has_htmx() -> bool:
     return (HERE / "static" / "vendor" / "htmx.min.js").exists()
 
@@ -64,7 +79,10 @@ def _signed_in(request: Request) -> identity.Actor | None:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
+    from urbis.interfaces.web import rules as rules_pages
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    rules_pages.mount(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:

@@ -1,0 +1,166 @@
+// The rules editor island: loads a pack version's JDM graph from the rules API, lets an analyst
+// edit it with the GoRules JDM editor, saves the draft back and runs its saved test cases.
+import './monaco.js';
+import '@gorules/jdm-editor/dist/style.css';
+import { DecisionGraph, JdmConfigProvider } from '@gorules/jdm-editor';
+import React, { useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import './rules-editor.css';
+
+const API = '/api/v1/rules';
+
+async function call(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error((data && data.message) || response.statusText);
+    error.code = data && data.code;
+    throw error;
+  }
+  return data;
+}
+
+function TestResults({ report, words }) {
+  if (!report) return null;
+  const passed = report.cases.filter((c) => c.passed).length;
+  return (
+    <section className="rules-tests" aria-label={words.results} data-testid="test-results">
+      <h2>
+        {words.results}: {passed}/{report.cases.length} {words.passed}
+      </h2>
+      {report.problems.length > 0 && (
+        <ul className="rules-problems">
+          {report.problems.map((p, i) => (
+            <li key={i}>
+              <code>{p.code}</code> {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ul className="rules-cases">
+        {report.cases.map((c) => (
+          <li key={c.name} className={c.passed ? 'pass' : 'fail'}>
+            <strong>{c.passed ? words.pass : words.fail}</strong> {c.name}
+            {!c.passed && (c.mismatches.length > 0 || c.error) && (
+              <span className="rules-why"> — {c.error || c.mismatches.join('; ')}</span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Editor({ versionId, words }) {
+  const [version, setVersion] = useState(null);
+  const [graph, setGraph] = useState(null);
+  const [dirty, setDirty] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState(null);
+  const [report, setReport] = useState(null);
+
+  const load = useCallback(async () => {
+    const found = await call('GET', `${API}/versions/${versionId}`);
+    setVersion(found);
+    setGraph(found.content);
+    setDirty(false);
+  }, [versionId]);
+
+  useEffect(() => {
+    load().catch((e) => setMessage({ kind: 'error', text: `${e.code || ''} ${e.message}` }));
+  }, [load]);
+
+  const act = (work) => async () => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await work();
+    } catch (e) {
+      setMessage({ kind: 'error', text: `${e.code || 'error'}: ${e.message}` });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const save = act(async () => {
+    const saved = await call('PUT', `${API}/versions/${versionId}/content`, graph);
+    setVersion(saved);
+    setDirty(false);
+    setReport(null);
+    setMessage({ kind: 'ok', text: words.saved });
+  });
+
+  const runTests = act(async () => {
+    if (dirty) {
+      setVersion(await call('PUT', `${API}/versions/${versionId}/content`, graph));
+      setDirty(false);
+    }
+    const result = await call('POST', `${API}/versions/${versionId}/tests`);
+    setReport(result);
+    setVersion(await call('GET', `${API}/versions/${versionId}`));
+  });
+
+  const newDraft = act(async () => {
+    const draft = await call('POST', `${API}/versions/${versionId}/drafts`);
+    window.location.assign(`/rules/${draft.pack_key}/${draft.version}`);
+  });
+
+  if (!version || !graph) {
+    return <p role="status">{message ? message.text : words.loading}</p>;
+  }
+  const editable = version.status === 'DRAFT' || version.status === 'TESTED';
+  return (
+    <div className="rules-editor">
+      <div className="rules-toolbar" role="toolbar" aria-label={words.toolbar}>
+        <span className="rules-status" data-testid="version-status">
+          {words.status[version.status] || version.status}
+        </span>
+        {editable ? (
+          <>
+            <button type="button" onClick={save} disabled={busy || !dirty}>
+              {words.save}
+            </button>
+            <button type="button" onClick={runTests} disabled={busy}>
+              {words.runTests}
+            </button>
+          </>
+        ) : (
+          <button type="button" onClick={newDraft} disabled={busy}>
+            {words.newDraft}
+          </button>
+        )}
+        {dirty && <span className="rules-dirty">{words.unsaved}</span>}
+        {message && (
+          <span role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind}>
+            {message.text}
+          </span>
+        )}
+      </div>
+      <div className="rules-canvas">
+        <JdmConfigProvider>
+          <DecisionGraph
+            value={graph}
+            disabled={!editable}
+            onChange={(value) => {
+              setGraph(value);
+              setDirty(true);
+            }}
+          />
+        </JdmConfigProvider>
+      </div>
+      <TestResults report={report} words={words} />
+    </div>
+  );
+}
+
+const mount = document.getElementById('rules-editor');
+if (mount) {
+  const words = JSON.parse(mount.dataset.words);
+  createRoot(mount).render(<Editor versionId={mount.dataset.versionId} words={words} />);
+}
