@@ -386,3 +386,72 @@ sa.Index(
     service_requests.c.requested_at,
 )
 sa.Index("ix_service_requests_token", service_requests.c.tenant_id, service_requests.c.token)
+
+# --- customer portal (migration 0008): preferences, reading photos, card charges, payments ----
+
+notification_preferences = sa.Table(
+    "notification_preferences",
+    metadata,
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("channels", sa.String(100), nullable=False),
+    sa.Column("muted", sa.String(200), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "party_id"),
+    sqlite_with_rowid=False,
+)
+
+reading_photos = sa.Table(
+    "reading_photos",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("meter", sa.String(40), nullable=False),
+    sa.Column("register", sa.String(20), nullable=False),
+    sa.Column("read_at", UtcDateTime, nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_reading_photos_meter", reading_photos.c.tenant_id, reading_photos.c.meter)
+
+card_charges = sa.Table(
+    "card_charges",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("card_last4", sa.String(4), nullable=False),
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("reference", sa.String(100), nullable=False),
+    sa.Column("decline_code", sa.String(40), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_card_charges_key"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_card_charges_account", card_charges.c.tenant_id, card_charges.c.account_id)
+
+# approved portal charges waiting for the payments context to post them
+portal_payments = sa.Table(
+    "portal_payments",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reference", sa.String(100), nullable=False),
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_portal_payments_key"),
+    sqlite_with_rowid=False,
+)
