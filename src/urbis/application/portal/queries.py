@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -90,7 +90,9 @@ def account_page(
         unit = operations.UNITS.get(service.service_point.service, "kWh")
         for meter, _installation in service.meters:
             usage.append(
-                _meter_use(penv, meter.serial, service.service_point.service.value, unit, start, end)
+                _meter_use(
+                    penv, meter.serial, service.service_point.service.value, unit, start, end
+                )
             )
     tenant = penv.env.actor.tenant_id
     return AccountPage(
@@ -105,7 +107,7 @@ def _meter_use(
     penv: ports.PortalEnv, serial: str, service: str, unit: str, start: datetime, end: datetime
 ) -> MeterUse:
     reads = metering_queries.reads_as_of(
-        store=penv.intervals, meters=(serial,), start=start, end=end
+        store=penv.intervals, meters=(serial,), start=start.astimezone(UTC), end=end.astimezone(UTC)
     )
     days: tuple[DayUse, ...] = ()
     if reads.height:
@@ -150,7 +152,10 @@ def reads_for_download(
     view = operations.own_account(penv=penv, account_id=account_id)
     found, _service = operations.meter_on_account(view=view, serial=meter)
     reads = metering_queries.reads_as_of(
-        store=penv.intervals, meters=(found.serial,), start=start, end=end
+        store=penv.intervals,
+        meters=(found.serial,),
+        start=start.astimezone(UTC),
+        end=end.astimezone(UTC),
     )
     if reads.is_empty():
         raise NoIntervalReads(

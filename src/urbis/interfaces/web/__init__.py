@@ -19,7 +19,7 @@ from urbis.application.identity import operations as identity_ops
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
-from urbis.interfaces.web import catalogue
+from urbis.interfaces.web import catalogue, portal
 from urbis.kernel import errors, ids
 
 HERE = Path(__file__).parent
@@ -64,6 +64,7 @@ def _signed_in(request: Request) -> identity.Actor | None:
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    portal.mount(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:
@@ -71,9 +72,7 @@ def mount(app: FastAPI) -> None:
         if actor is None:
             return RedirectResponse("/login", status_code=303)
         if actor.is_customer:
-            container = auth.container_of(request)
-            mine = account_queries.my_accounts(env=container.env(actor))
-            return _render(request, "my_accounts.html", actor=actor, accounts=mine)
+            return RedirectResponse("/portal/", status_code=303)
         return _render(request, "search.html", actor=actor, query="", page=None)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
