@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,25 +12,35 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.conftest import NOW
-from tests.functional.test_api_and_web import (
-    PASSWORD,
-    add_user,
-    client,  # noqa: F401 - fixture
-    container,  # noqa: F401 - fixture
-    rows,
-    supply,
-    token,
-)
+from tests.functional.test_api_and_web import PASSWORD, add_user, make_tenant, rows, supply, token
 from urbis import bootstrap
+from urbis.adapters import system
 from urbis.adapters.db import tables
 from urbis.domain import identity
+from urbis.interfaces.api import create_app
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
 @pytest.fixture
-def marta(client: TestClient, container: bootstrap.App) -> dict[str, Any]:  # noqa: F811
+def container(tmp_path: Path) -> bootstrap.App:
+    return bootstrap.build(
+        url=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        clock=system.FixedClock(NOW),
+        secret="a-test-signing-secret-of-enough-length-0123456789",
+    )
+
+
+@pytest.fixture
+def client(container: bootstrap.App) -> Iterator[TestClient]:
+    make_tenant(container, "epm")
+    with TestClient(create_app(container)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def marta(client: TestClient, container: bootstrap.App) -> dict[str, Any]:
     """A supplied customer, signed in to the portal (the client carries her session)."""
     made = supply(client, token(client))
     add_user(container, "marta", identity.Role.CUSTOMER, party_id=made["party"]["id"])
