@@ -75,23 +75,26 @@ class TestPayInTheDatabase:
 
         audited = count(container, tables.audit_log, actor.tenant_id)
 
-        def broken(*_args: object) -> None:
+        def broken(
+            account_id: ids.AccountId, amount: Money, reference: str, idempotency_key: str
+        ) -> None:
             raise errors.Conflict("the payments context refused")
 
-        with (
-            pytest.raises(errors.Conflict),
-            container.engine.begin() as connection,
-        ):
-            penv = wiring.portal_env(
-                container=container, actor=actor, connection=connection, record_payment=broken
-            )
-            operations.pay(
-                penv=penv,
-                account_id=ids.AccountId(keys["account"]),
-                amount="5000",
-                card_number="4242424242424242",
-                idempotency_key="broken-key-0001",
-            )
+        def pay() -> None:
+            with container.engine.begin() as connection:
+                penv = wiring.portal_env(
+                    container=container, actor=actor, connection=connection, record_payment=broken
+                )
+                operations.pay(
+                    penv=penv,
+                    account_id=ids.AccountId(keys["account"]),
+                    amount="5000",
+                    card_number="4242424242424242",
+                    idempotency_key="broken-key-0001",
+                )
+
+        with pytest.raises(errors.Conflict):
+            pay()
 
         assert count(container, tables.card_charges, actor.tenant_id) == 0
         assert count(container, tables.audit_log, actor.tenant_id) == audited
@@ -163,6 +166,10 @@ class TestReadingsAndPreferencesInTheDatabase:
         keys = supplied_customer(agent_env)
         stranger = customer(agent_env, "01JSOMEONEELSE000000000000")
 
-        with pytest.raises(errors.NotFound), container.engine.begin() as connection:
-            penv = wiring.portal_env(container=container, actor=stranger, connection=connection)
-            queries.account_page(penv=penv, account_id=ids.AccountId(keys["account"]))
+        def look() -> None:
+            with container.engine.begin() as connection:
+                penv = wiring.portal_env(container=container, actor=stranger, connection=connection)
+                queries.account_page(penv=penv, account_id=ids.AccountId(keys["account"]))
+
+        with pytest.raises(errors.NotFound):
+            look()
