@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
+import attrs
 import sqlalchemy as sa
 
 from urbis import bootstrap
@@ -13,6 +14,7 @@ from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db.customer_directory import DbCustomerDirectory
 from urbis.application.engagement import operations, ports
 from urbis.domain import engagement, identity
+from urbis.kernel import errors, ids
 
 Parser = Callable[[bytes], tuple[engagement.InboundMessage, ...]]
 
@@ -96,4 +98,78 @@ def database_env(
         cases=db_engagement.CaseRepository(connection),
         rejected=db_engagement.RejectedPayloadRepository(connection),
         calendar=business_calendar(as_at=container.clock.now()),
+    )
+
+
+class _KeptForReview:
+    """Knows whether a payload was kept for review during one message's transaction."""
+
+    def __init__(self, inner: ports.RejectedPayloadRepository) -> None:
+        self.inner = inner
+        self.kept = 0
+
+    def add(self, rejected: ports.RejectedPayload) -> None:
+        self.inner.add(rejected)
+        self.kept += 1
+
+    def list(self, tenant_id: ids.TenantId) -> Sequence[ports.RejectedPayload]:
+        return self.inner.list(tenant_id)
+
+
+def database_email_receiver(
+    *,
+    container: bootstrap.App,
+    tenant_code: str,
+    host: str = "127.0.0.1",
+    port: int = 2525,
+    max_attachment_bytes: int = mail.MAX_ATTACHMENT_BYTES,
+) -> smtp.SmtpReceiver:
+    """
+    The inbound email service of one utility: each message is logged on the customer's timeline
+    (or queued for an agent to match) in its own transaction; an unreadable one is kept for
+    review, committed, and refused to the sender with the error's code.
+
+    :raises NotFound: if no utility has that code.
+    """
+    with container.uow() as uow:
+        tenant = uow.tenants.by_code(tenant_code)
+    if tenant is None:
+        raise errors.NotFound(f"No utility {tenant_code!r}", details={"tenant": tenant_code})
+    actor = identity.Actor(
+        user_id=ids.UserId("email:smtp"),
+        tenant_id=tenant.id,
+        roles=frozenset({identity.Role.AGENT}),
+    )
+
+    def accept(data: bytes) -> object:
+        failure: errors.DomainError | None = None
+        logged: object = ()
+        with container.engine.begin() as connection:
+            env = database_env(container=container, actor=actor, connection=connection)
+            kept = _KeptForReview(env.rejected)
+            env = attrs.evolve(env, rejected=kept)
+            try:
+                logged = operations.accept_payload(
+                    env=env,
+                    channel=engagement.InteractionChannel.EMAIL,
+                    content_type="message/rfc822",
+                    body=data,
+                    parse=lambda body: (
+                        mail.parse_email(
+                            data=body,
+                            received_at=container.clock.now(),
+                            max_attachment_bytes=max_attachment_bytes,
+                        ),
+                    ),
+                )
+            except errors.DomainError as exc:
+                if not kept.kept:
+                    raise
+                failure = exc  # keep the raw message: commit, then refuse it
+        if failure is not None:
+            raise failure
+        return logged
+
+    return smtp.SmtpReceiver(
+        accept=accept, host=host, port=port, data_size_limit=mail.MAX_MESSAGE_BYTES + 64 * 1024
     )
