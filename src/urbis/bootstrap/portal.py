@@ -5,6 +5,7 @@ gateway, the hand-off of approved payments, the tenant's meter data, Green Butto
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from datetime import datetime
@@ -14,15 +15,17 @@ import polars as pl
 import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db import portal as db_portal
 from urbis.adapters.db import repositories
 from urbis.adapters.formats import greenbutton
 from urbis.adapters.payments import test_gateway
+from urbis.application.engagement import operations as engagement_ops
 from urbis.application.identity import queries as identity_queries
 from urbis.application.portal import ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
-from urbis.domain import identity
+from urbis.domain import engagement, identity
 from urbis.kernel import errors
 
 # one gateway per process, so a retried request meets the charge its key already made
@@ -66,6 +69,9 @@ def portal_env(
     metering = metering_wiring.for_tenant(
         engine=container.engine, data_dir=container.data_dir, tenant_code=tenant.code
     )
+    engaging = engagement_wiring.database_env(
+        container=container, actor=actor, connection=connection
+    )
     return ports.PortalEnv(
         env=env,
         audit=repositories.AuditLog(connection),
@@ -73,8 +79,15 @@ def portal_env(
         photos=db_portal.PhotoRepository(connection),
         preferences=db_portal.PreferenceRepository(connection),
         bills=db_portal.NoBills(),
-        engagement=engagement_wiring.database_env(
-            container=container, actor=actor, connection=connection
+        engagement=engaging,
+        notifications=engagement_ops.NotifyEnv(
+            tenant_id=tenant.id,
+            clock=container.clock,
+            ids=container.ids,
+            directory=engaging.directory,
+            outbox=db_notifications.OutboxRepository(connection, tenant_id=tenant.id),
+            suppressions=db_notifications.SuppressionLog(connection, id_generator=container.ids),
+            templates=_templates(),
         ),
         gateway=gateway or payment_gateway(),
         record_payment=record_payment
@@ -86,6 +99,11 @@ def portal_env(
         intervals=metering.intervals,
         currency=tenant.currency,
     )
+
+
+@functools.cache
+def _templates() -> engagement.TemplateSet:
+    return engagement.default_templates()
 
 
 def green_button(*, reads: pl.DataFrame, meter: str, as_at: datetime) -> bytes:

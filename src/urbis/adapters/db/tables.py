@@ -455,3 +455,41 @@ portal_payments = sa.Table(
     sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_portal_payments_key"),
     sqlite_with_rowid=False,
 )
+
+# the notification outbox (migration 0008): messages waiting to be sent, retried with backoff
+outbox_messages = sa.Table(
+    "outbox_messages",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("to_address", sa.String(300), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("dedupe_key", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False),
+    sa.Column("provider_id", sa.String(300), nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("tenant_id", "dedupe_key", name="uq_outbox_messages_dedupe"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_outbox_messages_due", outbox_messages.c.status, outbox_messages.c.next_attempt_at)
+
+notification_suppressions = sa.Table(
+    "notification_suppressions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sqlite_with_rowid=False,
+)

@@ -6,7 +6,7 @@ preferences and consents, pay. Every one acts only on the signed-in customer's o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -123,6 +123,47 @@ def _picture(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else snapshot(value)
 
 
+_STATUS_WORDS = {"es": "radicada", "en": "filed"}
+
+
+def _notify(
+    penv: ports.PortalEnv,
+    *,
+    party_id: ids.PartyId,
+    kind: engagement.NotificationKind,
+    values: Mapping[str, Any],
+    dedupe_key: str,
+) -> None:
+    """
+    Queue a notification in the use case's transaction, as the customer's preferences and
+    consents allow. A template that cannot serve the chosen channel is recorded as a reason not
+    to send, never a reason to undo what the customer did.
+    """
+    preferences = (
+        penv.preferences.get(penv.env.actor.tenant_id, party_id) or engagement.Preferences()
+    )
+    notify_env = penv.notifications
+    try:
+        engagement_ops.notify(
+            env=notify_env,
+            party_id=party_id,
+            kind=kind,
+            values={"status": _STATUS_WORDS[preferences.language], **values},
+            preferences=preferences,
+            dedupe_key=f"{kind.value}:{dedupe_key}",
+        )
+    except (engagement.TemplateMissing, engagement.TemplateFailed) as exc:
+        notify_env.suppressions.record(
+            engagement.Suppressed(
+                tenant_id=notify_env.tenant_id,
+                party_id=party_id,
+                kind=kind,
+                at=penv.env.clock.now(),
+                reasons=(f"{exc.code}: {exc.message}",),
+            )
+        )
+
+
 def send_reading(
     *,
     penv: ports.PortalEnv,
@@ -184,6 +225,18 @@ def send_reading(
         party_id=actor.party_id,
         account_id=view.account.id,
     )
+    _notify(
+        penv,
+        party_id=actor.party_id,
+        kind=engagement.NotificationKind.READING_RECEIVED,
+        values={
+            "meter": found.serial,
+            "value": Decimal(str(value)),
+            "unit": unit,
+            "read_on": penv.engagement.calendar.local_date(read_at),
+        },
+        dedupe_key=f"{found.serial}:{register}:{read_at.isoformat()}",
+    )
     frame = pl.DataFrame(
         {
             "meter": [found.serial],
@@ -232,6 +285,18 @@ def report_problem(
         party_id=actor.party_id,
         account_id=view.account.id,
         channel=engagement.InteractionChannel.PORTAL,
+    )
+    assert actor.party_id is not None
+    _notify(
+        penv,
+        party_id=actor.party_id,
+        kind=engagement.NotificationKind.CASE_UPDATED,
+        values={
+            "case_number": case.number,
+            # the deadline is the first instant after the last day to answer
+            "deadline": penv.engagement.calendar.local_date(case.deadline) - timedelta(days=1),
+        },
+        dedupe_key=f"{case.id}:{case.status.value}",
     )
     _audit(
         penv,
@@ -369,4 +434,15 @@ def pay(
     _audit(penv, entity="card_charge", entity_id=charge.id, action="charge", after=charge)
     if answer.approved:
         penv.record_payment(view.account.id, money, answer.reference, key)
+        _notify(
+            penv,
+            party_id=actor.party_id,
+            kind=engagement.NotificationKind.PAYMENT_RECEIVED,
+            values={
+                "amount": money,
+                "account_number": view.account.number,
+                "paid_on": penv.engagement.calendar.local_date(charge.at),
+            },
+            dedupe_key=charge.id,
+        )
     return charge

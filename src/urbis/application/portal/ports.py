@@ -10,6 +10,7 @@ import attrs
 
 from urbis.application import ports
 from urbis.application._support import Env
+from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import ports as engagement_ports
 from urbis.application.metering import ports as metering_ports
 from urbis.domain import engagement, portal
@@ -104,6 +105,7 @@ class PortalEnv:
     preferences: PreferenceRepository
     bills: BillDirectory
     engagement: engagement_ports.EngagementEnv
+    notifications: engagement_ops.NotifyEnv
     gateway: PaymentGateway
     record_payment: RecordPayment
     meters: metering_ports.MeterDirectory

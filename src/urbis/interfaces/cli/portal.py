@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import threading
 from typing import Annotated
@@ -21,9 +22,42 @@ def _fail(error: errors.DomainError) -> typer.Exit:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``email`` command group to the urbis CLI."""
+    """Add the ``email`` and ``notifications`` command groups to the urbis CLI."""
     email = typer.Typer(help="Inbound email: the utility's SMTP receiver.", no_args_is_help=True)
+    notifications = typer.Typer(help="The notification outbox.", no_args_is_help=True)
     app.add_typer(email, name="email")
+    app.add_typer(notifications, name="notifications")
+
+    @notifications.command("send")
+    def send(
+        once: Annotated[bool, typer.Option(help="Send what is due now and stop.")] = False,
+        interval: Annotated[
+            float, typer.Option(help="Seconds between rounds when running.", min=0.1)
+        ] = 30.0,
+        limit: Annotated[int, typer.Option(help="Most messages per round.", min=1)] = 1000,
+        smtp_host: Annotated[str | None, typer.Option(help="SMTP relay host.")] = None,
+        smtp_port: Annotated[int | None, typer.Option(help="SMTP relay port.")] = None,
+        sender: Annotated[str | None, typer.Option("--from", help="From address.")] = None,
+    ) -> None:
+        """Send due notifications, retrying failures with backoff (1, 4, 16 ... minutes)."""
+        container = bootstrap.build()
+        notifiers = engagement_wiring.notifiers_from_settings(
+            smtp_host=smtp_host, smtp_port=smtp_port, sender=sender
+        )
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                report = engagement_wiring.send_due_notifications(
+                    container=container, notifiers=notifiers, limit=limit
+                )
+                typer.echo(
+                    json.dumps(
+                        {"sent": report.sent, "retried": report.retried, "dead": report.dead}
+                    )
+                )
+                if once or stop.wait(interval):
+                    break
 
     @email.command("receive")
     def receive(

@@ -1,6 +1,7 @@
 """
-Customer portal: notification preferences, photos of customer readings, card charges and the
-approved payments handed to the payments context.
+Customer portal and notifications: notification preferences, photos of customer readings, card
+charges, the approved payments handed to the payments context, the outbox and the record of
+notifications not sent.
 
 Revision ID: 0008
 Revises: 0003
@@ -93,9 +94,51 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_portal_payments_key"),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "outbox_messages",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        _tenant(),
+        sa.Column("party_id", sa.String(length=26), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("to_address", sa.String(length=300), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("provider_id", sa.String(length=300), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        sa.ForeignKeyConstraint(["party_id"], ["parties.id"]),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_messages"),
+        sa.UniqueConstraint("tenant_id", "dedupe_key", name="uq_outbox_messages_dedupe"),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_outbox_messages_due", "outbox_messages", ["status", "next_attempt_at"])
+    op.create_table(
+        "notification_suppressions",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        _tenant(),
+        sa.Column("party_id", sa.String(length=26), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        sa.ForeignKeyConstraint(["party_id"], ["parties.id"]),
+        sa.PrimaryKeyConstraint("id", name="pk_notification_suppressions"),
+        sqlite_with_rowid=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notification_suppressions")
+    op.drop_index("ix_outbox_messages_due", table_name="outbox_messages")
+    op.drop_table("outbox_messages")
     op.drop_table("portal_payments")
     op.drop_index("ix_card_charges_account", table_name="card_charges")
     op.drop_table("card_charges")
