@@ -99,7 +99,11 @@ class TestPaymentReceivedIsSent:
         assert (retrying.status, retrying.attempts) == ("PENDING", 1)
         assert retrying.next_attempt_at == NOW + timedelta(minutes=1)
         assert (sent.status, sent.attempts) == ("SENT", 2)
-        mine = [e for e in box.received if f"<{queued.id}@epm.co>".encode() in e.original_content]
+        mine = [
+            e
+            for e in box.received
+            if f"<{queued.id}@epm.co>".encode() in (e.original_content or b"")
+        ]
         assert len(mine) == 1
         assert logged == "OUTBOUND"
 
