@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from tests.conftest import NOW
 from tests.functional.test_api_and_web import PASSWORD, add_user, make_tenant, rows, supply, token
@@ -407,3 +408,40 @@ class TestPreferencesAndConsents:
         assert sent.status_code == 422
         assert "invalid_notification" in sent.text
         assert rows(container)["notification_preferences"] == 0
+
+
+class TestWebChat:
+    def test_a_customer_chats_and_an_agent_answers_from_the_account_page(
+        self, client: TestClient, marta: dict[str, Any]
+    ) -> None:
+        agent = TestClient(client.app)
+        agent.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+        account_page = f"/accounts/{marta['account']['id']}"
+
+        with client.websocket_connect("/portal/chat/ws") as chat:
+            chat.send_text("Hola, ¿cuándo llega mi factura?")
+            mine = chat.receive_json()
+            seen_by_agent = agent.get(account_page).text
+            replied = agent.post(
+                f"{account_page}/chat",
+                data={"text": "Llega el 5 de cada mes."},
+                follow_redirects=False,
+            )
+            answer = chat.receive_json()
+            chat.send_text(" ")
+            refused = chat.receive_json()
+
+        assert (mine["from"], mine["text"]) == ("customer", "Hola, ¿cuándo llega mi factura?")
+        assert "Hola, ¿cuándo llega mi factura?" in seen_by_agent
+        assert replied.status_code == 303
+        assert (answer["from"], answer["text"]) == ("agent", "Llega el 5 de cada mes.")
+        assert refused["error"] == "invalid_interaction"
+
+    def test_only_a_signed_in_customer_may_open_the_chat(self, client: TestClient) -> None:
+        with (
+            pytest.raises(WebSocketDisconnect) as anonymous,
+            client.websocket_connect("/portal/chat/ws"),
+        ):
+            pass
+
+        assert anonymous.value.code == 4401

@@ -446,3 +446,28 @@ def pay(
             dedupe_key=charge.id,
         )
     return charge
+
+
+CHAT_LIMIT = 1000
+
+
+def chat_message(*, penv: ports.PortalEnv, text: str) -> engagement.Interaction:
+    """
+    Log a line the customer wrote in the portal's web chat on their timeline, for an agent.
+
+    :raises InvalidInteraction: if the line is empty or longer than 1,000 characters.
+    """
+    actor = signed_in_customer(penv)
+    assert actor.party_id is not None
+    line = text.strip()
+    if not line or len(line) > CHAT_LIMIT:
+        raise engagement.InvalidInteraction(
+            f"A chat message has 1 to {CHAT_LIMIT} characters", details={"length": len(line)}
+        )
+    return engagement_ops.record_interaction(
+        env=penv.engagement,
+        channel=engagement.InteractionChannel.WEB_CHAT,
+        direction=engagement.Direction.INBOUND,
+        summary=line,
+        party_id=actor.party_id,
+    )

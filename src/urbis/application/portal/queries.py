@@ -175,3 +175,18 @@ def preferences(*, penv: ports.PortalEnv) -> engagement.Preferences:
     actor = operations.signed_in_customer(penv)
     assert actor.party_id is not None
     return penv.preferences.get(actor.tenant_id, actor.party_id) or engagement.Preferences()
+
+
+def chat_history(*, penv: ports.PortalEnv) -> tuple[engagement.Interaction, ...]:
+    """
+    The customer's web chat, both ways, oldest first.
+
+    :raises CustomersOnly: if the actor is not a customer.
+    """
+    actor = operations.signed_in_customer(penv)
+    assert actor.party_id is not None
+    return tuple(
+        i
+        for i in penv.engagement.interactions.for_party(actor.tenant_id, actor.party_id)
+        if i.channel is engagement.InteractionChannel.WEB_CHAT
+    )

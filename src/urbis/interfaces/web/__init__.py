@@ -216,6 +216,21 @@ def mount(app: FastAPI) -> None:
             ),
         )
 
+    @app.post("/accounts/{account_id}/chat", include_in_schema=False)
+    def reply_in_chat(request: Request, account_id: str, text: str = Form(...)) -> Response:
+        return _act(
+            request,
+            account_id,
+            lambda env, view: engagement_ops.record_interaction(
+                env=env,
+                channel=engagement.InteractionChannel.WEB_CHAT,
+                direction=engagement.Direction.OUTBOUND,
+                summary=text,
+                party_id=view.holder.id,
+                account_id=view.account.id,
+            ),
+        )
+
 
 def _act(request: Request, account_id: str, action: Callable[[Any, Any], object]) -> Response:
     """Run one engagement action for an account's holder, then show the account again."""

@@ -6,6 +6,7 @@ data as Green Button XML. Server-rendered (Jinja2), Spanish and English.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,10 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import FastAPI, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
+from urbis import bootstrap
 from urbis.application.identity import queries as identity_queries
 from urbis.application.portal import operations, ports, queries
 from urbis.bootstrap import portal as portal_wiring
@@ -132,7 +135,8 @@ def _domain_error(exc: Exception) -> errors.DomainError:
 
 
 def mount(app: FastAPI) -> None:
-    """Add the portal's pages."""
+    """Add the portal's pages and its web chat."""
+    mount_chat(app)
 
     @app.get("/portal", include_in_schema=False)
     def portal_root() -> Response:
@@ -437,3 +441,72 @@ class PaymentDeclined(errors.DomainError):
 
 class InvalidSpan(errors.InvalidValue):
     code = "invalid_download_span"
+
+
+POLL_SECONDS = 1.0
+
+
+def _chat_line(interaction: engagement.Interaction) -> dict[str, str]:
+    return {
+        "id": interaction.id,
+        "from": "customer" if interaction.direction is engagement.Direction.INBOUND else "agent",
+        "text": interaction.summary,
+        "at": interaction.at.isoformat(),
+    }
+
+
+def mount_chat(app: FastAPI) -> None:
+    """The portal's web chat: a WebSocket per signed-in customer, logged on their timeline."""
+
+    @app.websocket("/portal/chat/ws")
+    async def chat(websocket: WebSocket) -> None:
+        container: bootstrap.App = websocket.app.state.container
+        try:
+            actor = auth.actor_from_token(container, websocket.cookies.get(auth.COOKIE, ""))
+        except errors.DomainError:
+            await websocket.close(code=4401, reason="sign in first")
+            return
+        if not actor.is_customer:
+            await websocket.close(code=4403, reason="the chat is for customers")
+            return
+        await websocket.accept()
+
+        def history() -> tuple[engagement.Interaction, ...]:
+            with container.engine.begin() as connection:
+                penv = portal_wiring.portal_env(
+                    container=container, actor=actor, connection=connection
+                )
+                return queries.chat_history(penv=penv)
+
+        def say(text: str) -> engagement.Interaction | errors.DomainError:
+            try:
+                with container.engine.begin() as connection:
+                    penv = portal_wiring.portal_env(
+                        container=container, actor=actor, connection=connection
+                    )
+                    return operations.chat_message(penv=penv, text=text)
+            except errors.DomainError as exc:
+                return exc
+
+        seen: set[str] = set()
+
+        async def send_new() -> None:
+            for line in await run_in_threadpool(history):
+                if line.id not in seen:
+                    seen.add(line.id)
+                    await websocket.send_json(_chat_line(line))
+
+        try:
+            await send_new()
+            while True:
+                try:
+                    text = await asyncio.wait_for(websocket.receive_text(), POLL_SECONDS)
+                except TimeoutError:
+                    text = None
+                if text is not None:
+                    said = await run_in_threadpool(say, text)
+                    if isinstance(said, errors.DomainError):
+                        await websocket.send_json({"error": said.code, "message": said.message})
+                await send_new()
+        except WebSocketDisconnect:
+            return
