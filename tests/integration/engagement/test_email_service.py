@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import smtplib
@@ -13,15 +14,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import actor_with
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
+from tests.integration.engagement.test_smtp import Mailbox, relay  # noqa: F401 - fixture
 from urbis import bootstrap
 from urbis.adapters.channels import smtp
+from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db import tables
 from urbis.application._support import Env
 from urbis.application.identity import operations as identity_ops
 from urbis.bootstrap import engagement as wiring
-from urbis.domain import identity
-from urbis.kernel import errors
+from urbis.domain import customers, engagement, identity
+from urbis.kernel import errors, ids
 
 
 def _mail(sender: str) -> EmailMessage:
@@ -104,3 +108,61 @@ class TestEmailReceiveCommand:
         assert service.returncode == 0, err
         assert f"on 127.0.0.1:{port}" in ready
         assert [(r.party_id, r.summary.split(" — ")[0]) for r in queued] == [(None, "Corte de luz")]
+
+
+class TestNotificationsSendCommand:
+    def test_sends_what_is_due_once_and_reports_it(
+        self,
+        tmp_path: Path,
+        relay: tuple[Mailbox, int],  # noqa: F811 - fixture
+    ) -> None:
+        box, port = relay
+        url = f"sqlite:///{tmp_path / 'outbox.sqlite3'}"
+        container = bootstrap.build(url=url, secret="a-test-signing-secret-of-enough-length-01")
+        tenant = identity_ops.create_tenant(
+            uow_factory=container.uow,
+            clock=container.clock,
+            id_generator=container.ids,
+            code="epm",
+            name="Empresas Públicas",
+            nit="890904996-1",
+        )
+        keys = supplied_customer(container.env(actor_with(tenant, identity.Role.AGENT)))
+        now = container.clock.now()
+        with container.engine.begin() as connection:
+            db_notifications.OutboxRepository(connection, tenant_id=tenant.id).add(
+                engagement.OutboxMessage(
+                    id=container.ids.new_id(),
+                    tenant_id=tenant.id,
+                    party_id=ids.PartyId(keys["party"]),
+                    kind=engagement.NotificationKind.OUTAGE,
+                    channel=customers.Channel.EMAIL,
+                    to="luz@example.co",
+                    subject="Corte programado",
+                    body="Mañana de 8 a 12.",
+                    language="es",
+                    created_at=now,
+                    next_attempt_at=now,
+                    dedupe_key="outage-1",
+                )
+            )
+
+        ran = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "urbis"),
+                "notifications",
+                "send",
+                "--once",
+                "--smtp-port",
+                str(port),
+            ],
+            env={**os.environ, "URBIS_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+        assert ran.returncode == 0, ran.stderr
+        assert json.loads(ran.stdout) == {"sent": 1, "retried": 0, "dead": 0}
+        assert [e.rcpt_tos for e in box.received] == [["luz@example.co"]]
