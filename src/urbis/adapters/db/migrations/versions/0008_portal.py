@@ -4,7 +4,7 @@ charges, the approved payments handed to the payments context, the outbox and th
 notifications not sent.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-28 10:05:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
