@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from urbis import bootstrap
 from urbis.application.identity import queries as identity_queries
 from urbis.application.portal import operations, ports, queries
+from urbis.bootstrap import ledger as ledger_wiring
 from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import customers, engagement, identity, portal
 from urbis.interfaces.api import auth
@@ -120,6 +122,7 @@ def _account_page(
         status=status,
         actor=actor,
         page=page,
+        statement=_statement(request, actor, page.view.account.id),
         error=error,
         zone=zone,
         now_local=now.strftime("%Y-%m-%dT%H:%M"),
@@ -127,6 +130,17 @@ def _account_page(
         month_ago=now.date() - timedelta(days=30),
         problem_kinds=operations.PROBLEM_KINDS,
         **extra,
+    )
+
+
+def _statement(request: Request, actor: identity.Actor, account_id: ids.AccountId) -> Any:
+    """What the account owes and its unpaid bills, from the ledger."""
+    container = auth.container_of(request)
+    return ledger_wiring.statement(
+        container=container,
+        actor=actor,
+        account_id=account_id,
+        as_of=container.clock.now().astimezone(_zone(request, actor)).date(),
     )
 
 
@@ -272,6 +286,9 @@ def mount(app: FastAPI) -> None:
                 currency = penv.currency
         except errors.DomainError as exc:
             return render(request, "portal_error.html", status=exc.status, actor=actor, error=exc)
+        if not amount:
+            owed = _statement(request, actor, view.account.id)["owed"]
+            amount = owed if Decimal(owed) > 0 else ""
         return render(
             request,
             "portal_pay.html",
