@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+import attrs
 import sqlalchemy as sa
 
 from urbis import bootstrap
 from urbis.adapters.channels import mail, smtp, webhooks
 from urbis.adapters.db import engagement as db_engagement
+from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db.customer_directory import DbCustomerDirectory
 from urbis.application.engagement import operations, ports
-from urbis.domain import engagement, identity
+from urbis.domain import customers, engagement, identity
+from urbis.kernel import errors, ids
 
 Parser = Callable[[bytes], tuple[engagement.InboundMessage, ...]]
 
@@ -97,3 +101,131 @@ def database_env(
         rejected=db_engagement.RejectedPayloadRepository(connection),
         calendar=business_calendar(as_at=container.clock.now()),
     )
+
+
+class _KeptForReview:
+    """Knows whether a payload was kept for review during one message's transaction."""
+
+    def __init__(self, inner: ports.RejectedPayloadRepository) -> None:
+        self.inner = inner
+        self.kept = 0
+
+    def add(self, rejected: ports.RejectedPayload) -> None:
+        self.inner.add(rejected)
+        self.kept += 1
+
+    def list(self, tenant_id: ids.TenantId) -> Sequence[ports.RejectedPayload]:
+        return self.inner.list(tenant_id)
+
+
+def database_email_receiver(
+    *,
+    container: bootstrap.App,
+    tenant_code: str,
+    host: str = "127.0.0.1",
+    port: int = 2525,
+    max_attachment_bytes: int = mail.MAX_ATTACHMENT_BYTES,
+) -> smtp.SmtpReceiver:
+    """
+    The inbound email service of one utility: each message is logged on the customer's timeline
+    (or queued for an agent to match) in its own transaction; an unreadable one is kept for
+    review, committed, and refused to the sender with the error's code.
+
+    :raises NotFound: if no utility has that code.
+    """
+    with container.uow() as uow:
+        tenant = uow.tenants.by_code(tenant_code)
+    if tenant is None:
+        raise errors.NotFound(f"No utility {tenant_code!r}", details={"tenant": tenant_code})
+    actor = identity.Actor(
+        user_id=ids.UserId("email:smtp"),
+        tenant_id=tenant.id,
+        roles=frozenset({identity.Role.AGENT}),
+    )
+
+    def accept(data: bytes) -> object:
+        failure: errors.DomainError | None = None
+        logged: object = ()
+        with container.engine.begin() as connection:
+            env = database_env(container=container, actor=actor, connection=connection)
+            kept = _KeptForReview(env.rejected)
+            env = attrs.evolve(env, rejected=kept)
+            try:
+                logged = operations.accept_payload(
+                    env=env,
+                    channel=engagement.InteractionChannel.EMAIL,
+                    content_type="message/rfc822",
+                    body=data,
+                    parse=lambda body: (
+                        mail.parse_email(
+                            data=body,
+                            received_at=container.clock.now(),
+                            max_attachment_bytes=max_attachment_bytes,
+                        ),
+                    ),
+                )
+            except errors.DomainError as exc:
+                if not kept.kept:
+                    raise
+                failure = exc  # keep the raw message: commit, then refuse it
+        if failure is not None:
+            raise failure
+        return logged
+
+    return smtp.SmtpReceiver(
+        accept=accept, host=host, port=port, data_size_limit=mail.MAX_MESSAGE_BYTES + 64 * 1024
+    )
+
+
+def notifiers_from_settings(
+    *, smtp_host: str | None = None, smtp_port: int | None = None, sender: str | None = None
+) -> dict[customers.Channel, ports.Notifier]:
+    """
+    The notifiers this installation has: email through the SMTP relay named by the arguments
+    or ``URBIS_SMTP_HOST`` / ``URBIS_SMTP_PORT`` / ``URBIS_SMTP_FROM`` (default a relay on
+    127.0.0.1:25). SMS and WhatsApp wait for their providers' adapters: their messages stay
+    in the outbox until one is configured.
+    """
+    host = smtp_host or os.environ.get("URBIS_SMTP_HOST", "127.0.0.1")
+    port = smtp_port or int(os.environ.get("URBIS_SMTP_PORT", "25"))
+    from_address = sender or os.environ.get("URBIS_SMTP_FROM", "urbis <no-reply@localhost>")
+    domain = from_address.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return {
+        customers.Channel.EMAIL: smtp.SmtpNotifier(
+            host=host,
+            port=port,
+            sender=from_address,
+            domain=domain,
+            starttls=os.environ.get("URBIS_SMTP_STARTTLS") == "1",
+            username=os.environ.get("URBIS_SMTP_USERNAME"),
+            password=os.environ.get("URBIS_SMTP_PASSWORD"),
+        )
+    }
+
+
+def send_due_notifications(
+    *,
+    container: bootstrap.App,
+    notifiers: Mapping[customers.Channel, ports.Notifier],
+    batch: int = 20,
+    limit: int = 1000,
+) -> operations.DrainReport:
+    """
+    Send every notification due now, every tenant's, a batch per transaction (so a stopped
+    worker loses at most one batch's bookkeeping; a message is sent at least once). Each one
+    sent is logged on the customer's timeline.
+    """
+    sent = retried = dead = 0
+    while sent + retried + dead < limit:
+        with container.engine.begin() as connection:
+            report = operations.drain_outbox(
+                outbox=db_notifications.OutboxRepository(connection, channels=frozenset(notifiers)),
+                notifiers=notifiers,
+                as_at=container.clock.now(),
+                limit=min(batch, limit - sent - retried - dead),
+                timeline=db_engagement.InteractionRepository(connection),
+            )
+        sent, retried, dead = sent + report.sent, retried + report.retried, dead + report.dead
+        if report.sent + report.retried + report.dead == 0:
+            break
+    return operations.DrainReport(sent=sent, retried=retried, dead=dead)

@@ -466,6 +466,7 @@ sa.Index(
     tariff_versions.c.tenant_id,
     tariff_versions.c.code,
     tariff_versions.c.active_from,
+)
 
 # --- metering (issue 4): register reads --------------------------------------------------------
 # Register read versions (ADR 0025): nothing is updated; a correction or a late portal read is a
@@ -540,6 +541,7 @@ interval_sequences = sa.Table(
     postgres_only,
     sa.Column("tenant_id", sa.String(26), primary_key=True),
     sa.Column("next", sa.BigInteger, nullable=False),
+)
 
 # --- rules: rule pack versions (migration 0007) --------------------------------------------------
 
@@ -574,4 +576,111 @@ sa.Index(
     "ix_rule_pack_versions_point",
     rule_pack_versions.c.tenant_id,
     rule_pack_versions.c.extension_point,
+)
+
+# --- customer portal (migration 0008): preferences, reading photos, card charges, payments ----
+
+notification_preferences = sa.Table(
+    "notification_preferences",
+    metadata,
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("channels", sa.String(100), nullable=False),
+    sa.Column("muted", sa.String(200), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "party_id"),
+    sqlite_with_rowid=False,
+)
+
+reading_photos = sa.Table(
+    "reading_photos",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("meter", sa.String(40), nullable=False),
+    sa.Column("register", sa.String(20), nullable=False),
+    sa.Column("read_at", UtcDateTime, nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_reading_photos_meter", reading_photos.c.tenant_id, reading_photos.c.meter)
+
+card_charges = sa.Table(
+    "card_charges",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("card_last4", sa.String(4), nullable=False),
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("reference", sa.String(100), nullable=False),
+    sa.Column("decline_code", sa.String(40), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_card_charges_key"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_card_charges_account", card_charges.c.tenant_id, card_charges.c.account_id)
+
+# approved portal charges waiting for the payments context to post them
+portal_payments = sa.Table(
+    "portal_payments",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reference", sa.String(100), nullable=False),
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_portal_payments_key"),
+    sqlite_with_rowid=False,
+)
+
+# the notification outbox (migration 0008): messages waiting to be sent, retried with backoff
+outbox_messages = sa.Table(
+    "outbox_messages",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("to_address", sa.String(300), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("dedupe_key", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False),
+    sa.Column("provider_id", sa.String(300), nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("tenant_id", "dedupe_key", name="uq_outbox_messages_dedupe"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_outbox_messages_due", outbox_messages.c.status, outbox_messages.c.next_attempt_at)
+
+notification_suppressions = sa.Table(
+    "notification_suppressions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("party_id", sa.String(26), sa.ForeignKey("parties.id"), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sqlite_with_rowid=False,
 )

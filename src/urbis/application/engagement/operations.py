@@ -459,7 +459,9 @@ def drain_outbox(
             if timeline is not None and channel is not None:
                 timeline.add(
                     engagement.Interaction(
-                        id=engagement.InteractionId(f"out-{updated.id}"),
+                        # the outbox id is itself a unique id of the id column's size, so a
+                        # message is logged once
+                        id=engagement.InteractionId(updated.id),
                         tenant_id=updated.tenant_id,
                         channel=channel,
                         direction=engagement.Direction.OUTBOUND,

@@ -54,6 +54,7 @@ class NotificationKind(enum.Enum):
     SUSPENSION_NOTICE = "SUSPENSION_NOTICE"
     OUTAGE = "OUTAGE"
     CASE_UPDATED = "CASE_UPDATED"
+    READING_RECEIVED = "READING_RECEIVED"
 
 
 LANGUAGES = ("es", "en")

@@ -13,8 +13,8 @@ from urbis.interfaces.api import (
     open311,
     rating,
     routes,
-    tariffs,
     rules,
+    tariffs,
     webhooks,
 )
 

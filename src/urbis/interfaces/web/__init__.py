@@ -20,7 +20,7 @@ from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import ledger as ledger_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
-from urbis.interfaces.web import catalogue
+from urbis.interfaces.web import catalogue, portal
 from urbis.kernel import errors, ids
 
 HERE = Path(__file__).parent
@@ -83,6 +83,7 @@ def mount(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     rules_pages.mount(app)
+    portal.mount(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:
@@ -90,9 +91,7 @@ def mount(app: FastAPI) -> None:
         if actor is None:
             return RedirectResponse("/login", status_code=303)
         if actor.is_customer:
-            container = auth.container_of(request)
-            mine = account_queries.my_accounts(env=container.env(actor))
-            return _render(request, "my_accounts.html", actor=actor, accounts=mine)
+            return RedirectResponse("/portal/", status_code=303)
         return _render(request, "search.html", actor=actor, query="", page=None)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -238,6 +237,21 @@ def mount(app: FastAPI) -> None:
                 channel=engagement.InteractionChannel(channel),
                 direction=engagement.Direction.INBOUND,
                 summary=summary,
+                party_id=view.holder.id,
+                account_id=view.account.id,
+            ),
+        )
+
+    @app.post("/accounts/{account_id}/chat", include_in_schema=False)
+    def reply_in_chat(request: Request, account_id: str, text: str = Form(...)) -> Response:
+        return _act(
+            request,
+            account_id,
+            lambda env, view: engagement_ops.record_interaction(
+                env=env,
+                channel=engagement.InteractionChannel.WEB_CHAT,
+                direction=engagement.Direction.OUTBOUND,
+                summary=text,
                 party_id=view.holder.id,
                 account_id=view.account.id,
             ),

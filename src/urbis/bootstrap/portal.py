@@ -1,0 +1,114 @@
+"""
+Composition of the customer portal: its repositories on the caller's connection, the payment
+gateway, the hand-off of approved payments, the tenant's meter data, Green Button files.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+
+from urbis import bootstrap
+from urbis.adapters.db import notifications as db_notifications
+from urbis.adapters.db import portal as db_portal
+from urbis.adapters.db import repositories
+from urbis.adapters.formats import greenbutton
+from urbis.adapters.payments import test_gateway
+from urbis.application.engagement import operations as engagement_ops
+from urbis.application.identity import queries as identity_queries
+from urbis.application.portal import ports
+from urbis.bootstrap import engagement as engagement_wiring
+from urbis.bootstrap import metering as metering_wiring
+from urbis.domain import engagement, identity
+from urbis.kernel import errors
+
+# one gateway per process, so a retried request meets the charge its key already made
+_GATEWAYS: dict[str, ports.PaymentGateway] = {}
+
+
+class UnknownGateway(errors.InvalidValue):
+    code = "unknown_payment_gateway"
+
+
+def payment_gateway() -> ports.PaymentGateway:
+    """
+    The gateway named by ``URBIS_PAYMENT_GATEWAY``; only ``test`` (the test double that answers
+    by card number and moves no money) exists until a real gateway's adapter is written.
+
+    :raises UnknownGateway: if the setting names another gateway.
+    """
+    name = os.environ.get("URBIS_PAYMENT_GATEWAY", "test").strip() or "test"
+    if name != "test":
+        raise UnknownGateway(f"No payment gateway called {name!r}; the one available is 'test'")
+    if name not in _GATEWAYS:
+        _GATEWAYS[name] = test_gateway.TestCardGateway()
+    return _GATEWAYS[name]
+
+
+def portal_env(
+    *,
+    container: bootstrap.App,
+    actor: identity.Actor,
+    connection: sa.Connection,
+    gateway: ports.PaymentGateway | None = None,
+    record_payment: ports.RecordPayment | None = None,
+) -> ports.PortalEnv:
+    """
+    The portal's use cases over the database inside the caller's transaction: everything one
+    use case writes (a charge, its hand-off and its audit entry) commits together or not at all.
+    """
+    env = container.env(actor)
+    tenant = identity_queries.tenant(env=env)
+    assert tenant is not None
+    metering = metering_wiring.for_tenant(
+        engine=container.engine, data_dir=container.data_dir, tenant_code=tenant.code
+    )
+    engaging = engagement_wiring.database_env(
+        container=container, actor=actor, connection=connection
+    )
+    return ports.PortalEnv(
+        env=env,
+        audit=repositories.AuditLog(connection),
+        charges=db_portal.ChargeRepository(connection),
+        photos=db_portal.PhotoRepository(connection),
+        preferences=db_portal.PreferenceRepository(connection),
+        bills=db_portal.NoBills(),
+        engagement=engaging,
+        notifications=engagement_ops.NotifyEnv(
+            tenant_id=tenant.id,
+            clock=container.clock,
+            ids=container.ids,
+            directory=engaging.directory,
+            outbox=db_notifications.OutboxRepository(connection, tenant_id=tenant.id),
+            suppressions=db_notifications.SuppressionLog(connection, id_generator=container.ids),
+            templates=_templates(),
+        ),
+        gateway=gateway or payment_gateway(),
+        record_payment=record_payment
+        or db_portal.PaymentHandoff(
+            connection, tenant_id=tenant.id, clock=container.clock, id_generator=container.ids
+        ),
+        meters=metering.directory,
+        registers=metering.registers,
+        intervals=metering.intervals,
+        currency=tenant.currency,
+    )
+
+
+@functools.cache
+def _templates() -> engagement.TemplateSet:
+    return engagement.default_templates()
+
+
+def green_button(*, reads: pl.DataFrame, meter: str, as_at: datetime) -> bytes:
+    """One meter's reads as a Green Button (ESPI) XML feed."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{meter}.xml"
+        greenbutton.write_greenbutton(reads, meter=meter, path=path, as_at=as_at)
+        return path.read_bytes()
