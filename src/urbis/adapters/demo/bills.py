@@ -83,7 +83,9 @@ def sample_bill(*, language: str = "es", estimated: bool = False) -> bill_docume
     :raises InvalidBillDocument: if ``language`` is not ``es`` or ``en``.
     """
     words = _WORDS.get(language, _WORDS["es"])
-    history = tuple(bill_document.PeriodConsumption(period_start=s, quantity=q) for s, q in _HISTORY)
+    history = tuple(
+        bill_document.PeriodConsumption(period_start=s, quantity=q) for s, q in _HISTORY
+    )
     if estimated:
         consumption = Decimal(17)  # the rounded average of the six previous periods
         reading = bill_document.MeterReading(

@@ -83,10 +83,7 @@ class PaymentCode:
         """
         self._check()
         ai, amount = self.amount_field
-        return (
-            f"415{self.gln}8020{self.reference}{FNC1}{ai}{amount}{FNC1}"
-            f"96{self.due_date:%Y%m%d}"
-        )
+        return f"415{self.gln}8020{self.reference}{FNC1}{ai}{amount}{FNC1}96{self.due_date:%Y%m%d}"
 
     def human_readable(self) -> str:
         """The text printed under the bars: each AI in parentheses, no FNC1."""
@@ -108,7 +105,7 @@ class PaymentCode:
 
 
 def symbol_values(data: str) -> tuple[int, ...]:
-    """
+    r"""
     Encode a GS1 element string as Code 128 symbol values, start to stop, with the check.
 
     Digits go two at a time in code set C; a lone digit before an FNC1 or at the end, and
@@ -199,9 +196,7 @@ def svg(
             width = 1
             while x + width < len(bars) and bars[x + width] == "1":
                 width += 1
-            rects.append(
-                f'<rect x="{x + QUIET_ZONE_MODULES}" y="0" width="{width}" height="1"/>'
-            )
+            rects.append(f'<rect x="{x + QUIET_ZONE_MODULES}" y="0" width="{width}" height="1"/>')
             x += width
         else:
             x += 1

@@ -25,9 +25,7 @@ class Bar:
     estimated: bool = False
 
 
-def svg(
-    bars: Sequence[Bar], *, average: Decimal | None, number: Callable[[Decimal], str]
-) -> str:
+def svg(bars: Sequence[Bar], *, average: Decimal | None, number: Callable[[Decimal], str]) -> str:
     """
     Draw one bar per period, oldest first, this period darker and estimates amber.
 

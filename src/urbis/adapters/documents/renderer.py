@@ -38,7 +38,7 @@ def _data_uri(svg: str) -> str:
 def payment_url(*, document: bill_document.BillDocument) -> str:
     """The address the QR code carries: the utility's payment page with the reference."""
     parts = urllib.parse.urlsplit(document.company.payment_url)
-    query = urllib.parse.parse_qsl(parts.query) + [("ref", document.payment_reference)]
+    query = [*urllib.parse.parse_qsl(parts.query), ("ref", document.payment_reference)]
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
@@ -139,6 +139,5 @@ class WeasyPrintBillRenderer:
         :raises InvalidBarcodeData: if the payment data does not fit GS1-128.
         """
         html = weasyprint.HTML(string=self.render_html(document=document))
-        pdf = html.write_pdf(stylesheets=[self._stylesheet], font_config=self._fonts)
-        assert pdf is not None
+        pdf: bytes = html.write_pdf(stylesheets=[self._stylesheet], font_config=self._fonts)
         return pdf

@@ -198,9 +198,9 @@ class BillDocument:
     issue_date: date
     due_date: date
     suspension_date: date | None
-    lines: tuple[BillLine, ...] = attrs.field(converter=tuple)
+    lines: tuple[BillLine, ...]
     reading: MeterReading
-    history: tuple[PeriodConsumption, ...] = attrs.field(converter=tuple)
+    history: tuple[PeriodConsumption, ...]
     arrears: Money
     total: Money
     payment_reference: str
@@ -313,9 +313,7 @@ _KINDS = {
 }
 
 
-def lines_from_charges(
-    *, charges: Sequence[rating.ChargeLine], unit: Unit
-) -> tuple[BillLine, ...]:
+def lines_from_charges(*, charges: Sequence[rating.ChargeLine], unit: Unit) -> tuple[BillLine, ...]:
     """
     Turn rating's charge lines into bill lines, keeping blocks, subsidy and contribution apart.
 
@@ -325,7 +323,9 @@ def lines_from_charges(
     lines = []
     for charge in charges:
         kind = _KINDS.get(charge.kind, LineKind.OTHER)
-        description = f"{charge.description} ({charge.block})" if charge.block else charge.description
+        description = (
+            f"{charge.description} ({charge.block})" if charge.block else charge.description
+        )
         if kind is LineKind.FIXED:
             lines.append(BillLine(kind=kind, description=description, amount=charge.amount))
             continue
