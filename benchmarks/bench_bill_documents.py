@@ -39,7 +39,7 @@ def variants(count: int) -> list[document.BillDocument]:
             attrs.evolve(
                 bill,
                 account_number=number,
-                payment_reference=f"{number}202610",
+                payment_reference=number,
                 history=history,
                 customer_name=f"{bill.customer_name} {index}",
                 issue_date=date(2026, 11, 4 + index % 3),

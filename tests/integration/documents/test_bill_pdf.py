@@ -97,8 +97,8 @@ class TestBillContents:
         "0000001420",
         "ADM-2019-0142",
         "Carrera 65 # 48-32 Apto 502",
-        "0000001420202610",
-        "(415)7709998000018(8020)0000001420202610(3900)117909(96)20261119",
+        "0000001420",
+        "(415)7709998000018(8020)0000001420(3900)117909(96)20261119",
     )
     SPANISH = (
         "Factura de servicios públicos",
@@ -179,10 +179,10 @@ class TestPaymentCodes:
 
         assert found == {
             "Code128": (
-                "(415)7709998000018(8020)0000001420202610(3900)117909(96)20261119",
+                "(415)7709998000018(8020)0000001420(3900)117909(96)20261119",
                 "GS1",
             ),
-            "QRCode": ("https://pagos.example.com/factura?ref=0000001420202610", "Text"),
+            "QRCode": ("https://pagos.example.com/factura?ref=0000001420", "Text"),
         }
 
     def test_the_qr_code_keeps_the_payment_page_query(self) -> None:
@@ -191,4 +191,4 @@ class TestPaymentCodes:
 
         url = renderer.payment_url(document=attrs.evolve(bill, company=company))
 
-        assert url == "https://pay.example.com/p?u=demo&ref=0000001420202610"
+        assert url == "https://pay.example.com/p?u=demo&ref=0000001420"

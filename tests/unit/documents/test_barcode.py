@@ -67,16 +67,16 @@ class TestSymbolValues:
 class TestPaymentCode:
     def test_builds_the_element_string_with_fnc1_after_variable_fields(self) -> None:
         code = barcode.PaymentCode(
-            gln=GLN, reference="0000001420202610", amount=Decimal("117909.00"),
+            gln=GLN, reference="0000001420", amount=Decimal("117909.00"),
             due_date=date(2026, 11, 19),
         )  # fmt: skip
 
         assert code.element_string() == (
-            "415" "7709998000018" "8020" "0000001420202610" "\x1d" "3900" "117909" "\x1d"
+            "415" "7709998000018" "8020" "0000001420" "\x1d" "3900" "117909" "\x1d"
             "96" "20261119"
         )  # fmt: skip
         assert code.human_readable() == (
-            "(415)7709998000018(8020)0000001420202610(3900)117909(96)20261119"
+            "(415)7709998000018(8020)0000001420(3900)117909(96)20261119"
         )
 
     def test_an_amount_with_cents_names_its_decimals_in_the_ai(self) -> None:

@@ -163,5 +163,5 @@ def sample_bill(*, language: str = "es", estimated: bool = False) -> bill_docume
         history=history,
         arrears=arrears,
         total=money.total((line.amount for line in lines), currency="COP") + arrears,
-        payment_reference=f"{account}202610",
+        payment_reference=account,  # payments match bank files by account number
     )
