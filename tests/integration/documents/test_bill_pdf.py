@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -24,6 +26,11 @@ from PIL import Image
 from urbis.adapters.demo import bills
 from urbis.adapters.documents import renderer
 from urbis.application.billing import document
+from urbis.domain import premises, rating, tariffs
+from urbis.kernel import money
+from urbis.kernel.money import Money, Rounding
+from urbis.kernel.periods import Period
+from urbis.kernel.quantities import Unit
 
 REFERENCES = Path(__file__).parent / "references"
 REFERENCE_DPI = 100
@@ -192,3 +199,91 @@ class TestPaymentCodes:
         url = renderer.payment_url(document=attrs.evolve(bill, company=company))
 
         assert url == "https://pay.example.com/p?u=demo&ref=0000001420"
+
+
+def electricity_bill(*, stratum: int, kwh: Decimal) -> document.BillDocument:
+    """A stratum-5 home's electricity bill priced by the rating reference engine."""
+    version = tariffs.TariffVersion(
+        code="DEMO-E-RES",
+        version="2026-10",
+        active=Period(date(2026, 10, 1), date(2026, 11, 1)),
+        currency="COP",
+        rounding=Rounding.HALF_UP,
+        energy=tariffs.ResidentialEnergyTariff(
+            unit_cost=Decimal("894.3127"), fixed_charge=Decimal("4210.00")
+        ),
+    )
+    charges = rating.rate_residential_month(
+        version=version, kwh=kwh, stratum=stratum, altitude_m=1495
+    )
+    lines = document.lines_from_charges(charges=charges, unit=Unit.KWH)
+    sample = bills.sample_bill()
+    return attrs.evolve(
+        sample,
+        service=premises.Service.ELECTRICITY,
+        stratum=stratum,
+        meter_serial="EDM-2019-0142",
+        lines=lines,
+        reading=attrs.evolve(sample.reading, unit=Unit.KWH, consumption=kwh),
+        arrears=Money.zero("COP"),
+        total=money.total((x.amount for x in lines), currency="COP"),
+        suspension_date=None,
+    )
+
+
+class TestBillsFromRating:
+    def test_a_stratum_5_bill_shows_its_contribution_line_and_sum(
+        self, bill_renderer: renderer.WeasyPrintBillRenderer
+    ) -> None:
+        bill = electricity_bill(stratum=5, kwh=Decimal(18))
+
+        text = text_of(bill_renderer.render(document=bill))
+
+        assert bill.contribution == Money.of("3219.53", "COP")
+        assert "Contribución estrato 5 18 kWh 178,8625 $ 3.219,53" in text
+        assert "Contribución de solidaridad: $ 3.219,53" in text
+        assert "Energía eléctrica" in text
+        assert "sin suspensión programada" in text
+        assert "(3902)" in text  # the total has cents, so the barcode says two decimals
+
+
+class TestLongBills:
+    def test_a_bill_too_long_for_one_page_keeps_the_payment_slip_whole(
+        self, bill_renderer: renderer.WeasyPrintBillRenderer
+    ) -> None:
+        sample = bills.sample_bill()
+        extra = tuple(
+            document.BillLine(
+                kind=document.LineKind.OTHER,
+                description=f"Cuota {n} de 24 del acuerdo de pago 2026-0142",
+                amount=Money.of(1000, "COP"),
+            )
+            for n in range(1, 25)
+        )
+        bill = attrs.evolve(
+            sample,
+            lines=sample.lines + extra,
+            total=sample.total + Money.of(24000, "COP"),
+        )
+
+        pdf = bill_renderer.render(document=bill)
+
+        pages = pypdfium2.PdfDocument(pdf)
+        try:
+            assert len(pages) == 2
+            last = pages[1].render(scale=200 / 72).to_pil()
+        finally:
+            pages.close()
+        codes = {r.format.name: r.text for r in zxingcpp.read_barcodes(last)}
+        assert codes["Code128"] == "(415)7709998000018(8020)0000001420(3900)141909(96)20261119"
+        assert codes["QRCode"].endswith("ref=0000001420")
+
+    def test_customer_text_is_escaped_not_interpreted(
+        self, bill_renderer: renderer.WeasyPrintBillRenderer
+    ) -> None:
+        bill = attrs.evolve(bills.sample_bill(), customer_name="<b>Ana</b> & Cía")
+
+        html = bill_renderer.render_html(document=bill)
+
+        assert "&lt;b&gt;Ana&lt;/b&gt; &amp; Cía" in html
+        assert "<b>Ana</b>" not in html
