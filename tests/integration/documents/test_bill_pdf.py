@@ -278,6 +278,19 @@ class TestLongBills:
         assert codes["Code128"] == "(415)7709998000018(8020)0000001420(3900)141909(96)20261119"
         assert codes["QRCode"].endswith("ref=0000001420")
 
+    def test_a_total_too_long_for_the_barcode_is_refused_with_a_code(
+        self, bill_renderer: renderer.WeasyPrintBillRenderer
+    ) -> None:
+        sample = bills.sample_bill()
+        huge = Money.of(10**16, "COP")
+        bill = attrs.evolve(sample, arrears=huge, total=sample.period_charges + huge)
+
+        with pytest.raises(document.UnableToRenderBill) as raised:
+            bill_renderer.render(document=bill)
+
+        assert raised.value.code == "unable_to_render_bill"
+        assert raised.value.details["account"] == "0000001420"
+
     def test_customer_text_is_escaped_not_interpreted(
         self, bill_renderer: renderer.WeasyPrintBillRenderer
     ) -> None:

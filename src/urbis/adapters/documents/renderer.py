@@ -100,11 +100,17 @@ class WeasyPrintBillRenderer:
         """
         Return the bill as the HTML that is laid out into the PDF.
 
-        :raises InvalidBarcodeData: if the payment data does not fit GS1-128.
+        :raises UnableToRenderBill: if the payment data does not fit GS1-128.
         """
         formats = _Formats(document.language)
         code = payment_code(document=document)
-        symbol = barcode.symbol_values(code.element_string())
+        try:
+            symbol = barcode.symbol_values(code.element_string())
+        except barcode.InvalidBarcodeData as error:
+            raise bill_document.UnableToRenderBill(
+                f"The payment barcode cannot carry this bill: {error.message}",
+                details={"account": document.account_number, **error.details},
+            ) from error
         bars = [
             chart.Bar(label=formats.month(p.period_start), value=p.quantity, estimated=p.estimated)
             for p in document.history
@@ -136,7 +142,7 @@ class WeasyPrintBillRenderer:
         """
         Render one bill as PDF bytes.
 
-        :raises InvalidBarcodeData: if the payment data does not fit GS1-128.
+        :raises UnableToRenderBill: if the payment data does not fit GS1-128.
         """
         html = weasyprint.HTML(string=self.render_html(document=document))
         pdf: bytes = html.write_pdf(stylesheets=[self._stylesheet], font_config=self._fonts)

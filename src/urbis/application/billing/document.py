@@ -43,6 +43,12 @@ class BillTotalMismatch(errors.InvalidValue):
     code = "bill_total_mismatch"
 
 
+class UnableToRenderBill(errors.InvalidValue):
+    """A renderer could not lay the document out (for example its payment barcode)."""
+
+    code = "unable_to_render_bill"
+
+
 class LineKind(enum.Enum):
     """What a bill line is; subsidy and contribution are lines of their own (Ley 142 art. 89)."""
 
@@ -349,7 +355,7 @@ class BillRenderer(Protocol):
         """
         Render one bill as PDF bytes.
 
-        :raises InvalidBillDocument: if the document cannot be laid out (for example a
-            payment reference too long for the barcode).
+        :raises UnableToRenderBill: if the document cannot be laid out (for example an
+            amount too long for the payment barcode).
         """
         ...
