@@ -18,7 +18,7 @@ from typing import Protocol
 
 import attrs
 
-from urbis.domain import premises, rating
+from urbis.domain import customers, premises, rating
 from urbis.kernel import errors, money
 from urbis.kernel.money import Money
 from urbis.kernel.periods import Period
@@ -64,29 +64,16 @@ def _fail(message: str, **details: object) -> InvalidBillDocument:
     return InvalidBillDocument(message, details=details)
 
 
-def gs1_check_digit(digits: str) -> int:
+def gs1_check_digit(*, body: str) -> int:
     """
     Return the GS1 mod-10 check digit of a GLN/GTIN body (weights 3, 1, 3, ... from the right).
 
     :raises InvalidBillDocument: if the body is empty or not all digits.
     """
-    if not digits.isdigit():
-        raise _fail("A GS1 key body must be digits", body=digits)
-    weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    if not body.isdigit():
+        raise _fail("A GS1 key body must be digits", body=body)
+    weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - weighted % 10) % 10
-
-
-def nit_check_digit(base: str) -> int:
-    """
-    Return the DIAN check digit of a NIT base (weights 3, 7, 13, ... from the right, mod 11).
-
-    :raises InvalidBillDocument: if the base is empty, too long or not all digits.
-    """
-    weights = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
-    if not base.isdigit() or len(base) > len(weights):
-        raise _fail("A NIT base must be up to 15 digits", nit=base)
-    remainder = sum(int(d) * w for d, w in zip(reversed(base), weights, strict=False)) % 11
-    return remainder if remainder in (0, 1) else 11 - remainder
 
 
 @attrs.frozen(kw_only=True)
@@ -107,9 +94,9 @@ class Company:
         if not _NIT.match(self.nit):
             raise _fail("The company NIT must look like 890904996-1", nit=self.nit)
         base, check = self.nit.split("-")
-        if nit_check_digit(base) != int(check):
+        if customers.nit_check_digit(base) != int(check):
             raise _fail("The company NIT's check digit is wrong", nit=self.nit)
-        if not _GLN.match(self.gln) or gs1_check_digit(self.gln[:-1]) != int(self.gln[-1]):
+        if not _GLN.match(self.gln) or gs1_check_digit(body=self.gln[:-1]) != int(self.gln[-1]):
             raise _fail("The company GLN must be 13 digits with a valid check digit", gln=self.gln)
 
 
