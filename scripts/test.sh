@@ -20,6 +20,18 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# Bill documents are laid out by WeasyPrint (Pango, HarfBuzz) in DejaVu Sans; the reference
+# PNGs of the bill layout tests assume exactly these Debian packages.
+if ! $BIN/python -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "DejaVu Sans"; then
+  echo "== installing WeasyPrint's libraries and fonts (Debian) for the bill documents"
+  PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-dejavu-core"
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS >/dev/null
+  fi
+fi
+
 # The PostgreSQL suite runs when a server answers; .ci/run sets URBIS_REQUIRE_POSTGRES=1
 # so that a missing server fails the run instead of skipping the suite.
 export URBIS_TEST_POSTGRES_URL="${URBIS_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"

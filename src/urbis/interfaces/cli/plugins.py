@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import engagement, metering, portal, rating, rules
+from urbis.interfaces.cli import bills, engagement, metering, portal, rating, rules
 
 
 def register_all(app: typer.Typer) -> None:
@@ -14,3 +14,4 @@ def register_all(app: typer.Typer) -> None:
     rating.register(app)
     rules.register(app)
     portal.register(app)
+    bills.register(app)

@@ -1,0 +1,1 @@
+"""Use cases of the billing context: bill runs, bills, corrections and the bill document."""
