@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ def tariff(code: str) -> tariffs.Tariff:
     return files.load_tariff(text=(DEMO / f"{code}.yaml").read_text())
 
 
-def agreements(rows: list[dict[str, object]]) -> pl.DataFrame:
+def agreements(rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     base = {
         "service": "ELECTRICITY",
         "tariff_code": "MDE-E-RES",
@@ -34,7 +35,7 @@ def agreements(rows: list[dict[str, object]]) -> pl.DataFrame:
         "use": "residential",
         "altitude_m": 1500,
     }
-    return pl.DataFrame([base | r for r in rows], schema=billing.AGREEMENTS_SCHEMA)
+    return pl.DataFrame([{**base, **r} for r in rows], schema=billing.AGREEMENTS_SCHEMA)
 
 
 def reads(rows: list[tuple[str, datetime, float, str]]) -> pl.DataFrame:
@@ -45,7 +46,7 @@ def reads(rows: list[tuple[str, datetime, float, str]]) -> pl.DataFrame:
 
 
 def run(
-    agreement_rows: list[dict[str, object]],
+    agreement_rows: Sequence[Mapping[str, object]],
     read_rows: list[tuple[str, datetime, float, str]] = (),  # type: ignore[assignment]
     usage: pl.DataFrame | None = None,
     catalogue: dict[str, tariffs.Tariff | None] | None = None,
@@ -101,7 +102,7 @@ class TestBillBatch:
         assert result.bills["estimated"].to_list() == [True]
 
     def test_lists_agreements_it_cannot_rate_as_exceptions_with_reasons(self) -> None:
-        rows = [
+        rows: list[dict[str, object]] = [
             {"agreement_id": "A1", "account_id": "C1", "meter": None},
             {"agreement_id": "A2", "account_id": "C2", "meter": "M2"},
             {"agreement_id": "A3", "account_id": "C3", "meter": "M3"},
@@ -111,7 +112,9 @@ class TestBillBatch:
 
         result = run(rows, read_rows, catalogue={"MDE-E-RES": tariff("MDE-E-RES"), "NOPE": None})
 
-        reasons = dict(zip(result.exceptions["agreement_id"], result.exceptions["reason"]))
+        reasons = dict(
+            zip(result.exceptions["agreement_id"], result.exceptions["reason"], strict=True)
+        )
         assert reasons == {
             "A1": "NO_METER",
             "A2": "NO_PREVIOUS_READ",
