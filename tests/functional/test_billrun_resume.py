@@ -12,11 +12,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.application._support import Env
 from urbis.application.billing import operations as billing_ops
 from urbis.domain import identity
-from tests.integration.billing import helpers
 
 URBIS = str(Path(sys.executable).parent / "urbis")
 HOMES = 12

@@ -95,6 +95,8 @@ def add_register_reads(
     container: bootstrap.App,
     tenant: identity.Tenant,
     reads: list[tuple[str, datetime, float, str]],
+    *,
+    later: bool = False,
 ) -> None:
     """Register reads ``(meter, read_at, value, read_type)`` into the tenant's store."""
     stores = metering_wiring.for_tenant(
@@ -113,8 +115,8 @@ def add_register_reads(
     )
     stamped = metering.stamp(
         frame=metering.conform(frame=frame, schema=metering.REGISTER_SCHEMA),
-        recorded_at=datetime(2026, 11, 1, tzinfo=UTC),
-        first_sequence=0,
+        recorded_at=datetime(2026, 11, 2 if later else 1, tzinfo=UTC),
+        first_sequence=1000 if later else 0,
     )
     stores.registers.append(stamped)
 

@@ -21,6 +21,7 @@ import attrs
 import polars as pl
 
 from urbis.application.billing import ports
+from urbis.application.ledger import operations as ledger_ops
 from urbis.domain import billing, ledger, tariffs
 from urbis.kernel import errors, ids
 from urbis.kernel.money import minor_unit
@@ -592,18 +593,17 @@ def _cancel(
 ) -> billing.Bill:
     reversal_id: str | None = None
     if bill.status is billing.BillStatus.ISSUED and bill.entry_id is not None:
-        original = store.ledger.get(env.tenant_id, ledger.EntryId(bill.entry_id))
-        if original is not None:
-            now = env.clock.now()
-            reversal = ledger.reverse_entry(
-                entry=original,
-                id=ledger.EntryId(env.ids.new_id()),
-                booked_at=now,
-                accounting_date=now.date(),
-                memo=f"Bill {bill.id} cancelled: {reason}",
-            )
-            store.ledger.add(reversal)
-            reversal_id = reversal.id
+        now = env.clock.now()
+        reversal = ledger_ops.reverse(
+            ledger_repository=store.ledger,
+            tenant_id=env.tenant_id,
+            entry_id=ledger.EntryId(bill.entry_id),
+            new_id=ledger.EntryId(env.ids.new_id()),
+            booked_at=now,
+            accounting_date=now.date(),
+            memo=f"Bill {bill.id} cancelled: {reason}",
+        )
+        reversal_id = reversal.id
     cancelled = billing.cancel_bill(
         bill=bill, at=env.clock.now(), reason=reason, reversal_entry_id=reversal_id
     )

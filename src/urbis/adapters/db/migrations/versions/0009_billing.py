@@ -2,7 +2,7 @@
 Billing: bill cycles, bill runs and their batches, bills with their lines, run exceptions.
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-28 10:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0003"
+down_revision = "0004"  # the lead re-chains at merge time
 branch_labels = None
 depends_on = None
 
