@@ -14,6 +14,7 @@ from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.application._support import Env
 from urbis.application.billing import operations as billing_ops
+from urbis.application.billing import ports
 from urbis.application.billing import queries as billing_queries
 from urbis.domain import billing, identity
 
@@ -139,7 +140,7 @@ def _owed(container: bootstrap.App, tenant: identity.Tenant, account_id: str) ->
 
 def _billed(
     container: bootstrap.App, tenant: identity.Tenant, agent_env: Env, advances: list[float]
-) -> tuple[billing_ops.ports.BillingEnv, list[helpers.Home], dict[str, object]]:
+) -> tuple[ports.BillingEnv, list[helpers.Home], dict[str, object]]:
     homes = helpers.seed_homes(container, agent_env, tenant, count=len(advances))
     helpers.add_register_reads(
         container,
