@@ -57,6 +57,7 @@ def billing_env(
     return ports.BillingEnv(
         tenant_id=actor.tenant_id,
         actor_id=actor.user_id,
+        roles=actor.roles,
         clock=container.clock,
         ids=container.ids,
         store=db_billing.billing_unit(container.engine),

@@ -28,12 +28,12 @@ def _totals(container: bootstrap.App, run_id: str) -> list[tuple[str, int]]:
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[distributed.Client]:
-    cluster = distributed.LocalCluster(
+    cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     )
-    client = distributed.Client(cluster)
+    client = distributed.Client(cluster)  # type: ignore[no-untyped-call]
     yield client
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]
     cluster.close()
 
 

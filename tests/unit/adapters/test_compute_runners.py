@@ -19,7 +19,11 @@ class TestRunners:
         def source() -> list[int]:
             return [1, 2, 3]
 
-        results = compute.InProcess().map(lambda x: seen.append(x) or x * 2, source())
+        def double(x: int) -> int:
+            seen.append(x)
+            return x * 2
+
+        results = compute.InProcess().map(double, source())
 
         assert seen == []
         assert list(results) == [2, 4, 6]

@@ -22,12 +22,24 @@ import polars as pl
 
 from urbis.application.billing import ports
 from urbis.application.ledger import operations as ledger_ops
-from urbis.domain import billing, ledger, tariffs
+from urbis.domain import billing, identity, ledger, tariffs
 from urbis.kernel import errors, ids
 from urbis.kernel.money import minor_unit
 
 Progress = Callable[[int, int], None]
 AMOUNTS = ("revenue", "subsidy", "contribution", "taxes", "total")
+
+
+WRITERS = frozenset({identity.Role.BILLING_ANALYST})
+
+
+def _may_write(env: ports.BillingEnv) -> None:
+    identity.require_role(
+        actor=identity.Actor(
+            user_id=ids.UserId(env.actor_id), tenant_id=env.tenant_id, roles=env.roles
+        ),
+        allowed=WRITERS,
+    )
 
 
 class UnknownBillCycle(errors.NotFound):
@@ -94,7 +106,9 @@ def save_cycle(
     Define a bill cycle, or change when it reads, bills and falls due.
 
     :raises InvalidBillCycle: if a day or a number of days is out of range.
+    :raises RoleRequired: if the caller is not a billing analyst (or an admin).
     """
+    _may_write(env)
     cycle = billing.BillCycle(
         code=code,
         read_day=read_day,
@@ -154,7 +168,9 @@ def create_run(
     :raises UnknownBillCycle: if the cycle is not defined.
     :raises NothingToRate: if no tariff of the cycle's agreements is in force in the period.
     :raises InvalidBillRun: if the sample or batch size is not positive.
+    :raises RoleRequired: if the caller is not a billing analyst (or an admin).
     """
+    _may_write(env)
     month = billing.billing_period(label=period)
     if sample is not None and sample < 1:
         raise billing.InvalidBillRun("A trial sample has at least one account")
@@ -265,7 +281,9 @@ def resume_run(
 
     :raises BillRunNotFound: if the tenant has no such run.
     :raises BillRunCompleted: if the run has completed already.
+    :raises RoleRequired: if the caller is not a billing analyst (or an admin).
     """
+    _may_write(env)
     with env.store() as store:
         run = store.run(env.tenant_id, run_id)
         if run is None:
@@ -567,7 +585,9 @@ def release_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
 
     :raises BillNotFound: if the tenant has no such bill.
     :raises BillNotHeld: if the bill is not held.
+    :raises RoleRequired: if the caller is not a billing analyst (or an admin).
     """
+    _may_write(env)
     with env.store() as store:
         bill = _bill_or_fail(store, env, bill_id)
         if bill.status is not billing.BillStatus.HELD:
@@ -627,7 +647,9 @@ def cancel_bill(*, env: ports.BillingEnv, bill_id: str, reason: str) -> dict[str
     :raises BillNotFound: if the tenant has no such bill.
     :raises BillAlreadyCancelled: if it is cancelled already (nothing is posted).
     :raises BillNotCancellable: if it is a trial bill.
+    :raises RoleRequired: if the caller is not a billing analyst (or an admin).
     """
+    _may_write(env)
     with env.store() as store:
         bill = _bill_or_fail(store, env, bill_id)
         if bill.status is billing.BillStatus.CANCELLED:
@@ -647,7 +669,9 @@ def rebill(*, env: ports.BillingEnv, bill_id: str, reason: str) -> dict[str, Any
     :raises RebillOfCancelledBill: if the bill is cancelled already (nothing is posted).
     :raises BillNotCancellable: if it is a trial bill.
     :raises UnableToRebill: if the agreement can no longer be rated (the reason is given).
+    :raises RoleRequired: if the caller is not a billing analyst (or an admin).
     """
+    _may_write(env)
     with env.store() as store:
         bill = _bill_or_fail(store, env, bill_id)
         if bill.status is billing.BillStatus.CANCELLED:

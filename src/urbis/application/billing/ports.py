@@ -11,7 +11,7 @@ import polars as pl
 
 from urbis.application import ports as shared
 from urbis.application.ledger import ports as ledger_ports
-from urbis.domain import billing, tariffs
+from urbis.domain import billing, identity, tariffs
 from urbis.kernel import ids
 
 T = TypeVar("T")
@@ -136,6 +136,7 @@ class BillingEnv:
 
     tenant_id: ids.TenantId
     actor_id: str
+    roles: frozenset[identity.Role]
     clock: shared.Clock
     ids: shared.IdGenerator
     store: BillingUnit

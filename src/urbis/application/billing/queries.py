@@ -6,7 +6,17 @@ from typing import Any
 
 from urbis.application.billing import ports
 from urbis.application.billing.operations import bill_summary, run_summary
-from urbis.domain import billing
+from urbis.domain import billing, identity
+from urbis.kernel import ids
+
+
+def _staff(env: ports.BillingEnv) -> None:
+    identity.require_role(
+        actor=identity.Actor(
+            user_id=ids.UserId(env.actor_id), tenant_id=env.tenant_id, roles=env.roles
+        ),
+        allowed=identity.STAFF_ROLES,
+    )
 
 
 def run_status(*, env: ports.BillingEnv, run_id: str) -> dict[str, Any]:
@@ -15,6 +25,7 @@ def run_status(*, env: ports.BillingEnv, run_id: str) -> dict[str, Any]:
 
     :raises BillRunNotFound: if the tenant has no such run.
     """
+    _staff(env)
     with env.store() as store:
         run = store.run(env.tenant_id, run_id)
         if run is None:
@@ -38,6 +49,7 @@ def run_exceptions(*, env: ports.BillingEnv, run_id: str) -> list[dict[str, Any]
 
     :raises BillRunNotFound: if the tenant has no such run.
     """
+    _staff(env)
     with env.store() as store:
         if store.run(env.tenant_id, run_id) is None:
             raise billing.BillRunNotFound(f"No bill run {run_id}", details={"run_id": run_id})
@@ -51,6 +63,7 @@ def held_bills(*, env: ports.BillingEnv, run_id: str) -> list[dict[str, Any]]:
 
     :raises BillRunNotFound: if the tenant has no such run.
     """
+    _staff(env)
     with env.store() as store:
         if store.run(env.tenant_id, run_id) is None:
             raise billing.BillRunNotFound(f"No bill run {run_id}", details={"run_id": run_id})
@@ -60,6 +73,7 @@ def held_bills(*, env: ports.BillingEnv, run_id: str) -> list[dict[str, Any]]:
 
 def bills_of_account(*, env: ports.BillingEnv, account_id: str) -> list[dict[str, Any]]:
     """An account's bills, newest period first, cancelled ones and their rebills included."""
+    _staff(env)
     with env.store() as store:
         found = store.bills_of_account(env.tenant_id, account_id)
     return [bill_summary(b) | {"lines": None} for b in found]
@@ -71,6 +85,7 @@ def get_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
 
     :raises BillNotFound: if the tenant has no such bill.
     """
+    _staff(env)
     with env.store() as store:
         bill = store.bill(env.tenant_id, bill_id)
     if bill is None:
