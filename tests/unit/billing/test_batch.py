@@ -213,3 +213,40 @@ class TestValidateFrame:
             "OK",
         ]
         assert answers["action"].to_list() == ["HOLD"] * 5 + ["ISSUE"]
+
+
+class TestSewerOnWater:
+    def test_unmetered_sewer_bills_the_accounts_water_volume(self) -> None:
+        rows = [
+            {
+                "agreement_id": "W1",
+                "account_id": "C1",
+                "meter": "A1",
+                "service": "WATER",
+                "tariff_code": "MDE-ACU-RES",
+            },
+            {
+                "agreement_id": "S1",
+                "account_id": "C1",
+                "meter": None,
+                "service": "SEWER",
+                "tariff_code": "MDE-ALC-RES",
+            },
+            {
+                "agreement_id": "S2",
+                "account_id": "C2",
+                "meter": None,
+                "service": "SEWER",
+                "tariff_code": "MDE-ALC-RES",
+            },
+        ]
+        read_rows = [("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]
+        catalogue = {c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")}
+
+        result = run(rows, read_rows, catalogue=catalogue)
+
+        billed = dict(
+            zip(result.bills["agreement_id"], result.bills["consumption_milli"], strict=True)
+        )
+        assert billed == {"W1": 18_000, "S1": 18_000}
+        assert result.exceptions.select("agreement_id", "reason").rows() == [("S2", "NO_METER")]

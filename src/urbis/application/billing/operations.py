@@ -11,6 +11,7 @@ unique index on bills makes a second bill for an agreement and period impossible
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +28,15 @@ from urbis.kernel import errors, ids
 from urbis.kernel.money import minor_unit
 
 Progress = Callable[[int, int], None]
+Timer = Callable[[str], contextlib.AbstractContextManager[object]]
+"""Times a named stage of a run (benchmarks pass one; by default nothing is timed)."""
+
+
+def _untimed(stage: str) -> contextlib.AbstractContextManager[object]:
+    del stage
+    return contextlib.nullcontext()
+
+
 AMOUNTS = ("revenue", "subsidy", "contribution", "taxes", "total")
 
 
@@ -274,7 +284,11 @@ def _inputs(
 
 
 def resume_run(
-    *, env: ports.BillingEnv, run_id: str, progress: Progress | None = None
+    *,
+    env: ports.BillingEnv,
+    run_id: str,
+    progress: Progress | None = None,
+    timer: Timer = _untimed,
 ) -> dict[str, Any]:
     """
     Bill every batch of a run not yet committed, then mark the run completed.
@@ -306,17 +320,23 @@ def resume_run(
 
     def work() -> Iterator[dict[str, Any]]:
         for batch in todo:
-            agreements = env.agreements.agreements_due(
-                tenant_id=env.tenant_id,
-                cycle=run.cycle,
-                period=month,
-                first_account=batch.first_account,
-                last_account=batch.last_account,
-            )
-            yield _inputs(env, agreements, month, zone, catalogue)
+            with timer("load agreements"):
+                agreements = env.agreements.agreements_due(
+                    tenant_id=env.tenant_id,
+                    cycle=run.cycle,
+                    period=month,
+                    first_account=batch.first_account,
+                    last_account=batch.last_account,
+                )
+            with timer("load reads"):
+                inputs = _inputs(env, agreements, month, zone, catalogue)
+            yield inputs
 
-    for batch, result in zip(todo, env.runner.map(compute_batch, work()), strict=True):
-        _settle(env, run, batch, cycle, month, result)
+    results = env.runner.map(compute_batch, work())
+    for batch in todo:
+        with timer("determinants and rating (with loads when in process)"):
+            result = next(results)
+        _settle(env, run, batch, cycle, month, result, timer)
         done += 1
         if progress:
             progress(done, len(batches))
@@ -431,6 +451,7 @@ def _settle(
     cycle: billing.BillCycle,
     month: billing.BillingPeriod,
     result: billing.BatchResult,
+    timer: Timer = _untimed,
 ) -> None:
     now = env.clock.now()
     final = run.run_type is billing.RunType.FINAL
@@ -438,10 +459,11 @@ def _settle(
         _, currency = store.tenant(env.tenant_id)
         bills = result.bills
         places = minor_unit(currency)
-        history = store.history(env.tenant_id, bills["agreement_id"].to_list(), month.label)
-        answers = _validate(
-            env, validation_inputs(bills=bills, history=history, month=month, places=places)
-        )
+        with timer("validation"):
+            history = store.history(env.tenant_id, bills["agreement_id"].to_list(), month.label)
+            answers = _validate(
+                env, validation_inputs(bills=bills, history=history, month=month, places=places)
+            )
         hold = answers["action"] == "HOLD"
         if final:
             status = pl.when(hold).then(pl.lit("HELD")).otherwise(pl.lit("ISSUED"))
@@ -461,23 +483,26 @@ def _settle(
         entries: list[ledger.JournalEntry] = []
         entry_ids: list[str | None] = [None] * table.height
         if final:
-            for index, row in enumerate(table.iter_rows(named=True)):
-                if row["status"] == "ISSUED":
-                    entry = _bill_entry(env, row, places, now)
-                    entries.append(entry)
-                    entry_ids[index] = entry.id
+            with timer("ledger entries"):
+                for index, row in enumerate(table.iter_rows(named=True)):
+                    if row["status"] == "ISSUED":
+                        entry = _bill_entry(env, row, places, now)
+                        entries.append(entry)
+                        entry_ids[index] = entry.id
         table = table.with_columns(pl.Series("entry_id", entry_ids, dtype=pl.String))
         lines = result.lines.join(
             table.select("agreement_id", pl.col("id").alias("bill_id")), on="agreement_id"
         ).drop("agreement_id")
-        store.write_bills(table.drop("tariff_code"), lines)
-        store.write_exceptions(
-            result.exceptions.with_columns(
-                pl.lit(run.id).alias("run_id"), pl.lit(batch.number).alias("batch")
+        with timer("store bills and lines"):
+            store.write_bills(table.drop("tariff_code"), lines)
+            store.write_exceptions(
+                result.exceptions.with_columns(
+                    pl.lit(run.id).alias("run_id"), pl.lit(batch.number).alias("batch")
+                )
             )
-        )
-        if entries:
-            store.ledger.add_many(entries)
+        with timer("store ledger entries"):
+            if entries:
+                store.ledger.add_many(entries)
         held = int(hold.sum()) if final else 0
         store.commit_batch(
             attrs.evolve(

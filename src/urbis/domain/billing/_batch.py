@@ -195,6 +195,43 @@ def interval_usage(
     )
 
 
+def _sewer_on_water(
+    unmetered: pl.DataFrame, metered: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """
+    Unmetered sewer agreements bill the consumption of the account's metered water (the
+    Colombian practice: alcantarillado on the acueducto's volume); other unmetered agreements,
+    and sewer without metered water, are exceptions.
+    """
+    water = (
+        metered.filter(pl.col("service") == "WATER")
+        .select(
+            "account_id",
+            *(
+                c
+                for c in ("previous_read", "current_read", "estimated", "consumption_milli")
+                if c in metered.columns
+            ),
+        )
+        .unique(subset=["account_id"], keep="first")
+    )
+    sewer = unmetered.filter(pl.col("service") == "SEWER")
+    billed = sewer.join(water, on="account_id", how="inner")
+    missing = pl.concat(
+        [
+            _exceptions(
+                unmetered.filter(pl.col("service") != "SEWER"), ExceptionReason.NO_METER, ""
+            ),
+            _exceptions(
+                sewer.join(water, on="account_id", how="anti"),
+                ExceptionReason.NO_METER,
+                "sewer without metered water",
+            ),
+        ]
+    )
+    return billed, missing
+
+
 def _rate(
     tariff: tariffs.Tariff,
     usage: pl.DataFrame,
@@ -231,9 +268,7 @@ def bill_batch(
     problems: list[pl.DataFrame] = []
     bills: list[pl.DataFrame] = []
     lines: list[pl.DataFrame] = []
-    no_meter = agreements.filter(pl.col("meter").is_null())
-    problems.append(_exceptions(no_meter, ExceptionReason.NO_METER, ""))
-    metered = agreements.filter(pl.col("meter").is_not_null())
+    metered = agreements
     in_force: dict[str, tariffs.Version] = {}
     for code in sorted(metered["tariff_code"].unique().to_list()):
         group = metered.filter(pl.col("tariff_code") == code)
@@ -247,7 +282,9 @@ def bill_batch(
         except tariffs.NoTariffInForce as exc:
             problems.append(_exceptions(group, ExceptionReason.NO_TARIFF_IN_FORCE, exc.message))
             in_force.pop(code, None)
-    metered = metered.filter(pl.col("tariff_code").is_in(list(in_force)))
+    rateable = metered.filter(pl.col("tariff_code").is_in(list(in_force)))
+    no_meter = rateable.filter(pl.col("meter").is_null())
+    metered = rateable.filter(pl.col("meter").is_not_null())
     registers = metered.filter(pl.col("meter_kind") == metering.MeterKind.REGISTER.value)
     intervals = metered.filter(pl.col("meter_kind") != metering.MeterKind.REGISTER.value)
     reg_det, reg_problems = register_determinants(
@@ -257,6 +294,9 @@ def bill_batch(
         agreements=intervals, usage=usage, start=start, end=end
     )
     problems += [reg_problems, iv_problems]
+    sewer, sewer_problems = _sewer_on_water(no_meter, pl.concat([reg_det, iv_det], how="diagonal"))
+    problems.append(sewer_problems)
+    reg_det = pl.concat([reg_det, sewer], how="diagonal")
     customers = agreements.select(
         pl.col("agreement_id").alias("agreement"), "stratum", "use", "altitude_m"
     )

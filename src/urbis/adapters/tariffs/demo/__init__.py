@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib import resources
 
+import attrs
+
 from urbis.adapters.tariffs import files
 from urbis.domain import tariffs
 
@@ -17,6 +19,11 @@ class DemoTariffs:
             if entry.name.endswith(".yaml"):
                 tariff = files.load_tariff(text=entry.read_text("utf-8"))
                 self._tariffs[tariff.code] = tariff
+                # the demo's other uses share the residential prices; their solidarity class
+                # (commercial, industrial, official) decides the contribution
+                for use in ("COM", "IND", "OFI"):
+                    code = tariff.code.removesuffix("RES") + use
+                    self._tariffs[code] = attrs.evolve(tariff, code=code)
 
     def get(self, code: str) -> tariffs.Tariff | None:
         return self._tariffs.get(code)
