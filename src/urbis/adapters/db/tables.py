@@ -387,6 +387,139 @@ sa.Index(
 )
 sa.Index("ix_service_requests_token", service_requests.c.tenant_id, service_requests.c.token)
 
+# ---------------------------------------------------------------------------------------------
+# billing: bill cycles, bill runs and their batches, bills, bill lines, run exceptions
+# (migration 0009). Amounts are integer minor units of the bill's currency. One bill per
+# agreement, period and run key (FINAL, or the trial run's id) unless cancelled: a partial
+# unique index, so a resumed or repeated run can never bill an agreement twice.
+# ---------------------------------------------------------------------------------------------
+
+bill_cycles = sa.Table(
+    "bill_cycles",
+    metadata,
+    _tenant(),
+    sa.Column("code", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("read_day", sa.SmallInteger, nullable=False),
+    sa.Column("bill_day", sa.SmallInteger, nullable=False),
+    sa.Column("due_days", sa.SmallInteger, nullable=False),
+    sa.Column("suspension_days", sa.SmallInteger, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "code", name="pk_bill_cycles"),
+    sqlite_with_rowid=False,
+)
+
+bill_runs = sa.Table(
+    "bill_runs",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("cycle", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("run_type", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("batch_size", sa.Integer, nullable=False),
+    sa.Column("batches", sa.Integer, nullable=False),
+    sa.Column("sample", sa.Integer, nullable=True),
+    sa.CheckConstraint("run_type IN ('TRIAL', 'FINAL')", name="run_type"),
+    sa.CheckConstraint("status IN ('RUNNING', 'COMPLETED')", name="status"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_bill_runs_cycle", bill_runs.c.tenant_id, bill_runs.c.cycle, bill_runs.c.period)
+
+bill_run_batches = sa.Table(
+    "bill_run_batches",
+    metadata,
+    sa.Column("run_id", sa.String(26), sa.ForeignKey("bill_runs.id"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("first_account", sa.String(26), nullable=False),
+    sa.Column("last_account", sa.String(26), nullable=False),
+    sa.Column("committed_at", UtcDateTime, nullable=True),
+    sa.Column("bills", sa.Integer, nullable=False),
+    sa.Column("held", sa.Integer, nullable=False),
+    sa.Column("exceptions", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("run_id", "number", name="pk_bill_run_batches"),
+    sqlite_with_rowid=False,
+)
+
+bills = sa.Table(
+    "bills",
+    metadata,
+    _id(),
+    sa.Column("tenant_id", sa.String(26), nullable=False),
+    sa.Column("run_id", sa.String(26), nullable=False),
+    sa.Column("run_key", sa.String(26), nullable=False),
+    sa.Column("agreement_id", sa.String(26), nullable=False),
+    sa.Column("account_id", sa.String(26), nullable=False),
+    sa.Column("service", sa.String(12), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("hold_reason", sa.String(40), nullable=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("revenue", sa.BigInteger, nullable=False),
+    sa.Column("subsidy", sa.BigInteger, nullable=False),
+    sa.Column("contribution", sa.BigInteger, nullable=False),
+    sa.Column("taxes", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+    sa.Column("consumption_milli", sa.BigInteger, nullable=False),
+    sa.Column("previous_read", sa.Float, nullable=True),
+    sa.Column("current_read", sa.Float, nullable=True),
+    sa.Column("estimated", sa.Boolean, nullable=False),
+    sa.Column("issue_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("rebills", sa.String(26), nullable=True),
+    sa.Column("entry_id", sa.String(40), nullable=True),
+    sa.Column("cancelled_at", UtcDateTime, nullable=True),
+    sa.Column("cancel_reason", sa.String(200), nullable=True),
+    sa.Column("cancel_entry_id", sa.String(40), nullable=True),
+    sa.CheckConstraint("status IN ('ISSUED', 'HELD', 'CANCELLED', 'TRIAL')", name="status"),
+    sa.CheckConstraint("total = revenue - subsidy + contribution + taxes", name="totals"),
+    sqlite_with_rowid=False,
+)
+sa.Index(
+    "uq_bills_one_per_agreement_period",
+    bills.c.tenant_id,
+    bills.c.agreement_id,
+    bills.c.period,
+    bills.c.run_key,
+    unique=True,
+    sqlite_where=bills.c.status != "CANCELLED",
+    postgresql_where=bills.c.status != "CANCELLED",
+)
+sa.Index("ix_bills_account", bills.c.tenant_id, bills.c.account_id, bills.c.period)
+sa.Index("ix_bills_run", bills.c.run_id, bills.c.status)
+
+bill_lines = sa.Table(
+    "bill_lines",
+    metadata,
+    sa.Column("bill_id", sa.String(26), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("tariff", sa.String(100), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("period", sa.String(40), nullable=False),
+    sa.Column("block", sa.String(40), nullable=False),
+    sa.Column("part", sa.String(12), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("bill_id", "position", name="pk_bill_lines"),
+    sqlite_with_rowid=False,
+)
+
+bill_run_exceptions = sa.Table(
+    "bill_run_exceptions",
+    metadata,
+    sa.Column("run_id", sa.String(26), nullable=False),
+    sa.Column("agreement_id", sa.String(26), nullable=False),
+    sa.Column("account_id", sa.String(26), nullable=False),
+    sa.Column("batch", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(40), nullable=False),
+    sa.Column("detail", sa.String(300), nullable=False),
+    sa.PrimaryKeyConstraint("run_id", "agreement_id", name="pk_bill_run_exceptions"),
+    sqlite_with_rowid=False,
+)
 # --- ledger (receivables, double entry) ----------------------------------------------------------
 
 journal_entries = sa.Table(

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from urbis import bootstrap
 from urbis.interfaces.api import (
+    billing,
     engagement,
     errors,
     ledger,
@@ -39,5 +40,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(tariffs.router)
     app.include_router(rules.router)
+    app.include_router(billing.router)
     web.mount(app)
     return app

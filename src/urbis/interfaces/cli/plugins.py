@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import bills, engagement, metering, portal, rating, rules
+from urbis.interfaces.cli import billing, bills, engagement, metering, portal, rating, rules
 
 
 def register_all(app: typer.Typer) -> None:
@@ -15,3 +15,4 @@ def register_all(app: typer.Typer) -> None:
     rules.register(app)
     portal.register(app)
     bills.register(app)
+    billing.register(app)

@@ -1,0 +1,507 @@
+"""
+Billing's database adapters: the agreements a cycle bills (one SQL query per batch, read into
+Polars), and billing's records inside one transaction (bills and lines written in bulk).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from urbis.adapters.db import bulk
+from urbis.adapters.db import ledger as db_ledger
+from urbis.adapters.db import repositories as r
+from urbis.adapters.db import tables as t
+from urbis.application import ports as shared_ports
+from urbis.application.billing import ports
+from urbis.application.ledger import ports as ledger_ports
+from urbis.domain import billing
+from urbis.kernel import ids
+from urbis.kernel.money import Money, minor_unit
+
+
+def _due_query(tenant_id: str, cycle: str, period: billing.BillingPeriod) -> sa.Select[Any]:
+    a, g, sp, p, mi, m = (
+        t.accounts.c,
+        t.agreements.c,
+        t.service_points.c,
+        t.premises.c,
+        t.meter_installations.c,
+        t.meters.c,
+    )
+    joined = (
+        t.accounts.join(t.agreements, g.account_id == a.id)
+        .join(t.service_points, sp.id == g.service_point_id)
+        .join(t.premises, p.id == sp.premise_id)
+        .outerjoin(
+            t.meter_installations,
+            sa.and_(
+                mi.service_point_id == sp.id,
+                mi.installed_from < period.end,
+                sa.or_(mi.installed_to.is_(None), mi.installed_to > period.start),
+            ),
+        )
+        .outerjoin(t.meters, m.id == mi.meter_id)
+    )
+    return (
+        sa.select(
+            g.id.label("agreement_id"),
+            a.id.label("account_id"),
+            sp.service,
+            g.tariff_code,
+            m.serial.label("meter"),
+            m.kind.label("meter_kind"),
+            m.multiplier,
+            m.dials,
+            p.stratum,
+            p.use_class.label("use"),
+            p.altitude_m,
+            mi.installed_from,
+        )
+        .select_from(joined)
+        .where(
+            a.tenant_id == tenant_id,
+            a.billing_cycle == cycle,
+            a.status != "CLOSED",
+            g.active_from < period.end,
+            sa.or_(g.active_to.is_(None), g.active_to > period.start),
+        )
+    )
+
+
+def _frame(connection: sa.Connection, query: sa.Select[Any]) -> pl.DataFrame:
+    rows = connection.execute(query).all()
+    raw = (
+        pl.DataFrame(
+            [tuple(row) for row in rows],
+            schema=[*billing.AGREEMENTS_SCHEMA, "installed_from"],
+            orient="row",
+            infer_schema_length=None,
+        )
+        if rows
+        else pl.DataFrame(schema={**billing.AGREEMENTS_SCHEMA, "installed_from": pl.Date})
+    )
+    return (
+        raw.with_columns(
+            pl.col("multiplier").cast(pl.String).cast(pl.Float64).fill_null(1.0),
+            pl.col("use").cast(pl.String).str.to_lowercase(),
+            pl.col("altitude_m").fill_null(0),
+        )
+        # after a meter exchange inside the period, the meter installed last reads it
+        .sort("agreement_id", "installed_from", nulls_last=False)
+        .unique(subset=["agreement_id"], keep="last", maintain_order=True)
+        .sort("account_id", "agreement_id")
+        .select([pl.col(c).cast(d) for c, d in billing.AGREEMENTS_SCHEMA.items()])
+    )
+
+
+class DbAgreementSource:
+    """The agreements due in a cycle and period, straight from the accounts tables."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def accounts_due(
+        self, *, tenant_id: ids.TenantId, cycle: str, period: billing.BillingPeriod
+    ) -> Sequence[str]:
+        query = _due_query(tenant_id, cycle, period).subquery()
+        with self._engine.connect() as connection:
+            found = connection.execute(
+                sa.select(query.c.account_id).distinct().order_by(query.c.account_id)
+            )
+            return [row[0] for row in found]
+
+    def tariff_codes_due(
+        self, *, tenant_id: ids.TenantId, cycle: str, period: billing.BillingPeriod
+    ) -> Sequence[str]:
+        query = _due_query(tenant_id, cycle, period).subquery()
+        with self._engine.connect() as connection:
+            found = connection.execute(sa.select(query.c.tariff_code).distinct())
+            return sorted(row[0] for row in found)
+
+    def agreements_due(
+        self,
+        *,
+        tenant_id: ids.TenantId,
+        cycle: str,
+        period: billing.BillingPeriod,
+        first_account: str,
+        last_account: str,
+    ) -> pl.DataFrame:
+        query = _due_query(tenant_id, cycle, period).where(
+            t.accounts.c.id >= first_account, t.accounts.c.id <= last_account
+        )
+        with self._engine.connect() as connection:
+            return _frame(connection, query)
+
+    def agreement(
+        self, *, tenant_id: ids.TenantId, agreement_id: str, period: billing.BillingPeriod
+    ) -> pl.DataFrame:
+        cycle = sa.select(t.accounts.c.billing_cycle).where(
+            t.accounts.c.id
+            == sa.select(t.agreements.c.account_id)
+            .where(t.agreements.c.id == agreement_id)
+            .scalar_subquery()
+        )
+        with self._engine.connect() as connection:
+            code = connection.execute(cycle).scalar()
+            if code is None:
+                return pl.DataFrame(schema=billing.AGREEMENTS_SCHEMA)
+            query = _due_query(tenant_id, code, period).where(t.agreements.c.id == agreement_id)
+            return _frame(connection, query)
+
+
+def _money(minor: int, currency: str) -> Money:
+    return Money(Decimal(int(minor)).scaleb(-minor_unit(currency)), currency)
+
+
+def _bill(row: Any, lines: Sequence[Any]) -> billing.Bill:
+    currency = row.currency
+    return billing.Bill(
+        id=billing.BillId(row.id),
+        tenant_id=ids.TenantId(row.tenant_id),
+        run_id=billing.RunId(row.run_id),
+        agreement_id=ids.AgreementId(row.agreement_id),
+        account_id=ids.AccountId(row.account_id),
+        service=row.service,
+        period=row.period,
+        status=billing.BillStatus(row.status),
+        currency=currency,
+        revenue=_money(row.revenue, currency),
+        subsidy=_money(row.subsidy, currency),
+        contribution=_money(row.contribution, currency),
+        taxes=_money(row.taxes, currency),
+        total=_money(row.total, currency),
+        consumption=str(Decimal(int(row.consumption_milli)).scaleb(-3)),
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        created_at=row.created_at,
+        lines=tuple(
+            billing.BillLine(
+                kind=line.kind,
+                description=line.description,
+                amount=_money(line.amount, currency),
+                tariff=line.tariff,
+                month=line.month,
+                period=line.period,
+                block=line.block,
+                part=line.part,
+            )
+            for line in lines
+        ),
+        hold_reason=row.hold_reason,
+        estimated=bool(row.estimated),
+        previous_read=None if row.previous_read is None else repr(row.previous_read),
+        current_read=None if row.current_read is None else repr(row.current_read),
+        rebills=None if row.rebills is None else billing.BillId(row.rebills),
+        entry_id=row.entry_id,
+        cancelled_at=row.cancelled_at,
+        cancel_reason=row.cancel_reason,
+        cancel_entry_id=row.cancel_entry_id,
+    )
+
+
+def _run(row: Any) -> billing.BillRun:
+    return billing.BillRun(
+        id=billing.RunId(row.id),
+        tenant_id=ids.TenantId(row.tenant_id),
+        cycle=row.cycle,
+        period=row.period,
+        run_type=billing.RunType(row.run_type),
+        status=billing.RunStatus(row.status),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        batch_size=row.batch_size,
+        batches=row.batches,
+        sample=row.sample,
+    )
+
+
+class SqlBillingStore:
+    """Billing's records, the ledger and the audit log over one connection in a transaction."""
+
+    ledger: ledger_ports.LedgerRepository
+    audit: shared_ports.AuditLog
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+        self.ledger = db_ledger.LedgerRepository(connection)
+        self.audit = r.AuditLog(connection)
+
+    def tenant(self, tenant_id: ids.TenantId) -> tuple[str, str]:
+        row = self._c.execute(
+            sa.select(t.tenants.c.timezone, t.tenants.c.currency).where(t.tenants.c.id == tenant_id)
+        ).one()
+        return str(row.timezone), str(row.currency)
+
+    def cycle(self, tenant_id: ids.TenantId, code: str) -> billing.BillCycle | None:
+        c = t.bill_cycles.c
+        row = self._c.execute(
+            t.bill_cycles.select().where(c.tenant_id == tenant_id, c.code == code)
+        ).first()
+        return None if row is None else _cycle(row)
+
+    def cycles(self, tenant_id: ids.TenantId) -> Sequence[billing.BillCycle]:
+        c = t.bill_cycles.c
+        rows = self._c.execute(
+            t.bill_cycles.select().where(c.tenant_id == tenant_id).order_by(c.code)
+        )
+        return [_cycle(row) for row in rows]
+
+    def save_cycle(self, tenant_id: ids.TenantId, cycle: billing.BillCycle) -> None:
+        c = t.bill_cycles.c
+        values = {
+            "name": cycle.name,
+            "read_day": cycle.read_day,
+            "bill_day": cycle.bill_day,
+            "due_days": cycle.due_days,
+            "suspension_days": cycle.suspension_days,
+        }
+        updated = self._c.execute(
+            t.bill_cycles.update()
+            .where(c.tenant_id == tenant_id, c.code == cycle.code)
+            .values(**values)
+        )
+        if not updated.rowcount:
+            self._c.execute(
+                t.bill_cycles.insert().values(tenant_id=tenant_id, code=cycle.code, **values)
+            )
+
+    def add_run(self, run: billing.BillRun, batches: Sequence[billing.Batch]) -> None:
+        self._c.execute(
+            t.bill_runs.insert().values(
+                id=run.id,
+                tenant_id=run.tenant_id,
+                cycle=run.cycle,
+                period=run.period,
+                run_type=run.run_type.value,
+                status=run.status.value,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                batch_size=run.batch_size,
+                batches=run.batches,
+                sample=run.sample,
+            )
+        )
+        if batches:
+            self._c.execute(
+                t.bill_run_batches.insert(),
+                [
+                    {
+                        "run_id": b.run_id,
+                        "number": b.number,
+                        "first_account": b.first_account,
+                        "last_account": b.last_account,
+                        "committed_at": None,
+                        "bills": 0,
+                        "held": 0,
+                        "exceptions": 0,
+                    }
+                    for b in batches
+                ],
+            )
+
+    def run(self, tenant_id: ids.TenantId, run_id: str) -> billing.BillRun | None:
+        c = t.bill_runs.c
+        row = self._c.execute(
+            t.bill_runs.select().where(c.tenant_id == tenant_id, c.id == run_id)
+        ).first()
+        return None if row is None else _run(row)
+
+    def update_run(self, run: billing.BillRun) -> None:
+        self._c.execute(
+            t.bill_runs.update()
+            .where(t.bill_runs.c.id == run.id)
+            .values(status=run.status.value, finished_at=run.finished_at)
+        )
+
+    def batches(self, run_id: str) -> Sequence[billing.Batch]:
+        c = t.bill_run_batches.c
+        rows = self._c.execute(
+            t.bill_run_batches.select().where(c.run_id == run_id).order_by(c.number)
+        )
+        return [
+            billing.Batch(
+                run_id=billing.RunId(row.run_id),
+                number=row.number,
+                first_account=row.first_account,
+                last_account=row.last_account,
+                committed_at=row.committed_at,
+                bills=row.bills,
+                held=row.held,
+                exceptions=row.exceptions,
+            )
+            for row in rows
+        ]
+
+    def commit_batch(self, batch: billing.Batch) -> None:
+        c = t.bill_run_batches.c
+        done = self._c.execute(
+            t.bill_run_batches.update()
+            .where(c.run_id == batch.run_id, c.number == batch.number, c.committed_at.is_(None))
+            .values(
+                committed_at=batch.committed_at,
+                bills=batch.bills,
+                held=batch.held,
+                exceptions=batch.exceptions,
+            )
+        )
+        if done.rowcount != 1:
+            raise billing.BillRunCompleted(
+                f"Batch {batch.number} of run {batch.run_id} was committed already",
+                details={"run_id": batch.run_id, "batch": batch.number},
+            )
+
+    def history(
+        self, tenant_id: ids.TenantId, agreement_ids: Sequence[str], before: str
+    ) -> pl.DataFrame:
+        schema = {
+            "agreement_id": pl.String,
+            "period": pl.String,
+            "consumption_milli": pl.Int64,
+            "estimated": pl.Boolean,
+        }
+        if not agreement_ids:
+            return pl.DataFrame(schema=schema)
+        b = t.bills.c
+        earliest = _months_before(before, 6)
+        rows = self._c.execute(
+            sa.select(b.agreement_id, b.period, b.consumption_milli, b.estimated).where(
+                b.tenant_id == tenant_id,
+                b.agreement_id.in_(list(agreement_ids)),
+                b.status == billing.BillStatus.ISSUED.value,
+                b.run_key == "FINAL",
+                b.period < before,
+                b.period >= earliest,
+            )
+        ).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+    def write_bills(self, bills: pl.DataFrame, lines: pl.DataFrame) -> None:
+        columns = [c.name for c in t.bills.columns]
+        frame = (
+            bills.with_columns(
+                pl.lit(None, dtype=pl.String).alias(c)
+                for c in ("rebills", "cancel_reason", "cancel_entry_id")
+                if c not in bills.columns
+            )
+            .with_columns(
+                pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("cancelled_at"),
+            )
+            .select(columns)
+        )
+        bulk.write_frames(
+            self._c,
+            [
+                ("bills", frame),
+                ("bill_lines", lines.select([c.name for c in t.bill_lines.columns])),
+            ],
+        )
+
+    def write_exceptions(self, exceptions: pl.DataFrame) -> None:
+        bulk.write_frames(
+            self._c,
+            [
+                (
+                    "bill_run_exceptions",
+                    exceptions.select([c.name for c in t.bill_run_exceptions.columns]),
+                )
+            ],
+        )
+
+    def _lines(self, bill_ids: Sequence[str]) -> dict[str, list[Any]]:
+        c = t.bill_lines.c
+        found: dict[str, list[Any]] = {}
+        rows = self._c.execute(
+            t.bill_lines.select()
+            .where(c.bill_id.in_(list(bill_ids)))
+            .order_by(c.bill_id, c.position)
+        )
+        for row in rows:
+            found.setdefault(row.bill_id, []).append(row)
+        return found
+
+    def bill(self, tenant_id: ids.TenantId, bill_id: str) -> billing.Bill | None:
+        b = t.bills.c
+        row = self._c.execute(
+            t.bills.select().where(b.tenant_id == tenant_id, b.id == bill_id)
+        ).first()
+        if row is None:
+            return None
+        return _bill(row, self._lines([bill_id]).get(bill_id, []))
+
+    def update_bill(self, bill: billing.Bill) -> None:
+        self._c.execute(
+            t.bills.update()
+            .where(t.bills.c.id == bill.id)
+            .values(
+                status=bill.status.value,
+                hold_reason=bill.hold_reason,
+                entry_id=bill.entry_id,
+                cancelled_at=bill.cancelled_at,
+                cancel_reason=bill.cancel_reason,
+                cancel_entry_id=bill.cancel_entry_id,
+            )
+        )
+
+    def bills_of_account(self, tenant_id: ids.TenantId, account_id: str) -> Sequence[billing.Bill]:
+        b = t.bills.c
+        rows = self._c.execute(
+            t.bills.select()
+            .where(b.tenant_id == tenant_id, b.account_id == account_id, b.status != "TRIAL")
+            .order_by(b.period.desc(), b.created_at.desc())
+        ).all()
+        return [_bill(row, ()) for row in rows]
+
+    def bills_of_run(
+        self, tenant_id: ids.TenantId, run_id: str, status: billing.BillStatus | None
+    ) -> Sequence[billing.Bill]:
+        b = t.bills.c
+        query = t.bills.select().where(b.tenant_id == tenant_id, b.run_id == run_id)
+        if status is not None:
+            query = query.where(b.status == status.value)
+        rows = self._c.execute(query.order_by(b.account_id, b.agreement_id)).all()
+        return [_bill(row, ()) for row in rows]
+
+    def exceptions_of_run(self, run_id: str) -> pl.DataFrame:
+        e = t.bill_run_exceptions.c
+        rows = self._c.execute(
+            t.bill_run_exceptions.select()
+            .where(e.run_id == run_id)
+            .order_by(e.account_id, e.agreement_id)
+        ).all()
+        schema = {c.name: pl.String for c in t.bill_run_exceptions.columns} | {"batch": pl.Int64}
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def _cycle(row: Any) -> billing.BillCycle:
+    return billing.BillCycle(
+        code=row.code,
+        name=row.name,
+        read_day=row.read_day,
+        bill_day=row.bill_day,
+        due_days=row.due_days,
+        suspension_days=row.suspension_days,
+    )
+
+
+def _months_before(label: str, count: int) -> str:
+    year, month = int(label[:4]), int(label[5:7])
+    index = year * 12 + month - 1 - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def billing_unit(engine: sa.Engine) -> ports.BillingUnit:
+    """Billing's records in one transaction per use: committed on exit, rolled back on error."""
+
+    @contextlib.contextmanager
+    def unit() -> Iterator[ports.BillingStore]:
+        with engine.begin() as connection:
+            yield SqlBillingStore(connection)
+
+    return unit

@@ -1,0 +1,149 @@
+"""What the billing use cases need from the outside world (ADR 0006)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol, TypeVar
+
+import attrs
+import polars as pl
+
+from urbis.application import ports as shared
+from urbis.application.ledger import ports as ledger_ports
+from urbis.domain import billing, identity, tariffs
+from urbis.kernel import ids
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class AgreementSource(Protocol):
+    """The agreements a cycle bills, with what rating needs to know of each (columnar)."""
+
+    def accounts_due(
+        self, *, tenant_id: ids.TenantId, cycle: str, period: billing.BillingPeriod
+    ) -> Sequence[str]:
+        """Ids of the accounts in the cycle with an agreement active in the period, sorted."""
+        ...
+
+    def tariff_codes_due(
+        self, *, tenant_id: ids.TenantId, cycle: str, period: billing.BillingPeriod
+    ) -> Sequence[str]:
+        """The distinct tariff codes of the agreements the cycle bills in the period."""
+        ...
+
+    def agreements_due(
+        self,
+        *,
+        tenant_id: ids.TenantId,
+        cycle: str,
+        period: billing.BillingPeriod,
+        first_account: str,
+        last_account: str,
+    ) -> pl.DataFrame:
+        """Agreements (``billing.AGREEMENTS_SCHEMA``) of the accounts in ``[first, last]``."""
+        ...
+
+    def agreement(
+        self, *, tenant_id: ids.TenantId, agreement_id: str, period: billing.BillingPeriod
+    ) -> pl.DataFrame:
+        """One agreement as a one-row frame (for a rebill); empty if it was not active."""
+        ...
+
+
+class TariffSource(Protocol):
+    def get(self, code: str) -> tariffs.Tariff | None:
+        """The tariff with this code and all its versions; None when unknown."""
+        ...
+
+
+class ReadSource(Protocol):
+    """Latest versions of meter reads for some meters (metering's stores behind it)."""
+
+    def register_reads(self, *, meters: Sequence[str]) -> pl.DataFrame:
+        """Latest register reads (``billing.READS_SCHEMA``) of these meters."""
+        ...
+
+    def interval_usage(
+        self, *, meters: Sequence[str], period: billing.BillingPeriod, timezone: str
+    ) -> pl.DataFrame:
+        """Latest interval versions (``billing.USAGE_SCHEMA``) of these meters in the period."""
+        ...
+
+
+class PartitionRunner(Protocol):
+    """Runs the partition function over batches: in this process, a process pool or Dask."""
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """Results in the order of ``items``, computed ahead by the runner's workers."""
+        ...
+
+
+BillValidator = Callable[[pl.DataFrame], pl.DataFrame]
+"""Answers ``action`` and ``reason`` per row of a frame of ``billing.VALIDATION_INPUTS``."""
+
+
+class BillingStore(Protocol):
+    """Billing's records inside one transaction, with the ledger and the audit log."""
+
+    ledger: ledger_ports.LedgerRepository
+    audit: shared.AuditLog
+
+    def tenant(self, tenant_id: ids.TenantId) -> tuple[str, str]:
+        """The tenant's time zone and currency."""
+        ...
+
+    def cycle(self, tenant_id: ids.TenantId, code: str) -> billing.BillCycle | None: ...
+    def cycles(self, tenant_id: ids.TenantId) -> Sequence[billing.BillCycle]: ...
+    def save_cycle(self, tenant_id: ids.TenantId, cycle: billing.BillCycle) -> None: ...
+    def add_run(self, run: billing.BillRun, batches: Sequence[billing.Batch]) -> None: ...
+    def run(self, tenant_id: ids.TenantId, run_id: str) -> billing.BillRun | None: ...
+    def update_run(self, run: billing.BillRun) -> None: ...
+    def batches(self, run_id: str) -> Sequence[billing.Batch]: ...
+    def commit_batch(self, batch: billing.Batch) -> None: ...
+    def history(
+        self, tenant_id: ids.TenantId, agreement_ids: Sequence[str], before: str
+    ) -> pl.DataFrame:
+        """
+        Issued final bills of these agreements before a period: the last six of each
+        (agreement_id, period, consumption_milli, estimated).
+        """
+        ...
+
+    def write_bills(self, bills: pl.DataFrame, lines: pl.DataFrame) -> None:
+        """Bulk-insert bill rows and their lines (frames in the tables' columns)."""
+        ...
+
+    def write_exceptions(self, exceptions: pl.DataFrame) -> None: ...
+    def bill(self, tenant_id: ids.TenantId, bill_id: str) -> billing.Bill | None: ...
+    def update_bill(self, bill: billing.Bill) -> None: ...
+    def bills_of_account(
+        self, tenant_id: ids.TenantId, account_id: str
+    ) -> Sequence[billing.Bill]: ...
+    def bills_of_run(
+        self, tenant_id: ids.TenantId, run_id: str, status: billing.BillStatus | None
+    ) -> Sequence[billing.Bill]: ...
+    def exceptions_of_run(self, run_id: str) -> pl.DataFrame: ...
+
+
+BillingUnit = Callable[[], contextlib.AbstractContextManager[BillingStore]]
+
+
+@attrs.frozen
+class BillingEnv:
+    """The caller and the outside world the billing use cases run against."""
+
+    tenant_id: ids.TenantId
+    actor_id: str
+    roles: frozenset[identity.Role]
+    clock: shared.Clock
+    ids: shared.IdGenerator
+    store: BillingUnit
+    agreements: AgreementSource
+    tariffs: TariffSource
+    reads: ReadSource
+    runner: PartitionRunner
+    validator: BillValidator | None = None  # None: the configured policy
+    policy: billing.ValidationPolicy = attrs.field(factory=billing.ValidationPolicy)
+    batch_size: int = 5000

@@ -1,0 +1,93 @@
+"""Reads of the billing context: runs, bills, exceptions, held bills (plain data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urbis.application.billing import ports
+from urbis.application.billing.operations import bill_summary, run_summary
+from urbis.domain import billing, identity
+from urbis.kernel import ids
+
+
+def _staff(env: ports.BillingEnv) -> None:
+    identity.require_role(
+        actor=identity.Actor(
+            user_id=ids.UserId(env.actor_id), tenant_id=env.tenant_id, roles=env.roles
+        ),
+        allowed=identity.STAFF_ROLES,
+    )
+
+
+def run_status(*, env: ports.BillingEnv, run_id: str) -> dict[str, Any]:
+    """
+    A run with its counts, committed batch by batch (so far, while it runs).
+
+    :raises BillRunNotFound: if the tenant has no such run.
+    """
+    _staff(env)
+    with env.store() as store:
+        run = store.run(env.tenant_id, run_id)
+        if run is None:
+            raise billing.BillRunNotFound(f"No bill run {run_id}", details={"run_id": run_id})
+        batches = store.batches(run.id)
+    committed = [b for b in batches if b.committed_at is not None]
+    summary = run_summary(run)
+    summary.update(
+        batches_done=len(committed),
+        bills=sum(b.bills for b in committed),
+        held=sum(b.held for b in committed),
+        exceptions=sum(b.exceptions for b in committed),
+        agreements=sum(b.bills + b.exceptions for b in committed),
+    )
+    return summary
+
+
+def run_exceptions(*, env: ports.BillingEnv, run_id: str) -> list[dict[str, Any]]:
+    """
+    The agreements a run could not bill, with the reason.
+
+    :raises BillRunNotFound: if the tenant has no such run.
+    """
+    _staff(env)
+    with env.store() as store:
+        if store.run(env.tenant_id, run_id) is None:
+            raise billing.BillRunNotFound(f"No bill run {run_id}", details={"run_id": run_id})
+        frame = store.exceptions_of_run(run_id)
+    return frame.select("agreement_id", "account_id", "reason", "detail").to_dicts()
+
+
+def held_bills(*, env: ports.BillingEnv, run_id: str) -> list[dict[str, Any]]:
+    """
+    A run's bills held for review, with their reasons.
+
+    :raises BillRunNotFound: if the tenant has no such run.
+    """
+    _staff(env)
+    with env.store() as store:
+        if store.run(env.tenant_id, run_id) is None:
+            raise billing.BillRunNotFound(f"No bill run {run_id}", details={"run_id": run_id})
+        found = store.bills_of_run(env.tenant_id, run_id, billing.BillStatus.HELD)
+    return [bill_summary(b) | {"lines": None} for b in found]
+
+
+def bills_of_account(*, env: ports.BillingEnv, account_id: str) -> list[dict[str, Any]]:
+    """An account's bills, newest period first, cancelled ones and their rebills included."""
+    _staff(env)
+    with env.store() as store:
+        found = store.bills_of_account(env.tenant_id, account_id)
+    return [bill_summary(b) | {"lines": None} for b in found]
+
+
+def get_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
+    """
+    One bill with its lines.
+
+    :raises BillNotFound: if the tenant has no such bill.
+    """
+    _staff(env)
+    with env.store() as store:
+        bill = store.bill(env.tenant_id, bill_id)
+    if bill is None:
+        raise billing.BillNotFound(f"No bill {bill_id}", details={"bill_id": bill_id})
+    return bill_summary(bill)

@@ -1,0 +1,69 @@
+"""
+Composition of the billing context: the database, metering's read stores, the tariffs, and
+where the partition function runs (``URBIS_DASK_SCHEDULER`` = a Dask scheduler's address;
+else ``URBIS_BILLRUN_WORKERS`` local processes, 0 = in this process; default: a local pool).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from urbis import bootstrap
+from urbis.adapters import compute
+from urbis.adapters.db import billing as db_billing
+from urbis.adapters.tariffs.demo import DemoTariffs
+from urbis.application.billing import ports
+from urbis.application.billing.reads import MeteringReadSource
+from urbis.bootstrap import metering as metering_wiring
+from urbis.domain import identity
+
+
+def tariff_source() -> ports.TariffSource:
+    """
+    The tariffs bill runs rate with. The one place to switch: the demo utility's tariff files
+    today, the tariffs context's database repository once it serves them.
+    """
+    return DemoTariffs()
+
+
+def partition_runner(*, workers: int | None = None, scheduler: Any = None) -> ports.PartitionRunner:
+    """A Dask cluster when one is named, else a local process pool (or this process)."""
+    address = scheduler or os.environ.get("URBIS_DASK_SCHEDULER", "").strip()
+    if address:
+        return compute.DaskCluster(address)
+    if workers is None:
+        workers = int(os.environ.get("URBIS_BILLRUN_WORKERS", "") or min(2, os.cpu_count() or 1))
+    if workers <= 1:
+        return compute.InProcess()
+    return compute.ProcessPool(workers)
+
+
+def billing_env(
+    *,
+    container: bootstrap.App,
+    actor: identity.Actor,
+    runner: ports.PartitionRunner | None = None,
+    batch_size: int | None = None,
+) -> ports.BillingEnv:
+    """The billing use cases for one caller, over the container's database and data folder."""
+    with container.uow() as uow:
+        tenant = uow.tenants.get(actor.tenant_id)
+    assert tenant is not None
+    stores = metering_wiring.for_tenant(
+        engine=container.engine, data_dir=container.data_dir, tenant_code=tenant.code
+    )
+    size = batch_size or int(os.environ.get("URBIS_BILLRUN_BATCH", "") or 5000)
+    return ports.BillingEnv(
+        tenant_id=actor.tenant_id,
+        actor_id=actor.user_id,
+        roles=actor.roles,
+        clock=container.clock,
+        ids=container.ids,
+        store=db_billing.billing_unit(container.engine),
+        agreements=db_billing.DbAgreementSource(container.engine),
+        tariffs=tariff_source(),
+        reads=MeteringReadSource(registers=stores.registers, intervals=stores.intervals),
+        runner=runner or partition_runner(),
+        batch_size=size,
+    )

@@ -1,0 +1,266 @@
+"""Bill runs against the real database (SQLite and PostgreSQL) and the Parquet read stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import attrs
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from tests.integration.billing import helpers
+from urbis import bootstrap
+from urbis.application._support import Env
+from urbis.application.billing import operations as billing_ops
+from urbis.application.billing import ports
+from urbis.application.billing import queries as billing_queries
+from urbis.domain import billing, identity
+
+SEPT = datetime(2026, 9, 30, 15, tzinfo=UTC)
+OCT = datetime(2026, 10, 30, 15, tzinfo=UTC)
+
+
+def _count(container: bootstrap.App, sql: str, **params: object) -> int:
+    with container.engine.connect() as connection:
+        return int(connection.execute(sa.text(sql), params).scalar_one())
+
+
+class TestStartRun:
+    def test_bills_each_agreement_once_and_lists_the_ones_it_cannot_rate(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=5, interval_every=4)
+        reads = []
+        for n, home in enumerate(homes[1:4], start=1):
+            reads += [
+                (home.meter, SEPT, 1000.0 * n, "ACTUAL"),
+                (home.meter, OCT, 1000.0 * n + 150, "ACTUAL"),
+            ]
+        helpers.add_register_reads(container, tenant, reads)
+        helpers.add_interval_month(
+            container, tenant, homes[0].meter, OCT.date().replace(day=1), 0.2
+        )
+        env = helpers.billing_env(container, tenant, batch_size=2)
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        assert run["status"] == "COMPLETED"
+        assert run["batches"] == 3
+        assert run["bills"] == 4
+        assert run["exceptions"] == 1
+        exceptions = billing_queries.run_exceptions(env=env, run_id=run["id"])
+        assert [(e["agreement_id"], e["reason"]) for e in exceptions] == [
+            (homes[4].agreement_id, "NO_INTERVAL_DATA")
+        ]
+        bills = billing_queries.bills_of_account(env=env, account_id=homes[1].account_id)
+        assert [b["status"] for b in bills] == ["ISSUED"]
+        one = billing_queries.get_bill(env=env, bill_id=bills[0]["id"])
+        assert one["consumption"] == "150.000"
+        assert {line["kind"] for line in one["lines"]} >= {"ENERGY"}
+        assert (
+            _count(container, "SELECT count(*) FROM bills WHERE tenant_id = :t", t=tenant.id) == 4
+        )
+
+    def test_a_trial_run_stores_no_issued_bill_and_posts_nothing(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=3)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [(h.meter, at, v, "ACTUAL") for h in homes for at, v in ((SEPT, 10.0), (OCT, 90.0))],
+        )
+        env = helpers.billing_env(container, tenant)
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10", trial=True, sample=2)
+
+        assert run["bills"] == 2
+        assert (
+            _count(
+                container,
+                "SELECT count(*) FROM bills WHERE run_id = :r AND status = 'TRIAL'",
+                r=run["id"],
+            )
+            == 2
+        )
+        assert (
+            _count(
+                container,
+                "SELECT count(*) FROM bills WHERE run_id = :r AND status <> 'TRIAL'",
+                r=run["id"],
+            )
+            == 0
+        )
+
+    def test_a_period_without_a_tariff_in_force_is_refused_and_nothing_is_recorded(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        helpers.seed_homes(container, agent_env, tenant, count=1)
+        env = helpers.billing_env(container, tenant)
+
+        with pytest.raises(billing_ops.NothingToRate) as raised:
+            billing_ops.start_run(env=env, cycle="C01", period="2023-10")
+
+        assert raised.value.code == "no_tariff_in_force"
+        assert (
+            _count(container, "SELECT count(*) FROM bill_runs WHERE tenant_id = :t", t=tenant.id)
+            == 0
+        )
+
+    def test_an_unknown_cycle_or_a_bad_period_is_a_clear_error(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env = helpers.billing_env(container, tenant)
+
+        with pytest.raises(billing_ops.UnknownBillCycle):
+            billing_ops.start_run(env=env, cycle="C99", period="2026-10")
+        with pytest.raises(billing.InvalidBillingPeriod):
+            billing_ops.start_run(env=env, cycle="C01", period="2026-13")
+
+
+def _ledger_rows(container: bootstrap.App, tenant: identity.Tenant) -> int:
+    return _count(
+        container, "SELECT count(*) FROM journal_entries WHERE tenant_id = :t", t=tenant.id
+    )
+
+
+def _owed(container: bootstrap.App, tenant: identity.Tenant, account_id: str) -> int:
+    return _count(
+        container,
+        "SELECT coalesce(sum(CASE WHEN p.side = 'DEBIT' THEN p.amount_minor "
+        "ELSE -p.amount_minor END), 0) FROM postings p JOIN journal_entries e "
+        "ON e.id = p.entry_id WHERE e.tenant_id = :t AND e.account_id = :a "
+        "AND p.ledger_account IN ('CUSTOMER_RECEIVABLE', 'CUSTOMER_CREDIT')",
+        t=tenant.id,
+        a=account_id,
+    )
+
+
+def _billed(
+    container: bootstrap.App, tenant: identity.Tenant, agent_env: Env, advances: list[float]
+) -> tuple[ports.BillingEnv, list[helpers.Home], dict[str, object]]:
+    homes = helpers.seed_homes(container, agent_env, tenant, count=len(advances))
+    helpers.add_register_reads(
+        container,
+        tenant,
+        [
+            (h.meter, at, value, "ACTUAL")
+            for h, advance in zip(homes, advances, strict=True)
+            for at, value in ((SEPT, 500.0), (OCT, 500.0 + advance))
+        ],
+    )
+    env = helpers.billing_env(container, tenant)
+    run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+    return env, homes, run
+
+
+class TestPosting:
+    def test_issued_bills_post_what_the_customer_owes_and_held_bills_post_nothing(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, run = _billed(container, tenant, agent_env, [180.0, 0.0])
+
+        issued = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+        held = billing_queries.held_bills(env=env, run_id=str(run["id"]))
+        assert run["held"] == 1
+        assert [(b["agreement_id"], b["hold_reason"]) for b in held] == [
+            (homes[1].agreement_id, "NON_POSITIVE_AMOUNT")
+        ]
+        assert _owed(container, tenant, homes[0].account_id) == int(Decimal(issued["total"]) * 100)
+        assert _owed(container, tenant, homes[1].account_id) == 0
+        assert _ledger_rows(container, tenant) == 1
+
+
+class TestCorrections:
+    def test_cancel_reverses_the_posting_and_keeps_the_bill_as_it_was(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+
+        cancelled = billing_ops.cancel_bill(env=env, bill_id=bill["id"], reason="lectura errada")
+
+        assert cancelled["status"] == "CANCELLED"
+        assert cancelled["total"] == bill["total"]
+        assert _owed(container, tenant, homes[0].account_id) == 0
+        assert _ledger_rows(container, tenant) == 2
+
+    def test_cancelling_twice_is_refused_and_posts_nothing(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+        billing_ops.cancel_bill(env=env, bill_id=bill["id"], reason="lectura errada")
+
+        with pytest.raises(billing.BillAlreadyCancelled) as raised:
+            billing_ops.cancel_bill(env=env, bill_id=bill["id"], reason="otra vez")
+
+        assert raised.value.code == "bill_already_cancelled"
+        assert _ledger_rows(container, tenant) == 2
+
+    def test_rebill_replaces_the_bill_from_corrected_reads_and_links_to_it(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+        helpers.add_register_reads(
+            container, tenant, [(homes[0].meter, OCT, 500.0 + 120.0, "ACTUAL")], later=True
+        )
+
+        new = billing_ops.rebill(env=env, bill_id=bill["id"], reason="lectura corregida")
+
+        history = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)
+        assert new["rebills"] == bill["id"]
+        assert new["consumption"] == "120.000"
+        assert sorted(b["status"] for b in history) == ["CANCELLED", "ISSUED"]
+        assert _owed(container, tenant, homes[0].account_id) == int(Decimal(new["total"]) * 100)
+
+    def test_rebilling_a_cancelled_bill_is_refused_and_posts_nothing(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+        billing_ops.rebill(env=env, bill_id=bill["id"], reason="lectura corregida")
+        before = _ledger_rows(container, tenant)
+
+        with pytest.raises(billing.RebillOfCancelledBill) as raised:
+            billing_ops.rebill(env=env, bill_id=bill["id"], reason="otra vez")
+
+        assert raised.value.code == "rebill_of_cancelled_bill"
+        assert _ledger_rows(container, tenant) == before
+
+    def test_releasing_a_held_bill_issues_and_posts_it_once(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=1)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [(homes[0].meter, SEPT, 1.0, "ACTUAL"), (homes[0].meter, OCT, 91.0, "ACTUAL")],
+        )
+        env = attrs.evolve(helpers.billing_env(container, tenant), validator=_hold_everything)
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+        held = billing_queries.held_bills(env=env, run_id=str(run["id"]))[0]
+
+        released = billing_ops.release_bill(env=env, bill_id=held["id"])
+        with pytest.raises(billing.BillNotHeld):
+            billing_ops.release_bill(env=env, bill_id=held["id"])
+
+        assert released["status"] == "ISSUED"
+        assert held["hold_reason"] == "REVIEW"
+        assert _ledger_rows(container, tenant) == 1
+        assert _owed(container, tenant, homes[0].account_id) == int(Decimal(held["total"]) * 100)
+
+    def test_an_unknown_bill_is_a_clear_error(
+        self, container: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        env = helpers.billing_env(container, tenant)
+
+        with pytest.raises(billing.BillNotFound):
+            billing_ops.cancel_bill(env=env, bill_id="01ZZZZZZZZZZZZZZZZZZZZZZZZ", reason="x")
+
+
+def _hold_everything(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(pl.lit("HOLD").alias("action"), pl.lit("REVIEW").alias("reason"))

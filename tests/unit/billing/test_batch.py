@@ -1,0 +1,252 @@
+"""The partition function of a bill run: determinants, batch rating, totals and exceptions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from urbis.adapters.tariffs import files
+from urbis.domain import billing, rating, tariffs
+
+DEMO = Path(__file__).parents[3] / "src/urbis/adapters/tariffs/demo"
+BOGOTA = ZoneInfo("America/Bogota")
+PERIOD = billing.billing_period(label="2026-10")
+START = datetime(2026, 10, 1, tzinfo=BOGOTA)
+END = datetime(2026, 11, 1, tzinfo=BOGOTA)
+
+
+def tariff(code: str) -> tariffs.Tariff:
+    return files.load_tariff(text=(DEMO / f"{code}.yaml").read_text())
+
+
+def agreements(rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
+    base = {
+        "service": "ELECTRICITY",
+        "tariff_code": "MDE-E-RES",
+        "meter_kind": "REGISTER",
+        "multiplier": 1.0,
+        "dials": 5,
+        "stratum": 3,
+        "use": "residential",
+        "altitude_m": 1500,
+    }
+    return pl.DataFrame([{**base, **r} for r in rows], schema=billing.AGREEMENTS_SCHEMA)
+
+
+def reads(rows: list[tuple[str, datetime, float, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"meter": m, "read_at": at, "value": v, "read_type": t} for m, at, v, t in rows],
+        schema=billing.READS_SCHEMA,
+    )
+
+
+def run(
+    agreement_rows: Sequence[Mapping[str, object]],
+    read_rows: list[tuple[str, datetime, float, str]] = (),  # type: ignore[assignment]
+    usage: pl.DataFrame | None = None,
+    catalogue: dict[str, tariffs.Tariff | None] | None = None,
+) -> billing.BatchResult:
+    return billing.bill_batch(
+        agreements=agreements(agreement_rows),
+        reads=reads(list(read_rows)),
+        usage=usage if usage is not None else pl.DataFrame(schema=billing.USAGE_SCHEMA),
+        tariffs_by_code=catalogue if catalogue is not None else {"MDE-E-RES": tariff("MDE-E-RES")},
+        period=PERIOD,
+        start=START,
+        end=END,
+        timezone="America/Bogota",
+    )
+
+
+SEPT = datetime(2026, 9, 28, 15, tzinfo=UTC)
+OCT = datetime(2026, 10, 28, 15, tzinfo=UTC)
+
+
+class TestBillBatch:
+    def test_bills_a_register_read_agreement_as_the_reference_engine_would(self) -> None:
+        rows = [{"agreement_id": "A1", "account_id": "C1", "meter": "M1"}]
+        read_rows = [("M1", SEPT, 1000.0, "ACTUAL"), ("M1", OCT, 1180.0, "ACTUAL")]
+
+        result = run(rows, read_rows)
+
+        bill = result.bills.row(0, named=True)
+        expected = rating.rate_total(
+            tariff=tariff("MDE-E-RES"),
+            month=PERIOD.start,
+            quantity=Decimal(180),
+            customer=rating.Customer(stratum=3, altitude_m=1500),
+        )
+        total = sum((line.amount.amount for line in expected), Decimal(0))
+        assert bill["consumption_milli"] == 180_000
+        assert Decimal(bill["total"]) / 100 == total
+        assert bill["subsidy"] > 0
+        assert (
+            bill["revenue"] - bill["subsidy"] + bill["contribution"] + bill["taxes"]
+            == bill["total"]
+        )
+        assert result.exceptions.is_empty()
+        assert set(result.lines["kind"]) == {"ENERGY", "SUBSIDY"}
+
+    def test_counts_a_register_across_its_rollover_and_multiplier(self) -> None:
+        rows = [{"agreement_id": "A1", "account_id": "C1", "meter": "M1", "multiplier": 2.0}]
+        read_rows = [("M1", SEPT, 99_990.0, "ACTUAL"), ("M1", OCT, 10.0, "ESTIMATED")]
+
+        result = run(rows, read_rows)
+
+        assert result.bills["consumption_milli"].to_list() == [40_000]
+        assert result.bills["estimated"].to_list() == [True]
+
+    def test_lists_agreements_it_cannot_rate_as_exceptions_with_reasons(self) -> None:
+        rows: list[dict[str, object]] = [
+            {"agreement_id": "A1", "account_id": "C1", "meter": None},
+            {"agreement_id": "A2", "account_id": "C2", "meter": "M2"},
+            {"agreement_id": "A3", "account_id": "C3", "meter": "M3"},
+            {"agreement_id": "A4", "account_id": "C4", "meter": "M4", "tariff_code": "NOPE"},
+        ]
+        read_rows = [("M3", SEPT, 5.0, "ACTUAL")]
+
+        result = run(rows, read_rows, catalogue={"MDE-E-RES": tariff("MDE-E-RES"), "NOPE": None})
+
+        reasons = dict(
+            zip(result.exceptions["agreement_id"], result.exceptions["reason"], strict=True)
+        )
+        assert reasons == {
+            "A1": "NO_METER",
+            "A2": "NO_PREVIOUS_READ",
+            "A3": "NO_CURRENT_READ",
+            "A4": "NO_TARIFF",
+        }
+        assert result.bills.is_empty()
+
+    def test_a_period_before_every_tariff_version_is_an_exception_not_a_bill(self) -> None:
+        rows = [{"agreement_id": "A1", "account_id": "C1", "meter": "M1"}]
+        result = billing.bill_batch(
+            agreements=agreements(rows),
+            reads=reads([("M1", SEPT, 1.0, "ACTUAL"), ("M1", OCT, 2.0, "ACTUAL")]),
+            usage=pl.DataFrame(schema=billing.USAGE_SCHEMA),
+            tariffs_by_code={"MDE-E-RES": tariff("MDE-E-RES")},  # from 2024
+            period=billing.billing_period(label="2023-05"),
+            start=datetime(2023, 5, 1, tzinfo=BOGOTA),
+            end=datetime(2023, 6, 1, tzinfo=BOGOTA),
+            timezone="America/Bogota",
+        )
+
+        assert result.exceptions["reason"].to_list() == ["NO_TARIFF_IN_FORCE"]
+        assert result.bills.is_empty()
+
+    def test_bills_interval_agreements_from_the_latest_intervals_in_the_period(self) -> None:
+        starts = [START.astimezone(UTC) + timedelta(hours=h) for h in range(31 * 24)]
+        usage = pl.DataFrame(
+            {
+                "meter": ["S1"] * len(starts),
+                "start": starts,
+                "minutes": [60] * len(starts),
+                "quantity": [0.25] * len(starts),
+                "quality": ["ACTUAL"] * len(starts),
+            },
+            schema=billing.USAGE_SCHEMA,
+        )
+        rows = [{"agreement_id": "A1", "account_id": "C1", "meter": "S1", "meter_kind": "INTERVAL"}]
+
+        result = run(rows, usage=usage)
+
+        assert result.bills["consumption_milli"].to_list() == [186_000]
+        expected = rating.rate_total(
+            tariff=tariff("MDE-E-RES"),
+            month=PERIOD.start,
+            quantity=Decimal(186),
+            customer=rating.Customer(stratum=3, altitude_m=1500),
+        )
+        assert Decimal(result.bills["total"][0]) / 100 == sum(
+            (line.amount.amount for line in expected), Decimal(0)
+        )
+
+
+class TestValidateFrame:
+    def test_holds_bills_for_the_same_reasons_as_the_shipped_pack(self) -> None:
+        frame = pl.DataFrame(
+            {
+                "service": ["ELECTRICITY"] * 6,
+                "bill_amount": [
+                    Decimal("0"),
+                    Decimal("95400"),
+                    Decimal("1"),
+                    Decimal("10"),
+                    Decimal("10"),
+                    Decimal("10"),
+                ],
+                "consumption": [
+                    Decimal(160),
+                    Decimal(160),
+                    Decimal(0),
+                    Decimal(300),
+                    Decimal(40),
+                    Decimal(150),
+                ],
+                "average_consumption": [
+                    None,
+                    Decimal(150),
+                    Decimal(150),
+                    Decimal(150),
+                    Decimal(150),
+                    None,
+                ],
+                "consecutive_estimates": [0, 3, 0, 0, 0, 0],
+                "days_in_period": [30] * 6,
+            },
+            schema=billing.VALIDATION_INPUTS,
+        )
+
+        answers = billing.validate_frame(frame=frame, policy=billing.ValidationPolicy())
+
+        assert answers["reason"].to_list() == [
+            "NON_POSITIVE_AMOUNT",
+            "TOO_MANY_ESTIMATES",
+            "ZERO_CONSUMPTION",
+            "HIGH_AGAINST_HISTORY",
+            "LOW_AGAINST_HISTORY",
+            "OK",
+        ]
+        assert answers["action"].to_list() == ["HOLD"] * 5 + ["ISSUE"]
+
+
+class TestSewerOnWater:
+    def test_unmetered_sewer_bills_the_accounts_water_volume(self) -> None:
+        rows = [
+            {
+                "agreement_id": "W1",
+                "account_id": "C1",
+                "meter": "A1",
+                "service": "WATER",
+                "tariff_code": "MDE-ACU-RES",
+            },
+            {
+                "agreement_id": "S1",
+                "account_id": "C1",
+                "meter": None,
+                "service": "SEWER",
+                "tariff_code": "MDE-ALC-RES",
+            },
+            {
+                "agreement_id": "S2",
+                "account_id": "C2",
+                "meter": None,
+                "service": "SEWER",
+                "tariff_code": "MDE-ALC-RES",
+            },
+        ]
+        read_rows = [("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]
+        catalogue = {c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")}
+
+        result = run(rows, read_rows, catalogue=catalogue)
+
+        billed = dict(
+            zip(result.bills["agreement_id"], result.bills["consumption_milli"], strict=True)
+        )
+        assert billed == {"W1": 18_000, "S1": 18_000}
+        assert result.exceptions.select("agreement_id", "reason").rows() == [("S2", "NO_METER")]
