@@ -10,6 +10,7 @@ from urbis.interfaces.api import (
     errors,
     metering,
     open311,
+    payments,
     rating,
     routes,
     webhooks,
@@ -33,5 +34,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)
+    app.include_router(payments.router)
     web.mount(app)
     return app
