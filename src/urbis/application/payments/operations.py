@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from urbis.application import ports as shared_ports
-from urbis.application._support import found, snapshot
+from urbis.application._support import found, plain, snapshot
 from urbis.application.ledger import operations as ledger_ops
 from urbis.application.payments import ports
 from urbis.domain import accounts, identity, ledger, payments
@@ -106,10 +106,16 @@ def _audit(
             entity=entity,
             entity_id=entity_id,
             action=action,
-            before=None if before is None else snapshot(before),
-            after=None if after is None else snapshot(after),
+            before=None if before is None else _picture(before),
+            after=None if after is None else _picture(after),
         )
     )
+
+
+def _picture(record: Any) -> dict[str, Any]:
+    if isinstance(record, dict):
+        return {k: plain(v) for k, v in record.items()}
+    return snapshot(record)
 
 
 def _tenant(unit: ports.PaymentsUnit, env: ports.PaymentsEnv) -> identity.Tenant:
