@@ -8,6 +8,7 @@ from urbis import bootstrap
 from urbis.interfaces.api import (
     engagement,
     errors,
+    ledger,
     metering,
     open311,
     payments,
@@ -35,5 +36,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(rating.router)
     app.include_router(payments.router)
+    app.include_router(ledger.router)
     web.mount(app)
     return app
