@@ -44,10 +44,10 @@ class Store:
     tenants: dict[str, identity.Tenant] = attrs.Factory(dict)
     accounts: dict[str, accounts.Account] = attrs.Factory(dict)
     entries: list[ledger.JournalEntry] = attrs.Factory(list)
-    payments: dict[str, payments.Payment] = attrs.Factory(dict)
+    paid: dict[str, payments.Payment] = attrs.Factory(dict)
     requests: dict[tuple[str, str], ports.IdempotentRequest] = attrs.Factory(dict)
     files: dict[str, ports.ImportedFile] = attrs.Factory(dict)
-    deposits: dict[str, payments.Deposit] = attrs.Factory(dict)
+    held: dict[str, payments.Deposit] = attrs.Factory(dict)
     strategies: dict[str, payments.AllocationStrategy] = attrs.Factory(dict)
     audit: list[shared_ports.AuditEntry] = attrs.Factory(list)
 
@@ -114,24 +114,24 @@ class FakePayments:
         self.ledger = ledger_repo
 
     def add(self, payment: payments.Payment) -> None:
-        self.s.payments[payment.id] = payment
+        self.s.paid[payment.id] = payment
 
     def add_many(self, batch: Sequence[payments.Payment]) -> None:
         for p in batch:
             self.add(p)
 
     def update(self, payment: payments.Payment) -> None:
-        self.s.payments[payment.id] = payment
+        self.s.paid[payment.id] = payment
 
     def get(
         self, tenant_id: ids.TenantId, payment_id: payments.PaymentId
     ) -> payments.Payment | None:
-        return self.s.payments.get(payment_id)
+        return self.s.paid.get(payment_id)
 
     def for_account(
         self, tenant_id: ids.TenantId, account_id: ids.AccountId
     ) -> Sequence[payments.Payment]:
-        return [p for p in self.s.payments.values() if p.account_id == account_id]
+        return [p for p in self.s.paid.values() if p.account_id == account_id]
 
     def request(self, tenant_id: ids.TenantId, key: str) -> ports.IdempotentRequest | None:
         return self.s.requests.get((tenant_id, key))
@@ -144,7 +144,7 @@ class FakePayments:
     def imported_transactions(
         self, tenant_id: ids.TenantId, keys: Sequence[tuple[str, str]]
     ) -> set[tuple[str, str]]:
-        done = {(p.bank_code, p.transaction_id) for p in self.s.payments.values()}
+        done = {(p.bank_code, p.transaction_id) for p in self.s.paid.values()}
         return {k for k in keys if k in done}
 
     def file_by_digest(self, tenant_id: ids.TenantId, digest: str) -> ports.ImportedFile | None:
@@ -181,20 +181,20 @@ class FakeDeposits:
         self.s = store
 
     def add(self, deposit: payments.Deposit) -> None:
-        self.s.deposits[deposit.id] = deposit
+        self.s.held[deposit.id] = deposit
 
     def update(self, deposit: payments.Deposit) -> None:
-        self.s.deposits[deposit.id] = deposit
+        self.s.held[deposit.id] = deposit
 
     def get(
         self, tenant_id: ids.TenantId, deposit_id: payments.DepositId
     ) -> payments.Deposit | None:
-        return self.s.deposits.get(deposit_id)
+        return self.s.held.get(deposit_id)
 
     def for_account(
         self, tenant_id: ids.TenantId, account_id: ids.AccountId
     ) -> Sequence[payments.Deposit]:
-        return [d for d in self.s.deposits.values() if d.account_id == account_id]
+        return [d for d in self.s.held.values() if d.account_id == account_id]
 
 
 class FakeAudit:
@@ -218,10 +218,11 @@ class FakeUnit:
         self.work = copy.deepcopy(self.home.store)
         self.tenants: Any = FakeTenants(self.work)
         self.accounts: Any = FakeAccounts(self.work)
-        self.ledger = FakeLedger(self.work)
-        self.payments = FakePayments(self.work, self.ledger)
-        self.deposits = FakeDeposits(self.work)
-        self.audit = FakeAudit(self.work)
+        fake_ledger = FakeLedger(self.work)
+        self.ledger: Any = fake_ledger
+        self.payments: Any = FakePayments(self.work, fake_ledger)
+        self.deposits: Any = FakeDeposits(self.work)
+        self.audit: Any = FakeAudit(self.work)
         return self
 
     def __exit__(

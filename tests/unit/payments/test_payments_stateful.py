@@ -97,7 +97,7 @@ class PaymentsMachine(RuleBasedStateMachine):
 
     @rule(payment_id=consumes(posted))
     def reverse(self, payment_id: payments.PaymentId) -> None:
-        before = self.holder.store.payments[payment_id]
+        before = self.holder.store.paid[payment_id]
         if before.status is payments.PaymentStatus.REVERSED:  # a replayed key's payment
             return
         operations.reverse_payment(env=self.env, payment_id=payment_id, reason="devuelto")
@@ -138,7 +138,7 @@ class PaymentsMachine(RuleBasedStateMachine):
 
     @rule(deposit_id=consumes(held), refund=st.booleans())
     def close_deposit(self, deposit_id: payments.DepositId, refund: bool) -> None:
-        deposit = self.holder.store.deposits[deposit_id]
+        deposit = self.holder.store.held[deposit_id]
         self.deposits_held -= deposit.amount.amount
         if refund:
             operations.refund_deposit(env=self.env, deposit_id=deposit_id)
