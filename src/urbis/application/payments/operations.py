@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -265,6 +265,7 @@ def record_payment(
         raise payments.InvalidPayment("The payment instant must carry its time zone")
     if amount.amount <= 0:
         raise payments.InvalidPayment("The payment amount must be more than zero")
+    received_at = received_at.astimezone(UTC)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
         raise InvalidIdempotencyKey("An idempotency key has 1 to 200 characters")
     asked = fingerprint(
@@ -505,7 +506,7 @@ def take_deposit(
             tenant_id=tenant.id,
             account_id=account.id,
             amount=amount,
-            taken_at=received_at,
+            taken_at=received_at.astimezone(UTC),
             reference=reference,
             entry_id=booking.entry_id,
         )
@@ -773,7 +774,7 @@ def _file_batch(
             amount=row.amount,
             channel=row.channel,
             reference=row.reference,
-            received_at=row.paid_at,
+            received_at=row.paid_at.astimezone(UTC),
             entry_id=booking.entry_id,
             allocations=allocations,
             credit=credit,
