@@ -17,6 +17,7 @@ from tests.integration.payments.support import (
     post_bill,
 )
 from urbis import bootstrap
+from urbis.adapters.db import payments as db_payments
 from urbis.application.payments import operations, queries
 from urbis.domain import identity, ledger, payments
 from urbis.kernel import ids
@@ -257,3 +258,42 @@ class TestDeposits:
         assert sums.get(ledger.LedgerAccount.CASH, Decimal(0)) == 0
         assert sums.get(ledger.LedgerAccount.DEPOSITS_HELD, Decimal(0)) == 0
         assert ("deposit", "refund") in audit_actions(container, tenant.id)
+
+
+class TestOpenItemsInBulk:
+    def test_the_bulk_read_agrees_with_the_ledger_after_payments_and_a_reversal(
+        self, container: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        ana = open_account(container, tenant, "Ana Gómez")
+        luis = open_account(container, tenant, "Luis Mora")
+        for account, base in ((ana, 0), (luis, 5)):
+            post_bill(container, account, item=f"B{base}", amount="100.00", due=date(2026, 1, 5))
+            post_bill(container, account, item=f"C{base}", amount="70.50", due=date(2026, 2, 5))
+        env = payments_env(container, tenant)
+        kept = operations.record_payment(
+            env=env,
+            account_id=ana.id,
+            amount=cop("120.00"),
+            received_at=PAID_AT,
+            channel=payments.Channel.BANK,
+        )
+        bounced = operations.record_payment(
+            env=env,
+            account_id=luis.id,
+            amount=cop("150.00"),
+            received_at=PAID_AT,
+            channel=payments.Channel.BANK,
+        )
+        operations.reverse_payment(env=env, payment_id=bounced.payment.id, reason="devuelto")
+
+        with container.engine.connect() as connection:
+            bulk = db_payments.PaymentRepository(connection).open_items_for(
+                tenant.id, [ana.id, luis.id], "COP"
+            )
+
+        for account in (ana, luis):
+            assert bulk[account.id] == ledger.open_items(
+                entries=entries(container, account), currency="COP"
+            )
+        assert [i.open for i in bulk[ana.id]] == [cop("50.50")]
+        assert kept.payment.credit == cop(0)

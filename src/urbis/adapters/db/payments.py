@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -29,6 +30,14 @@ def to_minor(money: Money) -> int:
 
 def from_minor(units: int, currency: str) -> Money:
     return Money(Decimal(int(units)).scaleb(-minor_unit(currency)), currency)
+
+
+def _as_date(value: Any) -> date:
+    if value is None:
+        return date.min
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
@@ -85,9 +94,8 @@ def _payment(row: Any) -> payments.Payment:
 
 
 class PaymentRepository:
-    def __init__(self, connection: sa.Connection, ledger_repo: ledger_ports.LedgerRepository):
+    def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
-        self._ledger = ledger_repo
 
     def add(self, payment: payments.Payment) -> None:
         self.add_many([payment])
@@ -247,11 +255,48 @@ class PaymentRepository:
     def open_items_for(
         self, tenant_id: ids.TenantId, account_ids: Sequence[ids.AccountId], currency: str
     ) -> dict[ids.AccountId, tuple[ledger.OpenItem, ...]]:
-        return {
-            account_id: ledger.open_items(
-                entries=self._ledger.for_account(tenant_id, account_id), currency=currency
+        # One aggregate per chunk of accounts instead of loading every entry: the same open
+        # items as ledger.open_items (opened by non-reversal debits, settled by credits).
+        p = t.postings.c
+        je = t.journal_entries.c
+        reversal = je.kind == ledger.EntryKind.REVERSAL.value
+        debit = p.side == ledger.Side.DEBIT.value
+        signed = sa.case((debit, p.amount_minor), else_=-p.amount_minor)
+        opened = sa.case((sa.and_(debit, sa.not_(reversal)), p.amount_minor), else_=0)
+        due = sa.case((sa.and_(debit, sa.not_(reversal)), p.due_date), else_=None)
+        found: dict[ids.AccountId, list[ledger.OpenItem]] = {}
+        for chunk in _chunks(list(account_ids)):
+            rows = self._c.execute(
+                sa.select(
+                    p.account_id,
+                    p.item,
+                    sa.func.sum(signed),
+                    sa.func.sum(opened),
+                    sa.func.min(due),
+                )
+                .select_from(t.postings.join(t.journal_entries, je.id == p.entry_id))
+                .where(
+                    p.tenant_id == tenant_id,
+                    p.account_id.in_(chunk),
+                    p.ledger_account == ledger.LedgerAccount.CUSTOMER_RECEIVABLE.value,
+                    p.item.is_not(None),
+                )
+                .group_by(p.account_id, p.item)
             )
-            for account_id in account_ids
+            for account_id, item, left, first, due_date in rows:
+                if int(left) <= 0:
+                    continue
+                found.setdefault(ids.AccountId(account_id), []).append(
+                    ledger.OpenItem(
+                        item=item,
+                        due_date=_as_date(due_date),
+                        original=from_minor(int(first), currency),
+                        open=from_minor(int(left), currency),
+                    )
+                )
+        return {
+            account: tuple(sorted(items, key=lambda i: (i.due_date, i.item)))
+            for account, items in found.items()
         }
 
     def strategy(self, tenant_id: ids.TenantId) -> payments.AllocationStrategy:
@@ -367,7 +412,7 @@ class SqlPaymentsUnit:
         self.tenants = r.TenantRepository(connection)
         self.accounts = r.AccountRepository(connection)
         self.ledger = db_ledger.LedgerRepository(connection)
-        self.payments = PaymentRepository(connection, self.ledger)
+        self.payments = PaymentRepository(connection)
         self.deposits = DepositRepository(connection)
         self.audit = r.AuditLog(connection)
         return self
