@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
@@ -297,3 +299,32 @@ class TestOpenItemsInBulk:
             )
         assert [i.open for i in bulk[ana.id]] == [cop("50.50")]
         assert kept.payment.credit == cop(0)
+
+
+class TestRacingRetries:
+    def test_two_requests_with_one_key_at_once_post_one_payment(
+        self, container: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        account = open_account(container, tenant, "Ana Gómez")
+        post_bill(container, account, item="B1", amount="100.00", due=date(2026, 1, 5))
+        env = payments_env(container, tenant, identity.Role.AGENT)
+        start = threading.Barrier(4)
+
+        def pay() -> operations.RecordedPayment:
+            start.wait()
+            return operations.record_payment(
+                env=env,
+                account_id=account.id,
+                amount=cop("60.00"),
+                received_at=PAID_AT,
+                channel=payments.Channel.ONLINE,
+                idempotency_key="gateway-approval-1",
+            )
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(lambda _n: pay(), range(4)))
+
+        assert len({r.payment.id for r in results}) == 1
+        assert sorted(r.replayed for r in results) == [False, True, True, True]
+        assert count(container, "payments", tenant.id) == 1
+        assert owed(container, account.id, tenant) == "40.00"

@@ -245,12 +245,13 @@ class PaymentRepository:
         return result
 
     def lock_account(self, tenant_id: ids.TenantId, account_id: ids.AccountId) -> None:
-        condition = sa.and_(t.accounts.c.tenant_id == tenant_id, t.accounts.c.id == account_id)
         if self._c.dialect.name == "sqlite":
-            # SQLite locks the whole database for writing; a no-change write takes that lock now
-            self._c.execute(t.accounts.update().where(condition).values(status=t.accounts.c.status))
-        else:
-            self._c.execute(sa.select(t.accounts.c.id).where(condition).with_for_update())
+            return  # the unit already holds SQLite's single write lock (see SqlPaymentsUnit)
+        self._c.execute(
+            sa.select(t.accounts.c.id)
+            .where(t.accounts.c.tenant_id == tenant_id, t.accounts.c.id == account_id)
+            .with_for_update()
+        )
 
     def open_items_for(
         self, tenant_id: ids.TenantId, account_ids: Sequence[ids.AccountId], currency: str
@@ -408,6 +409,14 @@ class SqlPaymentsUnit:
     def __enter__(self) -> SqlPaymentsUnit:
         connection = self._engine.connect()
         connection.begin()
+        if connection.dialect.name == "sqlite":
+            # Take the write lock before the first read: a deferred transaction that reads
+            # and then writes fails when another one committed in between, instead of waiting.
+            connection.execute(
+                t.payment_settings.update()
+                .where(sa.false())
+                .values(allocation_strategy=t.payment_settings.c.allocation_strategy)
+            )
         self._connection = connection
         self.tenants = r.TenantRepository(connection)
         self.accounts = r.AccountRepository(connection)

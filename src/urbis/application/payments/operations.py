@@ -276,27 +276,23 @@ def record_payment(
         reference=reference,
         item=item,
     )
+    payment_id = payments.PaymentId(env.ids.new_id())
     try:
         with env.unit() as unit:
             if idempotency_key is not None:
-                earlier = _replay(env, unit, idempotency_key, asked)
-                if earlier is not None:
-                    return earlier
-            tenant = _tenant(unit, env)
-            _check_currency(tenant, amount)
-            account = _account(env, unit, account_id=account_id, account_number=account_number)
-            payment_id = payments.PaymentId(env.ids.new_id())
-            if idempotency_key is not None:
-                # the key is written first: a racing retry waits on it, then replays
+                # the key is the first write: a retry (or a racing twin) fails on it and replays
                 unit.payments.remember(
                     ports.IdempotentRequest(
-                        tenant_id=tenant.id,
+                        tenant_id=env.actor.tenant_id,
                         key=idempotency_key,
                         fingerprint=asked,
                         payment_id=payment_id,
                         recorded_at=env.clock.now(),
                     )
                 )
+            tenant = _tenant(unit, env)
+            _check_currency(tenant, amount)
+            account = _account(env, unit, account_id=account_id, account_number=account_number)
             payment = _post_payment(
                 env=env,
                 unit=unit,
