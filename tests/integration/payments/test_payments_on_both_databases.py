@@ -298,7 +298,7 @@ class TestOpenItemsInBulk:
                 entries=entries(container, account), currency="COP"
             )
         assert [i.open for i in bulk[ana.id]] == [cop("50.50")]
-        assert kept.payment.credit == cop(0)
+        assert kept.payment.credit == cop("0.00")
 
 
 class TestRacingRetries:
