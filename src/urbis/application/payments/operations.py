@@ -255,6 +255,7 @@ def record_payment(
 
     :raises UnknownAccount: if the account is not this utility's (or not the customer's own).
     :raises IdempotencyKeyReused: if the key was used for a different request.
+    :raises RequestAlreadyRecorded: if a racing request with the key failed meanwhile; retry.
     :raises InvalidIdempotencyKey: if the key is empty or longer than 200 characters.
     :raises WrongCurrency: if the amount is not in the utility's currency.
     :raises InvalidPayment: if the amount is not positive or the instant is naive.
