@@ -817,3 +817,89 @@ notification_suppressions = sa.Table(
     sa.Column("reasons", sa.JSON, nullable=False),
     sqlite_with_rowid=False,
 )
+
+# --- payments (migration 0010) -------------------------------------------------------------------
+# Amounts in integer minor units of their currency. A bank transaction (bank code, transaction id)
+# posts at most one payment per tenant; an idempotency key at most one payment per tenant.
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("reference", sa.String(120), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("entry_id", sa.String(26), nullable=False),
+    sa.Column("allocations", sa.JSON, nullable=False),
+    sa.Column("credit_minor", sa.BigInteger, nullable=False),
+    sa.Column("reversal_entry_id", sa.String(26), nullable=True),
+    sa.Column("reversal_reason", sa.Text, nullable=False),
+    sa.Column("bank_code", sa.String(20), nullable=True),
+    sa.Column("transaction_id", sa.String(64), nullable=True),
+    sa.Column("file_id", sa.String(26), nullable=True),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint("status IN ('POSTED', 'REVERSED')", name="status"),
+    sa.UniqueConstraint(
+        "tenant_id", "bank_code", "transaction_id", name="uq_payments_bank_transaction"
+    ),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_payments_account", payments.c.tenant_id, payments.c.account_id, payments.c.received_at)
+
+payment_requests = sa.Table(
+    "payment_requests",
+    metadata,
+    sa.Column("tenant_id", sa.String(26), sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("payment_id", sa.String(26), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+payment_files = sa.Table(
+    "payment_files",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("imported_at", UtcDateTime, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("posted", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),
+    sa.UniqueConstraint("tenant_id", "digest", name="uq_payment_files_digest"),
+    sqlite_with_rowid=False,
+)
+
+deposits = sa.Table(
+    "deposits",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("taken_at", UtcDateTime, nullable=False),
+    sa.Column("reference", sa.String(120), nullable=False),
+    sa.Column("entry_id", sa.String(26), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("closing_entry_id", sa.String(26), nullable=True),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint("status IN ('HELD', 'APPLIED', 'REFUNDED')", name="status"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_deposits_account", deposits.c.tenant_id, deposits.c.account_id)
+
+payment_settings = sa.Table(
+    "payment_settings",
+    metadata,
+    sa.Column("tenant_id", sa.String(26), sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("allocation_strategy", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)

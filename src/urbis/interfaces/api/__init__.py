@@ -12,6 +12,7 @@ from urbis.interfaces.api import (
     ledger,
     metering,
     open311,
+    payments,
     rating,
     routes,
     rules,
@@ -37,6 +38,7 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)
+    app.include_router(payments.router)
     app.include_router(ledger.router)
     app.include_router(tariffs.router)
     app.include_router(rules.router)

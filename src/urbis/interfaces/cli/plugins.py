@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import billing, bills, engagement, metering, portal, rating, rules
+from urbis.interfaces.cli import (
+    billing,
+    bills,
+    engagement,
+    metering,
+    payments,
+    portal,
+    rating,
+    rules,
+)
 
 
 def register_all(app: typer.Typer) -> None:
@@ -16,3 +25,4 @@ def register_all(app: typer.Typer) -> None:
     portal.register(app)
     bills.register(app)
     billing.register(app)
+    payments.register(app)
