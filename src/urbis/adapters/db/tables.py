@@ -386,3 +386,36 @@ sa.Index(
     service_requests.c.requested_at,
 )
 sa.Index("ix_service_requests_token", service_requests.c.tenant_id, service_requests.c.token)
+
+# --- service orders and collections (migration 0011) ---------------------------------------------
+
+service_orders = sa.Table(
+    "service_orders",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("service_point_id", sa.String(26), sa.ForeignKey("service_points.id"), nullable=True),
+    sa.Column("source", sa.String(120), nullable=True),
+    sa.Column("assigned_to", sa.String(64), nullable=True),
+    sa.Column("assigned_at", UtcDateTime, nullable=True),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Column("work_date", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(10), nullable=True),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("exchange", sa.JSON, nullable=True),
+    sa.Column("cancelled_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("tenant_id", "source", name="uq_service_orders_tenant_source"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_service_orders_account", service_orders.c.tenant_id, service_orders.c.account_id)
+sa.Index(
+    "ix_service_orders_status",
+    service_orders.c.tenant_id,
+    service_orders.c.status,
+    service_orders.c.created_at,
+)
