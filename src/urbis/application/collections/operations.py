@@ -17,14 +17,19 @@ import polars as pl
 
 from urbis.application._support import found
 from urbis.application.collections import ports
+from urbis.application.ledger import operations as ledger_operations
+from urbis.application.ledger import ports as ledger_ports
 from urbis.application.rules import evaluation
-from urbis.domain import collections, identity, service_orders
+from urbis.domain import collections, identity, ledger, service_orders
 from urbis.kernel import errors, ids
 from urbis.kernel.money import Money, Rounding
 from urbis.kernel.periods import Period
 
 RUNNERS = frozenset({identity.Role.COLLECTIONS, identity.Role.ADMIN})
 WRITERS = frozenset({identity.Role.COLLECTIONS, identity.Role.AGENT, identity.Role.ADMIN})
+
+# the revenue line an arrangement's interest is booked to
+FINANCING = "FINANCING"
 
 _ORDER_KINDS = {
     collections.StepKind.SUSPENSION_ORDER.value: service_orders.OrderKind.SUSPENSION,
@@ -44,6 +49,17 @@ class ArrangementAlreadyActive(errors.Conflict):
     code = "arrangement_already_active"
 
 
+def paid_toward(env: ports.CollectionsEnv, arrangement: collections.PaymentArrangement) -> Money:
+    """What has been paid toward an arrangement: its total less what its items still owe."""
+    still_open = env.arrears.still_open(
+        arrangement.tenant_id,
+        arrangement.account_id,
+        (*arrangement.items, arrangement.interest_item),
+        arrangement.debt.currency,
+    )
+    return collections.paid_from(arrangement=arrangement, still_open=still_open)
+
+
 def _judge_arrangements(env: ports.CollectionsEnv, as_of: date) -> tuple[frozenset[str], int]:
     """Close arrangements completed or defaulted on ``as_of``; the accounts still keeping one."""
     kept: set[str] = set()
@@ -52,12 +68,7 @@ def _judge_arrangements(env: ports.CollectionsEnv, as_of: date) -> tuple[frozens
         if arrangement.agreed_on > as_of:
             kept.add(arrangement.account_id)
             continue
-        paid = env.arrears.paid_since(
-            env.actor.tenant_id,
-            arrangement.account_id,
-            arrangement.agreed_on,
-            arrangement.debt.currency,
-        )
+        paid = paid_toward(env, arrangement)
         result = collections.standing(
             arrangement=arrangement, paid=paid, as_of=as_of, grace_days=env.ladder.grace_days
         )
@@ -120,8 +131,6 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
         suspensions=env.steps.suspensions(tenant), still_owing=still_owing, history=history
     )
     new_steps = pl.concat([steps, release])
-    order_ids = _act(env, new_steps)
-    env.steps.add_steps(tenant, run_id, as_of, new_steps, order_ids)
     counts = {kind: int(n) for kind, n in new_steps.group_by("kind").len().sort("kind").iter_rows()}
     counts["ARRANGEMENTS_CLOSED"] = closed
     run = ports.CollectionRun(
@@ -137,6 +146,16 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
         counts=counts,
     )
     env.steps.add_run(run)
+    order_ids = _act(env, new_steps)
+    env.steps.add_steps(
+        tenant,
+        run_id,
+        as_of,
+        new_steps.with_columns(
+            pl.Series("id", [env.ids.new_id() for _ in range(new_steps.height)], pl.String),
+            pl.Series("service_order_id", order_ids, pl.String),
+        ),
+    )
     env.record(entity="collection_run", entity_id=run.id, action="run", after=run)
     return run_picture(run)
 
@@ -146,11 +165,11 @@ def _distinct_inputs(inputs: pl.DataFrame) -> int:
     return inputs.unique().height if inputs.height else 0
 
 
-def _act(env: ports.CollectionsEnv, steps: pl.DataFrame) -> list[str]:
-    """Open or cancel the service orders the steps ask for; the order id of each step, or ''."""
+def _act(env: ports.CollectionsEnv, steps: pl.DataFrame) -> list[str | None]:
+    """Open or cancel the service orders the steps ask for; the order id of each step."""
     tenant = env.actor.tenant_id
     now = env.clock.now()
-    order_ids: list[str] = []
+    order_ids: list[str | None] = []
     new_orders: list[service_orders.ServiceOrder] = []
     for account_id, kind, key, episode in steps.select(
         "account_id", "kind", "key", "episode"
@@ -186,7 +205,7 @@ def _act(env: ports.CollectionsEnv, steps: pl.DataFrame) -> list[str]:
                 )
             order_ids.append(episode)
         else:
-            order_ids.append("")
+            order_ids.append(None)
     env.orders.add_many(new_orders)
     for order in new_orders:
         env.record(entity="service_order", entity_id=order.id, action="create", after=order)
@@ -221,7 +240,7 @@ def create_arrangement(
 ) -> collections.PaymentArrangement:
     """
     Agree a payment arrangement for what an account has overdue on ``as_of``; its interest is
-    booked as receivable when a ledger is wired.
+    booked in the ledger as a receivable item of its own.
 
     :raises RoleRequired: unless the actor is collections staff, an agent or an administrator.
     :raises NothingToArrange: if the account has nothing overdue.
@@ -255,15 +274,52 @@ def create_arrangement(
         monthly_rate=monthly_rate,
         agreed_on=as_of,
         first_due_date=first_due_date,
+        items=env.arrears.overdue_items(tenant, account_id, as_of),
         rounding=rounding,
     )
     env.arrangements.add(arrangement)
     env.record(
         entity="payment_arrangement", entity_id=arrangement.id, action="agree", after=arrangement
     )
-    if env.interest is not None and not arrangement.interest.is_zero():
-        env.interest.post_interest(arrangement, env.clock.now())
+    if env.ledger is not None and not arrangement.interest.is_zero():
+        _post_interest(env, env.ledger, arrangement)
     return arrangement
+
+
+def _post_interest(
+    env: ports.CollectionsEnv,
+    ledger_repository: ledger_ports.LedgerRepository,
+    arrangement: collections.PaymentArrangement,
+) -> None:
+    """
+    Book the arrangement's interest as a receivable item of its own, due with the last
+    instalment, against financing revenue.
+    """
+    interest = arrangement.interest
+    entry = ledger.JournalEntry(
+        id=ledger.EntryId(env.ids.new_id()),
+        tenant_id=arrangement.tenant_id,
+        account_id=arrangement.account_id,
+        kind=ledger.EntryKind.ADJUSTMENT,
+        source=f"arrangement:{arrangement.id}:interest",
+        booked_at=env.clock.now(),
+        accounting_date=arrangement.agreed_on,
+        postings=(
+            ledger.Posting(
+                ledger.LedgerAccount.CUSTOMER_RECEIVABLE,
+                ledger.Side.DEBIT,
+                interest,
+                item=arrangement.interest_item,
+                due_date=arrangement.last_due_date,
+            ),
+            ledger.Posting(
+                ledger.LedgerAccount.REVENUE, ledger.Side.CREDIT, interest, service=FINANCING
+            ),
+        ),
+        memo=f"Interest of payment arrangement {arrangement.id}",
+    )
+    ledger_operations.post_entry(ledger_repository=ledger_repository, entry=entry)
+    env.record(entity="journal_entry", entity_id=entry.id, action="post", after=entry)
 
 
 def cancel_arrangement(

@@ -11,6 +11,7 @@ import polars as pl
 
 from urbis.application import ports
 from urbis.application._support import snapshot
+from urbis.application.ledger import ports as ledger_ports
 from urbis.application.rules import ports as rules_ports
 from urbis.application.service_orders import ports as order_ports
 from urbis.domain import collections, identity, rules
@@ -31,10 +32,20 @@ class ArrearsSource(Protocol):
         """
         ...
 
-    def paid_since(
-        self, tenant_id: ids.TenantId, account_id: ids.AccountId, since: date, currency: str
+    def still_open(
+        self,
+        tenant_id: ids.TenantId,
+        account_id: ids.AccountId,
+        items: Sequence[str],
+        currency: str,
     ) -> Money:
-        """What the account has paid (net of reversed payments) from ``since`` on."""
+        """What the account's receivable items still have unpaid (zero for unknown items)."""
+        ...
+
+    def overdue_items(
+        self, tenant_id: ids.TenantId, account_id: ids.AccountId, as_of: date
+    ) -> tuple[str, ...]:
+        """The account's receivable items past due and unpaid on ``as_of``."""
         ...
 
 
@@ -70,14 +81,9 @@ class StepRepository(Protocol):
         ...
 
     def add_steps(
-        self,
-        tenant_id: ids.TenantId,
-        run_id: str,
-        as_of: date,
-        steps: pl.DataFrame,
-        id_of: Sequence[str],
+        self, tenant_id: ids.TenantId, run_id: str, as_of: date, steps: pl.DataFrame
     ) -> None:
-        """Record new steps (``collections.STEPS`` plus ``service_order_id``), in bulk."""
+        """Record new steps (``collections.STEPS`` plus ``id`` and ``service_order_id``)."""
         ...
 
     def for_account(
@@ -127,12 +133,6 @@ class PolicySource(Protocol):
         ...
 
 
-class InterestPosting(Protocol):
-    def post_interest(self, arrangement: collections.PaymentArrangement, at: datetime) -> None:
-        """Book an arrangement's interest as receivable (one entry; once per arrangement)."""
-        ...
-
-
 @attrs.frozen
 class CollectionsEnv:
     """
@@ -152,7 +152,7 @@ class CollectionsEnv:
     audit: ports.AuditLog
     engine: rules_ports.RuleEngine
     policy: PolicySource
-    interest: InterestPosting | None = None
+    ledger: ledger_ports.LedgerRepository | None = None
     ladder: collections.Ladder = attrs.field(factory=collections.Ladder)
     currency: str = "COP"
 

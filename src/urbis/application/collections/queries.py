@@ -28,9 +28,7 @@ def account_collections(
     for arrangement in env.arrangements.for_account(tenant, account_id):
         picture = operations.arrangement_picture(arrangement)
         if arrangement.status is collections.ArrangementStatus.ACTIVE:
-            paid = env.arrears.paid_since(
-                tenant, account_id, arrangement.agreed_on, arrangement.debt.currency
-            )
+            paid = operations.paid_toward(env, arrangement)
             result = collections.standing(
                 arrangement=arrangement, paid=paid, as_of=as_of, grace_days=env.ladder.grace_days
             )

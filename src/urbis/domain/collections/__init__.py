@@ -15,6 +15,7 @@ from urbis.domain.collections._arrangements import (
     add_months,
     arrange,
     close,
+    paid_from,
     standing,
 )
 from urbis.domain.collections._protections import (
@@ -75,6 +76,7 @@ __all__ = [
     "arrange",
     "close",
     "empty_steps",
+    "paid_from",
     "plan_release",
     "plan_steps",
     "policy_inputs",

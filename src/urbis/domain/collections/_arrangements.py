@@ -65,8 +65,14 @@ class PaymentArrangement:
     monthly_rate: Decimal
     rounding: Rounding
     instalments: tuple[Instalment, ...]
+    items: tuple[str, ...] = ()  # the receivable items it covers (the bills then overdue)
     status: ArrangementStatus = ArrangementStatus.ACTIVE
     closed_on: date | None = None
+
+    @property
+    def interest_item(self) -> str:
+        """The receivable item its interest is booked to."""
+        return f"arrangement:{self.id}"
 
     @property
     def interest(self) -> Money:
@@ -110,6 +116,7 @@ def arrange(
     monthly_rate: Decimal,
     agreed_on: date,
     first_due_date: date,
+    items: tuple[str, ...] = (),
     rounding: Rounding = Rounding.HALF_UP,
 ) -> PaymentArrangement:
     """
@@ -173,6 +180,7 @@ def arrange(
         monthly_rate=monthly_rate,
         rounding=rounding,
         instalments=tuple(schedule),
+        items=items,
     )
 
 
@@ -189,6 +197,12 @@ class Standing:
 
 def _sum(items: Iterable[Money], currency: str) -> Money:
     return total(items, currency=currency)
+
+
+def paid_from(*, arrangement: PaymentArrangement, still_open: Money) -> Money:
+    """What has been paid toward an arrangement, from what its items still have open."""
+    paid = arrangement.total - still_open
+    return paid if paid.amount > 0 else Money.zero(paid.currency)
 
 
 def standing(
