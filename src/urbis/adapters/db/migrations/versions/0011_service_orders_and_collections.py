@@ -24,7 +24,7 @@ def _id() -> sa.Column[str]:
     return sa.Column("id", sa.String(length=26), nullable=False)
 
 
-def _tenant(table: str) -> list[sa.SchemaItem]:
+def _tenant(table: str) -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("tenant_id", sa.String(length=26), nullable=False),
         sa.ForeignKeyConstraint(
