@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from urbis import bootstrap
 from urbis.interfaces.api import (
+    collections,
     engagement,
     errors,
     metering,
@@ -33,5 +34,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)
+    app.include_router(collections.router)
     web.mount(app)
     return app
