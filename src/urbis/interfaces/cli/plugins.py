@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from urbis.interfaces.cli import engagement, metering, rating, rules
+from urbis.interfaces.cli import collections, engagement, metering, rating, rules
 
 
 def register_all(app: typer.Typer) -> None:
@@ -13,3 +13,4 @@ def register_all(app: typer.Typer) -> None:
     engagement.register(app)
     rating.register(app)
     rules.register(app)
+    collections.register(app)
