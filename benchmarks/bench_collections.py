@@ -30,6 +30,7 @@ from urbis.bootstrap import collections as wiring
 from urbis.domain import collections, identity, rules, service_orders
 from urbis.kernel import ids
 from urbis.kernel.money import Money
+from urbis.kernel.periods import Period
 
 AS_OF = date(2026, 11, 2)
 DEPARTMENTS = ["Antioquia", "Cundinamarca", "Valle del Cauca", "Atlántico", "Santander",
@@ -85,7 +86,7 @@ class Facts:
 class Steps:
     def __init__(self) -> None:
         self.frames: list[pl.DataFrame] = []
-        self.runs: list[ports.CollectionRun] = []
+        self.recorded: list[ports.CollectionRun] = []
 
     def history(self, tenant_id: ids.TenantId) -> pl.DataFrame:
         if not self.frames:
@@ -104,19 +105,21 @@ class Steps:
         return pl.DataFrame(schema=collections.SUSPENSIONS)
 
     def add_run(self, run: ports.CollectionRun) -> None:
-        self.runs.append(run)
+        self.recorded.append(run)
 
     def get_run(self, tenant_id: ids.TenantId, run_id: str) -> ports.CollectionRun | None:
         return None
 
-    def runs_(self) -> list[ports.CollectionRun]:
-        return self.runs
+    def runs(self, tenant_id: ids.TenantId, limit: int) -> list[ports.CollectionRun]:
+        return self.recorded[-limit:]
 
 
 class Arrangements:
     def add(self, arrangement: collections.PaymentArrangement) -> None: ...
     def update(self, arrangement: collections.PaymentArrangement) -> None: ...
-    def get(self, tenant_id: ids.TenantId, arrangement_id: Any) -> None:
+    def get(
+        self, tenant_id: ids.TenantId, arrangement_id: collections.ArrangementId
+    ) -> collections.PaymentArrangement | None:
         return None
 
     def active(self, tenant_id: ids.TenantId) -> list[collections.PaymentArrangement]:
@@ -156,20 +159,38 @@ class Protections:
         ]
 
 
-def collections_period() -> Any:
-    from urbis.kernel.periods import Period
-
+def collections_period() -> Period[date]:
     return Period(date(2026, 1, 1), None)
 
 
 class Orders:
+    """Counts the orders a run opens; no order is ever read back in this benchmark."""
+
     def __init__(self) -> None:
         self.added = 0
 
-    def add_many(self, orders: Sequence[service_orders.ServiceOrder]) -> None:
-        self.added += len(orders)
+    def add(self, order: service_orders.ServiceOrder) -> None:
+        self.added += 1
 
-    def get(self, tenant_id: ids.TenantId, order_id: Any) -> None:
+    def update(self, order: service_orders.ServiceOrder) -> None: ...
+
+    def by_source(self, tenant_id: ids.TenantId, source: str) -> None:
+        return None
+
+    def for_account(self, tenant_id: ids.TenantId, account_id: ids.AccountId) -> list[Any]:
+        return []
+
+    def list(
+        self, tenant_id: ids.TenantId, status: Any, limit: int, offset: int
+    ) -> list[service_orders.ServiceOrder]:
+        return []
+
+    def add_frame(self, orders: pl.DataFrame) -> None:
+        self.added += orders.height
+
+    def get(
+        self, tenant_id: ids.TenantId, order_id: service_orders.ServiceOrderId
+    ) -> service_orders.ServiceOrder | None:
         return None
 
 
@@ -179,6 +200,9 @@ class Audit:
 
     def record(self, entry: shared_ports.AuditEntry) -> None:
         self.entries += 1
+
+    def for_entity(self, tenant_id: ids.TenantId, entity: str, entity_id: str) -> list[Any]:
+        return []
 
 
 class Counting:
@@ -255,10 +279,10 @@ def main() -> None:
         ids=Ids(),
         arrears=Arrears(arrears),
         facts=Facts(facts),
-        steps=steps,  # type: ignore[arg-type]
-        arrangements=Arrangements(),  # type: ignore[arg-type]
+        steps=steps,
+        arrangements=Arrangements(),
         protections=Protections(medical),
-        orders=orders,  # type: ignore[arg-type]
+        orders=orders,
         audit=audit,
         engine=counting,
         policy=wiring.shipped_policy(),

@@ -259,24 +259,21 @@ class DbStepRepository:
     ) -> None:
         if steps.is_empty():
             return
-        rows = [
-            {
-                "id": row["id"],
-                "tenant_id": tenant_id,
-                "run_id": run_id,
-                "account_id": row["account_id"],
-                "key": row["key"],
-                "kind": row["kind"],
-                "episode": row["episode"],
-                "as_of": as_of,
-                "reason": row["reason"],
-                "protected": bool(row["protected"]),
-                "days_overdue": int(row["days_overdue"]),
-                "amount_overdue": row["amount_overdue"],
-                "service_order_id": row["service_order_id"],
-            }
-            for row in steps.iter_rows(named=True)
-        ]
+        rows = steps.select(
+            pl.col("id"),
+            pl.lit(tenant_id).alias("tenant_id"),
+            pl.lit(run_id).alias("run_id"),
+            "account_id",
+            "key",
+            "kind",
+            "episode",
+            pl.lit(as_of).alias("as_of"),
+            "reason",
+            "protected",
+            "days_overdue",
+            "amount_overdue",
+            "service_order_id",
+        ).to_dicts()
         self._c.execute(t.collection_steps.insert(), rows)
 
     def for_account(

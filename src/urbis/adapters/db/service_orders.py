@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from urbis.adapters.db import tables as t
@@ -98,10 +99,14 @@ class ServiceOrderRepository:
     def add(self, order: so.ServiceOrder) -> None:
         self._c.execute(t.service_orders.insert().values(**self._values(order)))
 
-    def add_many(self, orders: Sequence[so.ServiceOrder]) -> None:
-        """Insert many orders in one statement (a collections run's suspensions)."""
-        if orders:
-            self._c.execute(t.service_orders.insert(), [self._values(o) for o in orders])
+    def add_frame(self, orders: pl.DataFrame) -> None:
+        """Insert many new orders (a collections run's) in one statement."""
+        if orders.is_empty():
+            return
+        rows = orders.select(
+            "id", "tenant_id", "account_id", "kind", "reason", "created_at", "source"
+        ).with_columns(status=pl.lit(so.OrderStatus.OPEN.value), notes=pl.lit(""))
+        self._c.execute(t.service_orders.insert(), rows.to_dicts())
 
     def update(self, order: so.ServiceOrder) -> None:
         c = t.service_orders.c

@@ -485,7 +485,7 @@ sa.Index("ix_collection_runs_started", collection_runs.c.tenant_id, collection_r
 collection_steps = sa.Table(
     "collection_steps",
     metadata,
-    _id(),
+    sa.Column("id", sa.String(40), primary_key=True),  # <run id>-<row>
     _tenant(),
     sa.Column("run_id", sa.String(26), sa.ForeignKey("collection_runs.id"), nullable=False),
     sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),

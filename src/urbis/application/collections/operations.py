@@ -146,16 +146,7 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
         counts=counts,
     )
     env.steps.add_run(run)
-    order_ids = _act(env, new_steps)
-    env.steps.add_steps(
-        tenant,
-        run_id,
-        as_of,
-        new_steps.with_columns(
-            pl.Series("id", [env.ids.new_id() for _ in range(new_steps.height)], pl.String),
-            pl.Series("service_order_id", order_ids, pl.String),
-        ),
-    )
+    env.steps.add_steps(tenant, run_id, as_of, _act(env, new_steps, run_id))
     env.record(entity="collection_run", entity_id=run.id, action="run", after=run)
     return run_picture(run)
 
@@ -165,51 +156,60 @@ def _distinct_inputs(inputs: pl.DataFrame) -> int:
     return inputs.unique().height if inputs.height else 0
 
 
-def _act(env: ports.CollectionsEnv, steps: pl.DataFrame) -> list[str | None]:
-    """Open or cancel the service orders the steps ask for; the order id of each step."""
+def _act(env: ports.CollectionsEnv, steps: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """
+    Open the service orders the steps ask for (in bulk) and cancel the suspension orders no
+    longer due; the steps with their ``id`` and ``service_order_id``.
+    """
     tenant = env.actor.tenant_id
     now = env.clock.now()
-    order_ids: list[str | None] = []
-    new_orders: list[service_orders.ServiceOrder] = []
-    for account_id, kind, key, episode in steps.select(
-        "account_id", "kind", "key", "episode"
-    ).iter_rows():
-        if kind in _ORDER_KINDS:
-            order = service_orders.ServiceOrder(
-                id=service_orders.ServiceOrderId(env.ids.new_id()),
-                tenant_id=tenant,
-                account_id=ids.AccountId(account_id),
-                kind=_ORDER_KINDS[kind],
-                reason=_ORDER_REASONS[kind],
-                created_at=now,
-                source=f"collections:{key}",
-            )
-            new_orders.append(order)
-            order_ids.append(order.id)
-        elif kind == collections.StepKind.CANCEL_SUSPENSION.value:
-            pending = env.orders.get(tenant, service_orders.ServiceOrderId(episode))
-            if pending is not None and pending.status in (
-                service_orders.OrderStatus.OPEN,
-                service_orders.OrderStatus.ASSIGNED,
-            ):
-                cancelled = service_orders.cancel(
-                    order=pending, at=now, notes="La deuda se pagó o se acordó"
-                )
-                env.orders.update(cancelled)
-                env.record(
-                    entity="service_order",
-                    entity_id=cancelled.id,
-                    action="cancel",
-                    before=pending,
-                    after=cancelled,
-                )
-            order_ids.append(episode)
-        else:
-            order_ids.append(None)
+    numbered = steps.with_row_index("row").with_columns(
+        id=pl.format("{}-{}", pl.lit(run_id), pl.col("row"))
+    )
+    asked = numbered.filter(pl.col("kind").is_in(list(_ORDER_KINDS)))
+    orders = asked.select(
+        pl.col("row"),
+        pl.Series("order_id", [env.ids.new_id() for _ in range(asked.height)], pl.String),
+        pl.lit(tenant).alias("tenant_id"),
+        pl.col("account_id"),
+        pl.col("kind")
+        .replace_strict({k: v.value for k, v in _ORDER_KINDS.items()})
+        .alias("order_kind"),
+        pl.col("kind").replace_strict(_ORDER_REASONS).alias("reason"),
+        pl.lit(now).alias("created_at"),
+        pl.format("collections:{}", pl.col("key")).alias("source"),
+    )
+    env.orders.add_frame(orders.drop("row").rename({"order_id": "id", "order_kind": "kind"}))
+    cancel = collections.StepKind.CANCEL_SUSPENSION.value
+    for episode in numbered.filter(pl.col("kind") == cancel).get_column("episode").to_list():
+        pending = env.orders.get(tenant, service_orders.ServiceOrderId(episode))
+        if pending is None or pending.status not in (
+            service_orders.OrderStatus.OPEN,
+            service_orders.OrderStatus.ASSIGNED,
+        ):
+            continue
+        cancelled = service_orders.cancel(
+            order=pending, at=now, notes="La deuda se pagó o se acordó"
+        )
+        env.orders.update(cancelled)
+        env.record(
+            entity="service_order",
+            entity_id=cancelled.id,
+            action="cancel",
+            before=pending,
+            after=cancelled,
+        )
     # a run's orders are audited by the run's own entry and by their steps (run, key, order id),
     # not one entry each: a run may open hundreds of thousands
-    env.orders.add_many(new_orders)
-    return order_ids
+    return (
+        numbered.join(orders.select("row", "order_id"), on="row", how="left")
+        .with_columns(
+            service_order_id=pl.when(pl.col("kind") == cancel)
+            .then(pl.col("episode"))
+            .otherwise(pl.col("order_id"))
+        )
+        .drop("row", "order_id")
+    )
 
 
 def run_picture(run: ports.CollectionRun) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import attrs
+import polars as pl
 
 from urbis.application import ports
 from urbis.application._support import snapshot
@@ -16,7 +17,13 @@ from urbis.kernel import ids
 
 class ServiceOrderRepository(Protocol):
     def add(self, order: service_orders.ServiceOrder) -> None: ...
-    def add_many(self, orders: Sequence[service_orders.ServiceOrder]) -> None: ...
+    def add_frame(self, orders: pl.DataFrame) -> None:
+        """
+        Open many orders at once (a collections run's), given as a frame with the columns
+        ``id``, ``tenant_id``, ``account_id``, ``kind``, ``reason``, ``created_at``, ``source``.
+        """
+        ...
+
     def update(self, order: service_orders.ServiceOrder) -> None: ...
     def get(
         self, tenant_id: ids.TenantId, order_id: service_orders.ServiceOrderId

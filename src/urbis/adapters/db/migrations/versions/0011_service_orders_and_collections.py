@@ -88,7 +88,7 @@ def upgrade() -> None:
     op.create_index("ix_collection_runs_started", "collection_runs", ["tenant_id", "started_at"])
     op.create_table(
         "collection_steps",
-        _id(),
+        sa.Column("id", sa.String(length=40), nullable=False),
         *_tenant("collection_steps"),
         sa.Column("run_id", sa.String(length=26), nullable=False),
         sa.Column("account_id", sa.String(length=26), nullable=False),
