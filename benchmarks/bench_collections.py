@@ -304,7 +304,7 @@ def main() -> None:
                 "seconds": round(seconds, 2),
                 "accounts_per_second": round(args.accounts / seconds),
                 "candidates": run["candidates"],
-                "distinct_raw_inputs": run["distinct_inputs"],
+                "run_reports_evaluations": run["evaluations"],
                 "engine_evaluations": counting.asked - asked_before,
                 "new_steps": sum(v for k, v in run["counts"].items() if k != "ARRANGEMENTS_CLOSED"),
                 "counts": run["counts"],

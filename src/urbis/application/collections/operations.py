@@ -9,6 +9,7 @@ debt episode, so a rerun the same day creates nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,8 @@ from urbis.application.collections import ports
 from urbis.application.ledger import operations as ledger_operations
 from urbis.application.ledger import ports as ledger_ports
 from urbis.application.rules import evaluation
-from urbis.domain import collections, identity, ledger, service_orders
+from urbis.application.rules import ports as rules_ports
+from urbis.domain import collections, identity, ledger, rules, service_orders
 from urbis.kernel import errors, ids
 from urbis.kernel.money import Money, Rounding
 from urbis.kernel.periods import Period
@@ -119,7 +121,8 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
         candidates=candidates, facts=facts, medical=medical, arranged=kept, held_regions=holds
     )
     pack = env.policy.policy(tenant, as_of)
-    answers = evaluation.answer_frame(engine=env.engine, pack=pack, frame=inputs)
+    engine = _Counted(env.engine)
+    answers = evaluation.answer_frame(engine=engine, pack=pack, frame=inputs)
     history = env.steps.history(tenant)
     steps = collections.plan_steps(
         candidates=candidates, answers=answers, history=history, as_of=as_of, ladder=env.ladder
@@ -142,7 +145,7 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
         actor_id=env.actor.user_id,
         policy=pack.label,
         candidates=arrears.height,
-        evaluations=_distinct_inputs(inputs),
+        evaluations=engine.asked,
         counts=counts,
     )
     env.steps.add_run(run)
@@ -151,9 +154,25 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
     return run_picture(run)
 
 
-def _distinct_inputs(inputs: pl.DataFrame) -> int:
-    """How many distinct raw input combinations the run had (the engine is asked fewer)."""
-    return inputs.unique().height if inputs.height else 0
+class _Counted:
+    """The rule engine, counting the inputs it is asked about (what a run reports)."""
+
+    def __init__(self, inner: rules_ports.RuleEngine) -> None:
+        self.inner, self.asked = inner, 0
+
+    def syntax_problems(self, *, content: str) -> tuple[rules.Problem, ...]:
+        return self.inner.syntax_problems(content=content)
+
+    def evaluate(
+        self, *, pack: rules.PackVersion, contexts: Sequence[Mapping[str, rules.Value]]
+    ) -> list[dict[str, Any]]:
+        self.asked += len(contexts)
+        return self.inner.evaluate(pack=pack, contexts=contexts)
+
+    def trace(
+        self, *, pack: rules.PackVersion, context: Mapping[str, rules.Value]
+    ) -> tuple[rules_ports.NodeTrace, ...]:
+        return self.inner.trace(pack=pack, context=context)
 
 
 def _act(env: ports.CollectionsEnv, steps: pl.DataFrame, run_id: str) -> pl.DataFrame:
@@ -222,7 +241,7 @@ def run_picture(run: ports.CollectionRun) -> dict[str, Any]:
         "actor_id": run.actor_id,
         "policy": run.policy,
         "candidates": run.candidates,
-        "distinct_inputs": run.evaluations,
+        "evaluations": run.evaluations,
         "counts": dict(run.counts),
     }
 

@@ -71,7 +71,7 @@ class CollectionRun:
     actor_id: str
     policy: str
     candidates: int
-    evaluations: int
+    evaluations: int  # how many inputs the policy was asked about (distinct, not accounts)
     counts: dict[str, int]
 
 

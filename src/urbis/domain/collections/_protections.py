@@ -111,22 +111,13 @@ def policy_inputs(
 
     Accounts the facts do not know are asked as residential with no protection but a claim.
     """
-    regions = list(held_regions)
     joined = candidates.select("account_id", "days_overdue", "amount_overdue").join(
         facts.select(list(FACTS)), on="account_id", how="left", maintain_order="left"
     )
 
     def held(column: str) -> pl.Expr:
-        key = (
-            pl.col(column)
-            .fill_null("")
-            .str.to_lowercase()
-            .str.normalize("NFKD")
-            .str.replace_all(r"\p{Mn}", "")
-            .str.replace_all(r"\s+", " ")
-            .str.strip_chars()
-        )
-        return key.is_in(regions)
+        names = joined.get_column(column).drop_nulls().unique().to_list()
+        return pl.col(column).is_in([n for n in names if region_key(n) in held_regions])
 
     return joined.select(
         pl.col("days_overdue").clip(lower_bound=0),
@@ -136,5 +127,5 @@ def policy_inputs(
         pl.col("account_id").is_in(list(medical)).alias("medical_dependency"),
         pl.col("open_claim").fill_null(False),
         pl.col("account_id").is_in(list(arranged)).alias("payment_arrangement"),
-        (held("department") | held("city")).alias("regulatory_hold"),
+        (held("department") | held("city")).fill_null(False).alias("regulatory_hold"),
     )

@@ -104,6 +104,18 @@ def _key() -> pl.Expr:
     ).alias("key")
 
 
+def _new(planned: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """The planned steps the history does not hold yet, once each, with their keys."""
+    key = ["account_id", "kind", "episode"]
+    return (
+        planned.join(history.select(key), on=key, how="anti")
+        .unique(key, keep="first", maintain_order=True)
+        .with_columns(_key())
+        .select(list(STEPS))
+        .cast(STEPS)  # type: ignore[arg-type]
+    )
+
+
 def empty_steps() -> pl.DataFrame:
     """A steps frame with no rows."""
     return pl.DataFrame(schema=STEPS)
@@ -153,15 +165,8 @@ def plan_steps(
             .otherwise(pl.lit(StepKind.SUSPENSION_NOTICE.value))
         )
         .filter(pl.col("kind").is_not_null())
-        .with_columns(_key())
     )
-    done = history.select(_key())
-    return (
-        planned.join(done, on="key", how="anti")
-        .unique("key", keep="first", maintain_order=True)
-        .select(list(STEPS))
-        .cast(STEPS)  # type: ignore[arg-type]
-    )
+    return _new(planned, history)
 
 
 # Accounts suspended (or about to be) for debt, with the suspension order that did it.
@@ -198,10 +203,5 @@ def plan_release(
         pl.lit(False).alias("protected"),
         pl.lit(0, pl.Int64).alias("days_overdue"),
         pl.lit(0, pl.Decimal(38, 2)).alias("amount_overdue"),
-    ).with_columns(_key())
-    return (
-        planned.join(history.select(_key()), on="key", how="anti")
-        .unique("key", keep="first", maintain_order=True)
-        .select(list(STEPS))
-        .cast(STEPS)  # type: ignore[arg-type]
     )
+    return _new(planned, history)

@@ -98,8 +98,8 @@ def register(app: typer.Typer) -> None:
             table.add_row(kind, str(count))
         Console().print(table)
         Console().print(
-            f"{result['candidates']} accounts in arrears, {result['distinct_inputs']} distinct "
-            f"policy inputs, policy {result['policy']}"
+            f"{result['candidates']} accounts in arrears, {result['evaluations']} policy "
+            f"evaluations, policy {result['policy']}"
         )
 
     @group.command("hold")
