@@ -903,3 +903,135 @@ payment_settings = sa.Table(
     sa.Column("allocation_strategy", sa.String(24), nullable=False),
     sqlite_with_rowid=False,
 )
+
+# --- service orders and collections (migration 0011) ---------------------------------------------
+
+service_orders = sa.Table(
+    "service_orders",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("service_point_id", sa.String(26), sa.ForeignKey("service_points.id"), nullable=True),
+    sa.Column("source", sa.String(120), nullable=True),
+    sa.Column("assigned_to", sa.String(64), nullable=True),
+    sa.Column("assigned_at", UtcDateTime, nullable=True),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Column("work_date", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(10), nullable=True),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("exchange", sa.JSON, nullable=True),
+    sa.Column("cancelled_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("tenant_id", "source", name="uq_service_orders_tenant_source"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_service_orders_account", service_orders.c.tenant_id, service_orders.c.account_id)
+sa.Index(
+    "ix_service_orders_status",
+    service_orders.c.tenant_id,
+    service_orders.c.status,
+    service_orders.c.created_at,
+)
+
+# Collections: one row per step (unique per tenant and key: a step happens once per episode),
+# the runs, payment arrangements (their schedule as JSON), protections and regulatory holds.
+collection_runs = sa.Table(
+    "collection_runs",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=False),
+    sa.Column("actor_id", sa.String(64), nullable=False),
+    sa.Column("policy", sa.String(120), nullable=False),
+    sa.Column("candidates", sa.Integer, nullable=False),
+    sa.Column("evaluations", sa.Integer, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_collection_runs_started", collection_runs.c.tenant_id, collection_runs.c.started_at)
+
+collection_steps = sa.Table(
+    "collection_steps",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),  # <run id>-<row>
+    _tenant(),
+    sa.Column("run_id", sa.String(26), sa.ForeignKey("collection_runs.id"), nullable=False),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("key", sa.String(120), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("episode", sa.String(60), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("protected", sa.Boolean, nullable=False),
+    sa.Column("days_overdue", sa.Integer, nullable=False),
+    sa.Column("amount_overdue", ExactDecimal, nullable=False),
+    sa.Column("service_order_id", sa.String(26), nullable=True),
+    sa.UniqueConstraint("tenant_id", "key", name="uq_collection_steps_tenant_key"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_collection_steps_account", collection_steps.c.tenant_id, collection_steps.c.account_id)
+
+payment_arrangements = sa.Table(
+    "payment_arrangements",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("agreed_on", sa.Date, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("debt", ExactDecimal, nullable=False),
+    sa.Column("down_payment", ExactDecimal, nullable=False),
+    sa.Column("monthly_rate", ExactDecimal, nullable=False),
+    sa.Column("rounding", sa.String(10), nullable=False),
+    sa.Column("instalments", sa.JSON, nullable=False),
+    sa.Column("items", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sqlite_with_rowid=False,
+)
+sa.Index(
+    "ix_payment_arrangements_account",
+    payment_arrangements.c.tenant_id,
+    payment_arrangements.c.account_id,
+)
+sa.Index(
+    "ix_payment_arrangements_status",
+    payment_arrangements.c.tenant_id,
+    payment_arrangements.c.status,
+)
+
+collection_protections = sa.Table(
+    "collection_protections",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date, nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+sa.Index(
+    "ix_collection_protections_account",
+    collection_protections.c.tenant_id,
+    collection_protections.c.account_id,
+)
+
+regulatory_holds = sa.Table(
+    "regulatory_holds",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("region", sa.String(100), nullable=False),
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)

@@ -190,7 +190,7 @@ COLLECTION_ACTION = ExtensionPoint(
     title="Next collection step",
     description=(
         "For an account in arrears: the next step of the collections policy, respecting "
-        "protections (medical dependency, open claims, payment arrangements)."
+        "protections (medical dependency, open claims, payment arrangements, regulatory holds)."
     ),
     input=Schema(
         fields=(
@@ -212,6 +212,12 @@ COLLECTION_ACTION = ExtensionPoint(
             ),
             _f("open_claim", B, "A claim about the amount is open (Ley 142 art. 155)"),
             _f("payment_arrangement", B, "The account keeps a payment arrangement"),
+            _f(
+                "regulatory_hold",
+                B,
+                "An authority's order stops suspensions in the account's region that day",
+                required=False,
+            ),
             _f(
                 "risk_score",
                 D,

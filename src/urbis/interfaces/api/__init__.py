@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from urbis import bootstrap
 from urbis.interfaces.api import (
     billing,
+    collections,
     engagement,
     errors,
     ledger,
@@ -43,5 +44,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(tariffs.router)
     app.include_router(rules.router)
     app.include_router(billing.router)
+    app.include_router(collections.router)
     web.mount(app)
     return app

@@ -7,6 +7,7 @@ import typer
 from urbis.interfaces.cli import (
     billing,
     bills,
+    collections,
     engagement,
     metering,
     payments,
@@ -26,3 +27,4 @@ def register_all(app: typer.Typer) -> None:
     bills.register(app)
     billing.register(app)
     payments.register(app)
+    collections.register(app)

@@ -1,0 +1,1 @@
+"""Use cases of the collections context: runs, arrangements, protections and regulatory holds."""

@@ -1,0 +1,102 @@
+"""Reads of the collections context: an account's collections, runs, arrangements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from urbis.application._support import found
+from urbis.application.collections import operations, ports
+from urbis.domain import collections, identity
+from urbis.kernel import ids
+
+READERS = identity.STAFF_ROLES
+
+
+def account_collections(
+    *, env: ports.CollectionsEnv, account_id: ids.AccountId, as_of: date
+) -> dict[str, Any]:
+    """
+    An account's collections: its steps, its arrangements (how the active one stands), and
+    its protections.
+
+    :raises RoleRequired: unless the actor is staff.
+    """
+    identity.require_role(actor=env.actor, allowed=READERS)
+    tenant = env.actor.tenant_id
+    arrangements = []
+    for arrangement in env.arrangements.for_account(tenant, account_id):
+        picture = operations.arrangement_picture(arrangement)
+        if arrangement.status is collections.ArrangementStatus.ACTIVE:
+            paid = operations.paid_toward(env, arrangement)
+            result = collections.standing(
+                arrangement=arrangement, paid=paid, as_of=as_of, grace_days=env.ladder.grace_days
+            )
+            picture["standing"] = {
+                "status": result.status.value,
+                "due": str(result.due.amount),
+                "paid": str(result.paid.amount),
+                "missed": str(result.missed.amount),
+                "next_instalment": None
+                if result.next_instalment is None
+                else result.next_instalment.number,
+            }
+        arrangements.append(picture)
+    protections = [
+        {
+            "id": p.id,
+            "kind": p.kind.value,
+            "from": p.active.start.isoformat(),
+            "to": None if p.active.end is None else p.active.end.isoformat(),
+            "note": p.note,
+        }
+        for p in env.protections.protections(tenant)
+        if p.account_id == account_id
+    ]
+    return {
+        "account_id": account_id,
+        "steps": env.steps.for_account(tenant, account_id),
+        "arrangements": arrangements,
+        "protections": protections,
+    }
+
+
+def get_run(*, env: ports.CollectionsEnv, run_id: str) -> dict[str, Any]:
+    """
+    One collections run.
+
+    :raises RoleRequired: unless the actor is staff.
+    :raises NotFound: if it does not exist for this tenant.
+    """
+    identity.require_role(actor=env.actor, allowed=READERS)
+    run = found(env.steps.get_run(env.actor.tenant_id, run_id), what="collection run", key=run_id)
+    return operations.run_picture(run)
+
+
+def list_runs(*, env: ports.CollectionsEnv, limit: int = 20) -> list[dict[str, Any]]:
+    """
+    The latest runs, newest first.
+
+    :raises RoleRequired: unless the actor is staff.
+    """
+    identity.require_role(actor=env.actor, allowed=READERS)
+    return [operations.run_picture(r) for r in env.steps.runs(env.actor.tenant_id, limit)]
+
+
+def regulatory_holds(*, env: ports.CollectionsEnv) -> list[dict[str, Any]]:
+    """
+    Every regulatory hold of the tenant.
+
+    :raises RoleRequired: unless the actor is staff.
+    """
+    identity.require_role(actor=env.actor, allowed=READERS)
+    return [
+        {
+            "id": h.id,
+            "region": h.region,
+            "from": h.active.start.isoformat(),
+            "to": None if h.active.end is None else h.active.end.isoformat(),
+            "reason": h.reason,
+        }
+        for h in env.protections.holds(env.actor.tenant_id)
+    ]
