@@ -25,11 +25,11 @@ from PIL import Image
 
 from urbis.adapters.demo import bills
 from urbis.adapters.documents import renderer
+from urbis.adapters.tariffs import files
 from urbis.application.billing import document
-from urbis.domain import premises, rating, tariffs
+from urbis.domain import premises, rating
 from urbis.kernel import money
-from urbis.kernel.money import Money, Rounding
-from urbis.kernel.periods import Period
+from urbis.kernel.money import Money
 from urbis.kernel.quantities import Unit
 
 REFERENCES = Path(__file__).parent / "references"
@@ -201,20 +201,44 @@ class TestPaymentCodes:
         assert url == "https://pay.example.com/p?u=demo&ref=0000001420"
 
 
+ELECTRICITY = """
+format: urbis-tariff/1
+code: DEMO-E-RES
+name: Energía residencial (prueba)
+service: electricity
+unit: kWh
+versions:
+  - version: "2026-10"
+    active_from: "2026-10-01"
+    active_to: "2026-11-01"
+    currency: COP
+    rounding: {mode: HALF_UP, scope: LINE}
+    energy:
+      periods:
+        - name: CU
+          tiers: [{price: "894.3127"}]
+    fixed:
+      - {name: Cargo fijo, amount: "4210.00", per: MONTH}
+    solidarity:
+      basic:
+        - {from_altitude_m: 0, quantity: 173}
+        - {from_altitude_m: 1000, quantity: 130}
+      classes:
+        "1": {subsidy: "0.60"}
+        "2": {subsidy: "0.50"}
+        "3": {subsidy: "0.15"}
+        "5": {contribution: "0.20"}
+        "6": {contribution: "0.20"}
+"""
+
+
 def electricity_bill(*, stratum: int, kwh: Decimal) -> document.BillDocument:
-    """A stratum-5 home's electricity bill priced by the rating reference engine."""
-    version = tariffs.TariffVersion(
-        code="DEMO-E-RES",
-        version="2026-10",
-        active=Period(date(2026, 10, 1), date(2026, 11, 1)),
-        currency="COP",
-        rounding=Rounding.HALF_UP,
-        energy=tariffs.ResidentialEnergyTariff(
-            unit_cost=Decimal("894.3127"), fixed_charge=Decimal("4210.00")
-        ),
-    )
-    charges = rating.rate_residential_month(
-        version=version, kwh=kwh, stratum=stratum, altitude_m=1495
+    """A home's electricity bill priced by the rating reference engine."""
+    charges = rating.rate_total(
+        tariff=files.load_tariff(text=ELECTRICITY),
+        month=date(2026, 10, 1),
+        quantity=kwh,
+        customer=rating.Customer(stratum=stratum, altitude_m=1495),
     )
     lines = document.lines_from_charges(charges=charges, unit=Unit.KWH)
     sample = bills.sample_bill()
@@ -239,8 +263,8 @@ class TestBillsFromRating:
 
         text = text_of(bill_renderer.render(document=bill))
 
-        assert bill.contribution == Money.of("3219.53", "COP")
-        assert "Contribución estrato 5 18 kWh 178,8625 $ 3.219,53" in text
+        assert bill.contribution == Money.of("3219.53", "COP")  # 18 kWh × 894.3127 × 20 %
+        assert "$ 3.219,53" in text
         assert "Contribución de solidaridad: $ 3.219,53" in text
         assert "Energía eléctrica" in text
         assert "sin suspensión programada" in text
