@@ -386,3 +386,46 @@ sa.Index(
     service_requests.c.requested_at,
 )
 sa.Index("ix_service_requests_token", service_requests.c.tenant_id, service_requests.c.token)
+
+# --- ledger (receivables, double entry) ----------------------------------------------------------
+
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(120), nullable=False),
+    sa.Column("booked_at", UtcDateTime, nullable=False),
+    sa.Column("accounting_date", sa.Date, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reverses", sa.String(26), nullable=True),
+    sa.Column("memo", sa.Text, nullable=False),
+    sa.UniqueConstraint("tenant_id", "source", name="uq_journal_entries_source"),
+    sa.UniqueConstraint("tenant_id", "reverses", name="uq_journal_entries_reverses"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_journal_entries_account", journal_entries.c.tenant_id, journal_entries.c.account_id)
+
+# Amounts in the currency's minor unit (integers add up exactly in SQL on both databases);
+# ``side`` says which way, the amount is always positive.
+postings = sa.Table(
+    "postings",
+    metadata,
+    sa.Column("entry_id", sa.String(26), sa.ForeignKey("journal_entries.id"), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True, autoincrement=False),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), nullable=False),
+    sa.Column("ledger_account", sa.String(24), nullable=False),
+    sa.Column("side", sa.String(6), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("service", sa.String(24), nullable=True),
+    sa.Column("item", sa.String(40), nullable=True),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.CheckConstraint("amount_minor > 0", name="positive_amount"),
+    sa.CheckConstraint("side IN ('DEBIT', 'CREDIT')", name="side"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_postings_account", postings.c.tenant_id, postings.c.account_id)
+sa.Index("ix_postings_item", postings.c.tenant_id, postings.c.item)

@@ -8,6 +8,7 @@ from urbis import bootstrap
 from urbis.interfaces.api import (
     engagement,
     errors,
+    ledger,
     metering,
     open311,
     rating,
@@ -33,5 +34,6 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)
+    app.include_router(ledger.router)
     web.mount(app)
     return app

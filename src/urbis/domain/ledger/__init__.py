@@ -1,0 +1,41 @@
+"""The receivables ledger (cartera): double-entry journal entries, balances, open items, aging."""
+
+from urbis.domain.ledger._ledger import (
+    Aging,
+    EntryId,
+    EntryKind,
+    InvalidPosting,
+    JournalEntry,
+    LedgerAccount,
+    OpenItem,
+    Posting,
+    Side,
+    UnbalancedEntry,
+    aging,
+    amount_owed,
+    balances,
+    bill_entry,
+    credit_overpaid_item,
+    open_items,
+    reverse_entry,
+)
+
+__all__ = [
+    "Aging",
+    "EntryId",
+    "EntryKind",
+    "InvalidPosting",
+    "JournalEntry",
+    "LedgerAccount",
+    "OpenItem",
+    "Posting",
+    "Side",
+    "UnbalancedEntry",
+    "aging",
+    "amount_owed",
+    "balances",
+    "bill_entry",
+    "credit_overpaid_item",
+    "open_items",
+    "reverse_entry",
+]
