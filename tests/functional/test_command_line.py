@@ -39,7 +39,9 @@ class TestDemoCommand:
         # the showcase customer plus 300 generated accounts, not seeded twice
         assert scalar(database, "SELECT count(*) FROM accounts") == 301
         # one staff user per role (tarifas included) and the showcase customer
-        assert scalar(database, "SELECT count(*) FROM users") == 8
+        assert (
+            scalar(database, "SELECT count(*) FROM users") == 9
+        )  # staff, rules approver, tariffs, customer
         # the twelve tariffs the demo agreements name, each with two versions, stored once
         assert scalar(database, "SELECT count(*) FROM tariffs") == 12
         assert scalar(database, "SELECT count(*) FROM tariff_versions") == 24
