@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from urbis import bootstrap
 from urbis.adapters import system
 from urbis.adapters.db import tables
 from urbis.application.identity import operations as identity_ops
-from urbis.domain import identity
+from urbis.bootstrap import ledger as ledger_wiring
+from urbis.domain import identity, ledger
 from urbis.interfaces.api import create_app
 from urbis.kernel import ids
 
@@ -739,3 +741,71 @@ class TestRatingSimulation:
         response = client.post("/api/v1/rating/simulate", json=body, headers=token(client))
 
         assert (response.status_code, response.json()["code"]) == (404, "no_tariff_in_force")
+
+
+class TestAccountStatement:
+    def test_staff_and_the_customer_see_what_is_owed_and_its_aging(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+        account_id = ids.AccountId(made["account"]["id"])
+        with container.uow() as uow:
+            tenant = uow.tenants.by_code("epm")
+        assert tenant is not None
+        with container.engine.begin() as connection:
+            ledger_wiring.repository(connection).add(
+                ledger.bill_entry(
+                    id=ledger.EntryId(container.ids.new_id()),
+                    tenant_id=tenant.id,
+                    account_id=account_id,
+                    source="bill:JAN",
+                    booked_at=NOW,
+                    accounting_date=NOW.date(),
+                    due_date=date(2026, 1, 20),
+                    item="JAN",
+                    currency="COP",
+                    revenue={"ELECTRICITY": Decimal("95000.00")},
+                    subsidy={"ELECTRICITY": Decimal("47500.00")},
+                )
+            )
+        add_user(container, "marta", identity.Role.CUSTOMER, party_id=made["party"]["id"])
+
+        as_agent = client.get(f"/api/v1/accounts/{account_id}/statement", headers=auth)
+        as_customer = client.get(
+            f"/api/v1/accounts/{account_id}/statement", headers=token(client, "marta")
+        )
+        client.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+        page = client.get(f"/accounts/{account_id}")
+
+        assert as_agent.status_code == 200
+        body = as_agent.json()
+        assert body["owed"] == "47500.00"
+        assert body["aging"]["31-60"] == "47500.00"  # due 20 January, 41 days before 2 March
+        assert body["open_items"][0]["days_overdue"] == 41
+        assert as_customer.json()["owed"] == "47500.00"
+        assert "Cartera" in page.text
+        assert "47500.00" in page.text
+
+    def test_another_customer_cannot_read_it(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+        stranger = client.post(
+            "/api/v1/parties",
+            headers=auth,
+            json={
+                "kind": "PERSON",
+                "name": "Otro",
+                "document_type": "CC",
+                "document_number": "5544",
+            },
+        ).json()
+        add_user(container, "otro", identity.Role.CUSTOMER, party_id=stranger["id"])
+
+        response = client.get(
+            f"/api/v1/accounts/{made['account']['id']}/statement", headers=token(client, "otro")
+        )
+
+        assert response.status_code == 404

@@ -9,6 +9,7 @@ from urbis.interfaces.api import (
     collections,
     engagement,
     errors,
+    ledger,
     metering,
     open311,
     rating,
@@ -34,6 +35,7 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)
+    app.include_router(ledger.router)
     app.include_router(collections.router)
     web.mount(app)
     return app

@@ -17,6 +17,7 @@ from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import queries as engagement_queries
 from urbis.application.identity import operations as identity_ops
 from urbis.bootstrap import engagement as engagement_wiring
+from urbis.bootstrap import ledger as ledger_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
 from urbis.interfaces.web import catalogue
@@ -148,6 +149,12 @@ def mount(app: FastAPI) -> None:
             )
         except errors.DomainError as exc:
             return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        statement = ledger_wiring.statement(
+            container=container,
+            actor=actor,
+            account_id=view.account.id,
+            as_of=container.clock.now().date(),
+        )
         with container.engine.begin() as connection:
             env = engagement_wiring.database_env(
                 container=container, actor=actor, connection=connection
@@ -168,6 +175,7 @@ def mount(app: FastAPI) -> None:
             "account.html",
             actor=actor,
             view=view,
+            statement=statement,
             cases=cases,
             timeline=timeline[:30],
             case_kinds=list(engagement.CaseKind),
