@@ -151,6 +151,12 @@ def demo(
         showcase.create_demo_users(container)
         _seed(container, DEMO_TENANT, accounts, seed_value=1)
         showcase.create_showcase_customer(container)
+        with console.status("Billing cycle C07 for last month"):
+            run = showcase.bill_demo_cycle(container)
+        console.print(
+            f"Bill run {run['id']}: {run['bills']} bills, {run['held']} held, "
+            f"{run['exceptions']} exceptions"
+        )
     table = Table(title="Demo utility: sign in with tenant 'demo'")
     table.add_column("user")
     table.add_column("password")
