@@ -15,6 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db import portal as db_portal
 from urbis.adapters.db import repositories
@@ -95,7 +96,10 @@ def portal_env(
             connection, tenant_id=tenant.id, clock=container.clock, id_generator=container.ids
         ),
         meters=metering.directory,
-        registers=metering.registers,
+        # the reading and its photo commit together (SQLite allows one writer at a time)
+        registers=metering.registers.bound(connection)
+        if isinstance(metering.registers, db_metering.DbRegisterStore)
+        else metering.registers,
         intervals=metering.intervals,
         currency=tenant.currency,
     )
