@@ -3,7 +3,7 @@
 import './monaco.js';
 import '@gorules/jdm-editor/dist/style.css';
 import { DecisionGraph, JdmConfigProvider } from '@gorules/jdm-editor';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import './rules-editor.css';
 
@@ -64,11 +64,15 @@ function Editor({ versionId, words }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState(null);
   const [report, setReport] = useState(null);
+  // the editor normalises a graph as it opens it (and says so through onChange): what it first
+  // reports is the saved graph, not a change
+  const baseline = useRef(null);
 
   const load = useCallback(async () => {
     const found = await call('GET', `${API}/versions/${versionId}`);
     setVersion(found);
     setGraph(found.content);
+    baseline.current = null;
     setDirty(false);
   }, [versionId]);
 
@@ -91,6 +95,7 @@ function Editor({ versionId, words }) {
   const save = act(async () => {
     const saved = await call('PUT', `${API}/versions/${versionId}/content`, graph);
     setVersion(saved);
+    baseline.current = JSON.stringify(graph);
     setDirty(false);
     setReport(null);
     setMessage({ kind: 'ok', text: words.saved });
@@ -99,6 +104,7 @@ function Editor({ versionId, words }) {
   const runTests = act(async () => {
     if (dirty) {
       setVersion(await call('PUT', `${API}/versions/${versionId}/content`, graph));
+      baseline.current = JSON.stringify(graph);
       setDirty(false);
     }
     const result = await call('POST', `${API}/versions/${versionId}/tests`);
@@ -148,8 +154,10 @@ function Editor({ versionId, words }) {
             value={graph}
             disabled={!editable}
             onChange={(value) => {
+              const text = JSON.stringify(value);
+              if (baseline.current === null) baseline.current = text;
               setGraph(value);
-              setDirty(true);
+              setDirty(text !== baseline.current);
             }}
           />
         </JdmConfigProvider>
