@@ -20,6 +20,8 @@ from urbis.interfaces.web import rules as rules_pages
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci-results" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# the island is a large bundle and a shared 2-core machine may be busy: wait for it generously
+SLOW = 60_000
 AUTHOR = next(u for u in demo.DEMO_USERS if u.username == "reglas")
 
 
@@ -58,7 +60,7 @@ def browser() -> Iterator[Browser]:
 def _edit_cell(page: Page, old: str, new: str) -> None:
     """Replace the text of the decision table cell that reads ``old``."""
     cell = page.locator(".grl-dt__cell__input .cm-content").filter(has_text=old).first
-    cell.click()
+    cell.click(timeout=SLOW)
     page.keyboard.press("Control+A")
     page.keyboard.type(new)
     page.keyboard.press("Escape")
@@ -88,29 +90,31 @@ class TestRulesEditorInABrowser:
         page.wait_for_url(f"{server}/")
         page.get_by_role("link", name="Reglas", exact=True).click()
         page.get_by_role("link", name="bill_validation_default v1").click()
-        expect(page.get_by_test_id("version-status")).to_have_text("Publicado")
+        expect(page.get_by_test_id("version-status")).to_have_text("Publicado", timeout=SLOW)
 
         page.get_by_role("button", name="Nuevo borrador a partir de esta versión").click()
         page.wait_for_url("**/rules/bill_validation_default/2")
-        expect(page.get_by_test_id("version-status")).to_have_text("Borrador")
-        page.get_by_text("Edit Table").click()
+        expect(page.get_by_test_id("version-status")).to_have_text("Borrador", timeout=SLOW)
+        page.get_by_text("Edit Table").click(timeout=SLOW)
         _edit_cell(page, "> 1.65", "> 2.5")
         page.get_by_role("button", name="Ejecutar pruebas").click()
         failing = page.get_by_test_id("test-results")
-        expect(failing).to_contain_text("Falla")
-        expect(failing).to_contain_text("Double the usual consumption is held as high")
-        expect(page.get_by_test_id("version-status")).to_have_text("Borrador")
+        expect(failing).to_contain_text("Falla", timeout=SLOW)
+        expect(failing).to_contain_text(
+            "Double the usual consumption is held as high", timeout=SLOW
+        )
+        expect(page.get_by_test_id("version-status")).to_have_text("Borrador", timeout=SLOW)
 
         _edit_cell(page, "> 2.5", "> 1.5")
         page.get_by_role("button", name="Guardar borrador").click()
-        expect(page.get_by_text("Borrador guardado")).to_be_visible()
+        expect(page.get_by_text("Borrador guardado")).to_be_visible(timeout=SLOW)
         saved = _saved_ratio_cell(page, server, 2)
         page.get_by_role("button", name="Ejecutar pruebas").click()
         results = page.get_by_test_id("test-results")
-        expect(results).to_contain_text("10/10 pasaron")
-        page.screenshot(path=str(SCREENSHOTS / "rules-editor-tests-passed.png"))
+        expect(results).to_contain_text("10/10 pasaron", timeout=SLOW)
+        page.screenshot(path=str(SCREENSHOTS / "rules-editor-tests-passed.png"), full_page=True)
 
         assert saved == "> 1.5"
-        expect(page.get_by_test_id("version-status")).to_have_text("Probado")
+        expect(page.get_by_test_id("version-status")).to_have_text("Probado", timeout=SLOW)
         assert results.get_by_text("Falla").count() == 0
         assert _saved_ratio_cell(page, server, 1) == "> 1.65"
