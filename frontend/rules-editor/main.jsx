@@ -112,6 +112,14 @@ function Editor({ versionId, words }) {
     setVersion(await call('GET', `${API}/versions/${versionId}`));
   });
 
+  const step = (action, done) =>
+    act(async () => {
+      setVersion(await call('POST', `${API}/versions/${versionId}/${action}`));
+      setMessage({ kind: 'ok', text: done });
+    });
+  const approve = step('approve', words.approved);
+  const publish = step('publish', words.published);
+
   const newDraft = act(async () => {
     const draft = await call('POST', `${API}/versions/${versionId}/drafts`);
     window.location.assign(`/rules/${draft.pack_key}/${draft.version}`);
@@ -127,7 +135,7 @@ function Editor({ versionId, words }) {
         <span className="rules-status" data-testid="version-status">
           {words.status[version.status] || version.status}
         </span>
-        {editable ? (
+        {editable && (
           <>
             <button type="button" onClick={save} disabled={busy || !dirty}>
               {words.save}
@@ -136,7 +144,18 @@ function Editor({ versionId, words }) {
               {words.runTests}
             </button>
           </>
-        ) : (
+        )}
+        {version.status === 'TESTED' && !dirty && (
+          <button type="button" onClick={approve} disabled={busy}>
+            {words.approve}
+          </button>
+        )}
+        {version.status === 'APPROVED' && (
+          <button type="button" onClick={publish} disabled={busy}>
+            {words.publish}
+          </button>
+        )}
+        {!editable && (
           <button type="button" onClick={newDraft} disabled={busy}>
             {words.newDraft}
           </button>

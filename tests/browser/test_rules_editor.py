@@ -23,6 +23,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # the island is a large bundle and a shared 2-core machine may be busy: wait for it generously
 SLOW = 60_000
 AUTHOR = next(u for u in demo.DEMO_USERS if u.username == "reglas")
+APPROVER = next(u for u in demo.DEMO_USERS if u.username == "aprobador")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +58,16 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def _signed_in(browser: Browser, server: str, user: demo.DemoUser) -> Page:
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Usuario").fill(user.username)
+    page.get_by_label("Contraseña").fill(user.password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
 def _edit_cell(page: Page, old: str, new: str) -> None:
     """Replace the text of the decision table cell that reads ``old``."""
     cell = page.locator(".grl-dt__cell__input .cm-content").filter(has_text=old).first
@@ -78,16 +89,11 @@ def _saved_ratio_cell(page: Page, server: str, version: int) -> str:
 
 
 class TestRulesEditorInABrowser:
-    def test_an_author_edits_a_decision_table_cell_saves_the_draft_and_runs_its_tests(
+    def test_an_author_edits_a_table_cell_saves_and_tests_the_draft_and_another_publishes_it(
         self, server: str, browser: Browser
     ) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        page.goto(f"{server}/login")
-        page.get_by_label("Usuario").fill(AUTHOR.username)
-        page.get_by_label("Contraseña").fill(AUTHOR.password)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{server}/")
+        page = _signed_in(browser, server, AUTHOR)
         page.get_by_role("link", name="Reglas", exact=True).click()
         page.get_by_role("link", name="bill_validation_default v1").click()
         expect(page.get_by_test_id("version-status")).to_have_text("Publicado", timeout=SLOW)
@@ -118,3 +124,17 @@ class TestRulesEditorInABrowser:
         expect(page.get_by_test_id("version-status")).to_have_text("Probado", timeout=SLOW)
         assert results.get_by_text("Falla").count() == 0
         assert _saved_ratio_cell(page, server, 1) == "> 1.65"
+
+        page.get_by_role("button", name="Aprobar").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "rule_pack_same_author_and_approver", timeout=SLOW
+        )
+
+        approver = _signed_in(browser, server, APPROVER)
+        approver.goto(f"{server}/rules/bill_validation_default/2")
+        approver.get_by_role("button", name="Aprobar").click(timeout=SLOW)
+        approver.get_by_role("button", name="Publicar").click(timeout=SLOW)
+        expect(approver.get_by_test_id("version-status")).to_have_text("Publicado", timeout=SLOW)
+        approver.screenshot(
+            path=str(SCREENSHOTS / "rules-editor-published-by-another.png"), full_page=True
+        )
