@@ -38,7 +38,12 @@ class TestDemoCommand:
         assert "demo-agente-2026" in first.output
         # the showcase customer plus 300 generated accounts, not seeded twice
         assert scalar(database, "SELECT count(*) FROM accounts") == 301
-        assert scalar(database, "SELECT count(*) FROM users") == 7
+        # one user per demo login (two rules authors: one writes, the other approves) + customer
+        assert scalar(database, "SELECT count(*) FROM users") == 8
+        assert (
+            scalar(database, "SELECT count(*) FROM rule_pack_versions WHERE status = 'PUBLISHED'")
+            == 6
+        )
 
 
 class TestSeedCommand:
