@@ -295,19 +295,23 @@ class TestRulesPages:
         assert listing.status_code == 200
         assert 'href="/rules/bill_validation_default/1"' in listing.text
         assert page.status_code == 200
+        assert "Autor urbis" in page.text
         if rules_pages.editor_built():
             assert 'id="rules-editor"' in page.text
             assert "/static/rules-editor/rules-editor.js" in page.text
         else:
             assert "make setup" in page.text
 
-    def test_an_unknown_version_is_explained(
+    def test_names_the_author_and_explains_an_unknown_version(
         self, client: TestClient, container: bootstrap.App
     ) -> None:
         browser = self._signed_in(container, "sofia")
 
+        draft = _new_draft(client, token(client, "sofia"), "deposit_default")
+        opened = browser.get(f"/rules/deposit_default/{draft['version']}")
         page = browser.get("/rules/bill_validation_default/99")
 
+        assert "Autor Sofia" in opened.text  # the display name, not the user id
         assert page.status_code == 404
         assert "not_found" in page.text
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from urbis.application.rules import queries
 from urbis.bootstrap import rules as wiring
 from urbis.interfaces.api import auth
-from urbis.kernel import errors
+from urbis.kernel import errors, ids
 
 EDITOR = Path(__file__).parent / "static" / "rules-editor" / "rules-editor.js"
 
@@ -91,6 +91,17 @@ WORDS: dict[str, dict[str, Any]] = {
 }
 
 
+def _names(container: Any, actor: Any, *user_ids: str | None) -> dict[str, str]:
+    """The display names of the tenant's users among ``user_ids`` (others keep their id)."""
+    names: dict[str, str] = {}
+    with container.uow() as uow:
+        for user_id in filter(None, user_ids):
+            user = uow.users.get(ids.UserId(user_id))
+            if user is not None and user.tenant_id == actor.tenant_id:
+                names[user_id] = user.display_name
+    return names
+
+
 def editor_built() -> bool:
     """Whether ``make setup`` built the editor island."""
     return EDITOR.exists()
@@ -133,11 +144,13 @@ def mount(app: FastAPI) -> None:
         except errors.DomainError as exc:
             return web.render(request, "error.html", status=exc.status, actor=actor, error=exc)
         words = WORDS[web.language(request)]
+        names = _names(container, actor, found["author_id"], found["approved_by"])
         return web.render(
             request,
             "rule_version.html",
             actor=actor,
             version=found,
+            names=names,
             r=words,
             editor_built=editor_built(),
             editor_words=json.dumps(words["editor"], ensure_ascii=False),
