@@ -445,3 +445,38 @@ class TestWebChat:
             pass
 
         assert anonymous.value.code == 4401
+
+
+class TestCaseNotifications:
+    def test_the_customer_hears_when_a_case_is_filed_and_when_it_is_answered(
+        self, client: TestClient, container: bootstrap.App, marta: dict[str, Any]
+    ) -> None:
+        client.post(
+            "/portal/preferences",
+            data={"language": "es", "channel_1": "SMS", "consent_SMS_SERVICE": "on"},
+        )
+        client.post(
+            f"/portal/accounts/{marta['account']['id']}/problems",
+            data={"kind": "CLAIM", "subject": "Cobro doble", "description": "Dos veces"},
+        )
+        with container.engine.connect() as connection:
+            case_id = connection.execute(sa.select(tables.cases.c.id)).scalar_one()
+
+        answered = client.post(
+            f"/api/v1/cases/{case_id}/answer",
+            headers=token(client),
+            json={"answer": "Revisamos y devolvemos el cobro."},
+        )
+        with container.engine.connect() as connection:
+            sent = connection.execute(
+                sa.select(
+                    tables.outbox_messages.c.channel,
+                    tables.outbox_messages.c.to_address,
+                    tables.outbox_messages.c.body,
+                ).order_by(tables.outbox_messages.c.created_at, tables.outbox_messages.c.id)
+            ).all()
+
+        assert answered.status_code == 200, answered.text
+        assert [(channel, to) for channel, to, _ in sent] == [("SMS", "+573124445566")] * 2
+        assert "PQR-2026-000001: radicada" in sent[0][2]
+        assert "PQR-2026-000001: respondida" in sent[1][2]
