@@ -480,3 +480,28 @@ class TestCaseNotifications:
         assert [(channel, to) for channel, to, _ in sent] == [("SMS", "+573124445566")] * 2
         assert "PQR-2026-000001: radicada" in sent[0][2]
         assert "PQR-2026-000001: respondida" in sent[1][2]
+
+
+class TestAgentSeesReadingPhotos:
+    def test_the_photo_is_linked_from_the_account_page_and_served_as_sent(
+        self, client: TestClient, container: bootstrap.App, marta: dict[str, Any]
+    ) -> None:
+        client.post(
+            f"/portal/accounts/{marta['account']['id']}/readings",
+            data={"meter": "MDE-778899", "value": "77", "read_at": "2026-03-02T09:00"},
+            files={"photo": ("dial.png", PNG, "image/png")},
+        )
+        with container.engine.connect() as connection:
+            photo_id = connection.execute(sa.select(tables.reading_photos.c.id)).scalar_one()
+        agent = TestClient(client.app)
+        agent.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+
+        page = agent.get(f"/accounts/{marta['account']['id']}")
+        served = agent.get(f"/reading-photos/{photo_id}")
+        unknown = agent.get("/reading-photos/01JNOSUCHPHOTO000000000000")
+
+        assert f'href="/reading-photos/{photo_id}"' in page.text
+        assert (served.status_code, served.content) == (200, PNG)
+        assert served.headers["content-type"] == "image/png"
+        assert served.headers["x-content-type-options"] == "nosniff"
+        assert unknown.status_code == 404

@@ -94,6 +94,11 @@ def portal_env(
     )
 
 
+def photo_repository(connection: sa.Connection) -> ports.PhotoRepository:
+    """The customers' reading photos over one connection."""
+    return db_portal.PhotoRepository(connection)
+
+
 def notify_env(
     *,
     container: bootstrap.App,
