@@ -220,6 +220,9 @@ def mount(app: FastAPI) -> None:
         read_at: str = Form(...),
         photo: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
+        actor = _customer(request)
+        if isinstance(actor, Response):
+            return actor
         picture = None
         if photo is not None and photo.filename:
             # read one byte past the limit: enough to refuse an oversized photo without
@@ -228,9 +231,6 @@ def mount(app: FastAPI) -> None:
             picture = portal.Photo(
                 content_type=photo.content_type or "", data=data, filename=photo.filename
             )
-        actor = _customer(request)
-        if isinstance(actor, Response):
-            return actor
         zone = _zone(request, actor)
 
         def act(penv: ports.PortalEnv, _actor: identity.Actor) -> object:
