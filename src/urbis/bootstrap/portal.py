@@ -22,8 +22,9 @@ from urbis.adapters.db import repositories
 from urbis.adapters.formats import greenbutton
 from urbis.adapters.payments import test_gateway
 from urbis.application.engagement import operations as engagement_ops
+from urbis.application.engagement import ports as engagement_ports
 from urbis.application.identity import queries as identity_queries
-from urbis.application.portal import ports
+from urbis.application.portal import operations, ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.domain import engagement, identity
@@ -81,15 +82,7 @@ def portal_env(
         preferences=db_portal.PreferenceRepository(connection),
         bills=db_portal.NoBills(),
         engagement=engaging,
-        notifications=engagement_ops.NotifyEnv(
-            tenant_id=tenant.id,
-            clock=container.clock,
-            ids=container.ids,
-            directory=engaging.directory,
-            outbox=db_notifications.OutboxRepository(connection, tenant_id=tenant.id),
-            suppressions=db_notifications.SuppressionLog(connection, id_generator=container.ids),
-            templates=_templates(),
-        ),
+        notifications=notify_env(container=container, engaging=engaging, connection=connection),
         gateway=gateway or payment_gateway(),
         record_payment=record_payment
         or db_portal.PaymentHandoff(
@@ -102,6 +95,45 @@ def portal_env(
         else metering.registers,
         intervals=metering.intervals,
         currency=tenant.currency,
+    )
+
+
+def photo_repository(connection: sa.Connection) -> ports.PhotoRepository:
+    """The customers' reading photos over one connection."""
+    return db_portal.PhotoRepository(connection)
+
+
+def notify_env(
+    *,
+    container: bootstrap.App,
+    engaging: engagement_ports.EngagementEnv,
+    connection: sa.Connection,
+) -> engagement_ops.NotifyEnv:
+    """Notifying inside the caller's transaction: the outbox and suppressions on its connection."""
+    return engagement_ops.NotifyEnv(
+        tenant_id=engaging.tenant_id,
+        clock=container.clock,
+        ids=container.ids,
+        directory=engaging.directory,
+        outbox=db_notifications.OutboxRepository(connection, tenant_id=engaging.tenant_id),
+        suppressions=db_notifications.SuppressionLog(connection, id_generator=container.ids),
+        templates=_templates(),
+    )
+
+
+def notify_case_changed(
+    *,
+    container: bootstrap.App,
+    engaging: engagement_ports.EngagementEnv,
+    connection: sa.Connection,
+    case: engagement.Case,
+) -> None:
+    """Queue the CASE_UPDATED notice of a case an agent filed or changed, in its transaction."""
+    operations.notify_case_changed(
+        notifications=notify_env(container=container, engaging=engaging, connection=connection),
+        preferences=db_portal.PreferenceRepository(connection),
+        calendar=engaging.calendar,
+        case=case,
     )
 
 
