@@ -13,8 +13,8 @@ from urbis import bootstrap
 from urbis.adapters import compute
 from urbis.adapters.db import billing as db_billing
 from urbis.adapters.db.bill_particulars import DbBillParticulars
+from urbis.adapters.db.billing_tariffs import DbTariffSource
 from urbis.adapters.demo import bills as demo_bills
-from urbis.adapters.tariffs.demo import DemoTariffs
 from urbis.application.billing import document, ports, printing
 from urbis.application.billing.reads import MeteringReadSource
 from urbis.bootstrap import documents as documents_wiring
@@ -23,12 +23,9 @@ from urbis.domain import identity
 from urbis.kernel import ids
 
 
-def tariff_source() -> ports.TariffSource:
-    """
-    The tariffs bill runs rate with. The one place to switch: the demo utility's tariff files
-    today, the tariffs context's database repository once it serves them.
-    """
-    return DemoTariffs()
+def tariff_source(*, container: bootstrap.App, tenant_id: ids.TenantId) -> ports.TariffSource:
+    """The tariffs bill runs rate with: the tenant's tariffs in the database (ADR 0012)."""
+    return DbTariffSource(container.engine, tenant_id)
 
 
 def partition_runner(*, workers: int | None = None, scheduler: Any = None) -> ports.PartitionRunner:
@@ -66,7 +63,7 @@ def billing_env(
         ids=container.ids,
         store=db_billing.billing_unit(container.engine),
         agreements=db_billing.DbAgreementSource(container.engine),
-        tariffs=tariff_source(),
+        tariffs=tariff_source(container=container, tenant_id=actor.tenant_id),
         reads=MeteringReadSource(registers=stores.registers, intervals=stores.intervals),
         runner=runner or partition_runner(),
         batch_size=size,
