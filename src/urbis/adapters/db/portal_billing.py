@@ -16,6 +16,9 @@ from urbis.adapters.db import payments as db_payments
 from urbis.adapters.db import repositories as r
 from urbis.adapters.db import tables as t
 from urbis.adapters.db import uow as db_uow
+from urbis.application import ports as shared_ports
+from urbis.application.ledger import ports as ledger_ports
+from urbis.application.payments import ports as payment_ports
 from urbis.domain import billing
 from urbis.kernel import ids
 from urbis.kernel.money import minor_unit
@@ -62,6 +65,13 @@ class SharedPaymentsUnit:
     The payments use cases' unit of work on a connection someone else's transaction holds:
     what they write commits (or rolls back) with that transaction.
     """
+
+    tenants: shared_ports.TenantRepository
+    accounts: shared_ports.AccountRepository
+    ledger: ledger_ports.LedgerRepository
+    payments: payment_ports.PaymentRepository
+    deposits: payment_ports.DepositRepository
+    audit: shared_ports.AuditLog
 
     def __init__(self, connection: sa.Connection) -> None:
         self.tenants = r.TenantRepository(connection)
