@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 from urbis import bootstrap
 from urbis.adapters import system
@@ -25,6 +26,11 @@ from urbis.domain import identity
 from urbis.kernel import ids
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+
+# Speed is measured in benchmarks/, never in tests: a loaded CI machine must not turn a slow
+# example into a failure, so property tests have no per-example deadline.
+settings.register_profile("urbis", deadline=None)
+settings.load_profile("urbis")
 
 
 @pytest.fixture(autouse=True)

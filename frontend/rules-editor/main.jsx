@@ -3,7 +3,7 @@
 import './monaco.js';
 import '@gorules/jdm-editor/dist/style.css';
 import { DecisionGraph, JdmConfigProvider } from '@gorules/jdm-editor';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import './rules-editor.css';
 
@@ -64,11 +64,15 @@ function Editor({ versionId, words }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState(null);
   const [report, setReport] = useState(null);
+  // the editor normalises a graph as it opens it (and says so through onChange): what it first
+  // reports is the saved graph, not a change
+  const baseline = useRef(null);
 
   const load = useCallback(async () => {
     const found = await call('GET', `${API}/versions/${versionId}`);
     setVersion(found);
     setGraph(found.content);
+    baseline.current = null;
     setDirty(false);
   }, [versionId]);
 
@@ -91,6 +95,7 @@ function Editor({ versionId, words }) {
   const save = act(async () => {
     const saved = await call('PUT', `${API}/versions/${versionId}/content`, graph);
     setVersion(saved);
+    baseline.current = JSON.stringify(graph);
     setDirty(false);
     setReport(null);
     setMessage({ kind: 'ok', text: words.saved });
@@ -99,12 +104,21 @@ function Editor({ versionId, words }) {
   const runTests = act(async () => {
     if (dirty) {
       setVersion(await call('PUT', `${API}/versions/${versionId}/content`, graph));
+      baseline.current = JSON.stringify(graph);
       setDirty(false);
     }
     const result = await call('POST', `${API}/versions/${versionId}/tests`);
     setReport(result);
     setVersion(await call('GET', `${API}/versions/${versionId}`));
   });
+
+  const step = (action, done) =>
+    act(async () => {
+      setVersion(await call('POST', `${API}/versions/${versionId}/${action}`));
+      setMessage({ kind: 'ok', text: done });
+    });
+  const approve = step('approve', words.approved);
+  const publish = step('publish', words.published);
 
   const newDraft = act(async () => {
     const draft = await call('POST', `${API}/versions/${versionId}/drafts`);
@@ -121,7 +135,7 @@ function Editor({ versionId, words }) {
         <span className="rules-status" data-testid="version-status">
           {words.status[version.status] || version.status}
         </span>
-        {editable ? (
+        {editable && (
           <>
             <button type="button" onClick={save} disabled={busy || !dirty}>
               {words.save}
@@ -130,7 +144,18 @@ function Editor({ versionId, words }) {
               {words.runTests}
             </button>
           </>
-        ) : (
+        )}
+        {version.status === 'TESTED' && !dirty && (
+          <button type="button" onClick={approve} disabled={busy}>
+            {words.approve}
+          </button>
+        )}
+        {version.status === 'APPROVED' && (
+          <button type="button" onClick={publish} disabled={busy}>
+            {words.publish}
+          </button>
+        )}
+        {!editable && (
           <button type="button" onClick={newDraft} disabled={busy}>
             {words.newDraft}
           </button>
@@ -148,8 +173,10 @@ function Editor({ versionId, words }) {
             value={graph}
             disabled={!editable}
             onChange={(value) => {
+              const text = JSON.stringify(value);
+              if (baseline.current === null) baseline.current = text;
               setGraph(value);
-              setDirty(true);
+              setDirty(text !== baseline.current);
             }}
           />
         </JdmConfigProvider>

@@ -38,11 +38,16 @@ class TestDemoCommand:
         assert "demo-agente-2026" in first.output
         # the showcase customer plus 300 generated accounts, not seeded twice
         assert scalar(database, "SELECT count(*) FROM accounts") == 301
-        # one staff user per role (tarifas included) and the showcase customer
-        assert scalar(database, "SELECT count(*) FROM users") == 8
+        # one user per demo login (one rules author writes, another approves; a tariff
+        # administrator) and the showcase customer
+        assert scalar(database, "SELECT count(*) FROM users") == 9
         # the twelve tariffs the demo agreements name, each with two versions, stored once
         assert scalar(database, "SELECT count(*) FROM tariffs") == 12
         assert scalar(database, "SELECT count(*) FROM tariff_versions") == 24
+        assert (
+            scalar(database, "SELECT count(*) FROM rule_pack_versions WHERE status = 'PUBLISHED'")
+            == 6
+        )
 
 
 class TestSeedCommand:

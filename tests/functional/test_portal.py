@@ -447,3 +447,63 @@ class TestWebChat:
             pass
 
         assert anonymous.value.code == 4401
+
+
+class TestCaseNotifications:
+    def test_the_customer_hears_when_a_case_is_filed_and_when_it_is_answered(
+        self, client: TestClient, container: bootstrap.App, marta: dict[str, Any]
+    ) -> None:
+        client.post(
+            "/portal/preferences",
+            data={"language": "es", "channel_1": "SMS", "consent_SMS_SERVICE": "on"},
+        )
+        client.post(
+            f"/portal/accounts/{marta['account']['id']}/problems",
+            data={"kind": "CLAIM", "subject": "Cobro doble", "description": "Dos veces"},
+        )
+        with container.engine.connect() as connection:
+            case_id = connection.execute(sa.select(tables.cases.c.id)).scalar_one()
+
+        answered = client.post(
+            f"/api/v1/cases/{case_id}/answer",
+            headers=token(client),
+            json={"answer": "Revisamos y devolvemos el cobro."},
+        )
+        with container.engine.connect() as connection:
+            sent = connection.execute(
+                sa.select(
+                    tables.outbox_messages.c.channel,
+                    tables.outbox_messages.c.to_address,
+                    tables.outbox_messages.c.body,
+                ).order_by(tables.outbox_messages.c.created_at, tables.outbox_messages.c.id)
+            ).all()
+
+        assert answered.status_code == 200, answered.text
+        assert [(channel, to) for channel, to, _ in sent] == [("SMS", "+573124445566")] * 2
+        assert "PQR-2026-000001: radicada" in sent[0][2]
+        assert "PQR-2026-000001: respondida" in sent[1][2]
+
+
+class TestAgentSeesReadingPhotos:
+    def test_the_photo_is_linked_from_the_account_page_and_served_as_sent(
+        self, client: TestClient, container: bootstrap.App, marta: dict[str, Any]
+    ) -> None:
+        client.post(
+            f"/portal/accounts/{marta['account']['id']}/readings",
+            data={"meter": "MDE-778899", "value": "77", "read_at": "2026-03-02T09:00"},
+            files={"photo": ("dial.png", PNG, "image/png")},
+        )
+        with container.engine.connect() as connection:
+            photo_id = connection.execute(sa.select(tables.reading_photos.c.id)).scalar_one()
+        agent = TestClient(client.app)
+        agent.post("/login", data={"tenant": "epm", "username": "ana", "password": PASSWORD})
+
+        page = agent.get(f"/accounts/{marta['account']['id']}")
+        served = agent.get(f"/reading-photos/{photo_id}")
+        unknown = agent.get("/reading-photos/01JNOSUCHPHOTO000000000000")
+
+        assert f'href="/reading-photos/{photo_id}"' in page.text
+        assert (served.status_code, served.content) == (200, PNG)
+        assert served.headers["content-type"] == "image/png"
+        assert served.headers["x-content-type-options"] == "nosniff"
+        assert unknown.status_code == 404

@@ -18,6 +18,7 @@ from urbis.adapters import system
 from urbis.bootstrap import rules as wiring
 from urbis.domain import identity, rules
 from urbis.interfaces.api import create_app
+from urbis.interfaces.web import rules as rules_pages
 from urbis.kernel import ids
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -270,3 +271,52 @@ class TestSimulation:
 
         assert response.status_code == 422
         assert response.json()["code"] in {"invalid_rule_input", "invalid_simulation_history"}
+
+
+class TestRulesPages:
+    def _signed_in(self, container: bootstrap.App, username: str) -> TestClient:
+        browser = TestClient(create_app(container))
+        response = browser.post(
+            "/login",
+            data={"tenant": "epm", "username": username, "password": api_suite.PASSWORD},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        return browser
+
+    def test_lists_the_packs_and_opens_a_version_in_the_editor(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        browser = self._signed_in(container, "sofia")
+
+        listing = browser.get("/rules")
+        page = browser.get("/rules/bill_validation_default/1")
+
+        assert listing.status_code == 200
+        assert 'href="/rules/bill_validation_default/1"' in listing.text
+        assert page.status_code == 200
+        assert "Autor urbis" in page.text
+        if rules_pages.editor_built():
+            assert 'id="rules-editor"' in page.text
+            assert "/static/rules-editor/rules-editor.js" in page.text
+        else:
+            assert "make setup" in page.text
+
+    def test_names_the_author_and_explains_an_unknown_version(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        browser = self._signed_in(container, "sofia")
+
+        draft = _new_draft(client, token(client, "sofia"), "deposit_default")
+        opened = browser.get(f"/rules/deposit_default/{draft['version']}")
+        page = browser.get("/rules/bill_validation_default/99")
+
+        assert "Autor Sofia" in opened.text  # the display name, not the user id
+        assert page.status_code == 404
+        assert "not_found" in page.text
+
+    def test_a_visitor_is_sent_to_sign_in(self, container: bootstrap.App) -> None:
+        response = TestClient(create_app(container)).get("/rules", follow_redirects=False)
+
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login"

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
+import polars as pl
+import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters import compute
+from urbis.adapters.demo import reads as demo_reads
 from urbis.adapters.demo import tariffs as demo_tariffs
 from urbis.application.accounts import operations as account_ops
+from urbis.application.billing import operations as billing_ops
 from urbis.application.customers import operations as customer_ops
 from urbis.application.identity import operations as identity_ops
 from urbis.application.premises import operations as premise_ops
 from urbis.application.tariffs import operations as tariff_ops
+from urbis.bootstrap import billing as billing_wiring
+from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import rating as rating_wiring
 from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import accounts, customers, identity, premises
@@ -214,3 +221,76 @@ def install_rule_packs(container: bootstrap.App) -> int:
     return rules_wiring.install_shipped_packs(
         container=container, actor=_admin_env(container).actor
     )
+
+
+def bill_demo_cycle(container: bootstrap.App, *, cycle: str = "C07") -> dict[str, object]:
+    """
+    Give the demo utility bills: define its 20 bill cycles, write last month's reads for the
+    meters of one cycle (the showcase customer's) and run that cycle's final bill run.
+    """
+    env = _admin_env(container)
+    with container.uow() as uow:
+        tenant = uow.tenants.by_code(TENANT_CODE)
+    assert tenant is not None
+    billing_env = billing_wiring.billing_env(
+        container=container, actor=env.actor, runner=compute.InProcess()
+    )
+    for number in range(1, 21):
+        billing_ops.save_cycle(
+            env=billing_env,
+            code=f"C{number:02d}",
+            name=f"Ciclo {number}",
+            read_day=min(number, 20),
+            bill_day=min(number + 3, 25),
+            due_days=15,
+            suspension_days=30,
+        )
+    today = container.clock.now().date()
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    with container.engine.connect() as connection:
+        meters = pl.DataFrame(
+            connection.execute(
+                sa.text(
+                    "SELECT m.serial, m.kind, m.service FROM meters m "
+                    "JOIN meter_installations i ON i.meter_id = m.id "
+                    "JOIN service_points p ON p.id = i.service_point_id "
+                    "JOIN agreements g ON g.service_point_id = p.id "
+                    "JOIN accounts a ON a.id = g.account_id "
+                    "WHERE a.tenant_id = :t AND a.billing_cycle = :c"
+                ),
+                {"t": tenant.id, "c": cycle},
+            ).all(),
+            schema=["serial", "kind", "service"],
+            orient="row",
+        ).unique()
+    stores = metering_wiring.for_tenant(
+        engine=container.engine, data_dir=container.data_dir, tenant_code=TENANT_CODE
+    )
+    now = container.clock.now()
+    registers = meters.filter(pl.col("kind") == "REGISTER")
+    stores.registers.append(
+        pl.concat(
+            [
+                demo_reads.register_reads(
+                    meters=registers.filter(pl.col("service") == "ELECTRICITY")["serial"],
+                    month=month,
+                    recorded_at=now,
+                ),
+                demo_reads.register_reads(
+                    meters=registers.filter(pl.col("service") != "ELECTRICITY")["serial"],
+                    month=month,
+                    recorded_at=now,
+                    mean_use=16.0,
+                ),
+            ]
+        )
+    )
+    smart = meters.filter(pl.col("kind") == "INTERVAL")["serial"]
+    if smart.len():
+        frame = demo_reads.hourly_month(
+            meters=smart, month=month, zone_offset_hours=-5, recorded_at=now
+        )
+        stores.intervals.append(
+            frame.with_columns(pl.col("sequence") + stores.intervals.next_sequence())
+        )
+    return billing_ops.start_run(env=billing_env, cycle=cycle, period=month.strftime("%Y-%m"))

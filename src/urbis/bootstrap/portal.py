@@ -15,16 +15,18 @@ import polars as pl
 import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db import portal as db_portal
 from urbis.adapters.db import portal_billing, repositories
 from urbis.adapters.formats import greenbutton
 from urbis.adapters.payments import test_gateway
 from urbis.application.engagement import operations as engagement_ops
+from urbis.application.engagement import ports as engagement_ports
 from urbis.application.identity import queries as identity_queries
 from urbis.application.payments import operations as payment_ops
 from urbis.application.payments import ports as payment_ports
-from urbis.application.portal import ports
+from urbis.application.portal import operations, ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.domain import engagement, identity, payments
@@ -83,20 +85,15 @@ def portal_env(
         preferences=db_portal.PreferenceRepository(connection),
         bills=portal_billing.BillingBills(connection),
         engagement=engaging,
-        notifications=engagement_ops.NotifyEnv(
-            tenant_id=tenant.id,
-            clock=container.clock,
-            ids=container.ids,
-            directory=engaging.directory,
-            outbox=db_notifications.OutboxRepository(connection, tenant_id=tenant.id),
-            suppressions=db_notifications.SuppressionLog(connection, id_generator=container.ids),
-            templates=_templates(),
-        ),
+        notifications=notify_env(container=container, engaging=engaging, connection=connection),
         gateway=gateway or payment_gateway(),
         record_payment=record_payment
         or payments_handoff(container=container, actor=actor, connection=connection),
         meters=metering.directory,
-        registers=metering.registers,
+        # the reading and its photo commit together (SQLite allows one writer at a time)
+        registers=metering.registers.bound(connection)
+        if isinstance(metering.registers, db_metering.DbRegisterStore)
+        else metering.registers,
         intervals=metering.intervals,
         currency=tenant.currency,
     )
@@ -131,6 +128,45 @@ def payments_handoff(
         )
 
     return record
+
+
+def photo_repository(connection: sa.Connection) -> ports.PhotoRepository:
+    """The customers' reading photos over one connection."""
+    return db_portal.PhotoRepository(connection)
+
+
+def notify_env(
+    *,
+    container: bootstrap.App,
+    engaging: engagement_ports.EngagementEnv,
+    connection: sa.Connection,
+) -> engagement_ops.NotifyEnv:
+    """Notifying inside the caller's transaction: the outbox and suppressions on its connection."""
+    return engagement_ops.NotifyEnv(
+        tenant_id=engaging.tenant_id,
+        clock=container.clock,
+        ids=container.ids,
+        directory=engaging.directory,
+        outbox=db_notifications.OutboxRepository(connection, tenant_id=engaging.tenant_id),
+        suppressions=db_notifications.SuppressionLog(connection, id_generator=container.ids),
+        templates=_templates(),
+    )
+
+
+def notify_case_changed(
+    *,
+    container: bootstrap.App,
+    engaging: engagement_ports.EngagementEnv,
+    connection: sa.Connection,
+    case: engagement.Case,
+) -> None:
+    """Queue the CASE_UPDATED notice of a case an agent filed or changed, in its transaction."""
+    operations.notify_case_changed(
+        notifications=notify_env(container=container, engaging=engaging, connection=connection),
+        preferences=db_portal.PreferenceRepository(connection),
+        calendar=engaging.calendar,
+        case=case,
+    )
 
 
 @functools.cache

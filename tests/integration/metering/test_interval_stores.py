@@ -1,8 +1,9 @@
 """
 The interval store contract, on the Parquet store and on the PostgreSQL partitioned table.
 
-The unit suite's ingest tests (``TestIngestIntervals``) are collected here again, so they run
-against both stores through the ``interval_store`` fixture below.
+The unit suite's ingest, VEE and editing tests (``TestIngestIntervals``, ``TestExceptionsQueue``)
+are collected here again, so they run against both stores through the ``interval_store``
+fixture below.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from tests.unit.metering.fakes import FakeMeterDirectory, meter
+from tests.unit.metering.test_vee import TestExceptionsQueue
 from tests.unit.metering.test_versions import TestIngestIntervals, reads
 from urbis import bootstrap
 from urbis.adapters.db import metering as db_metering
@@ -28,7 +30,7 @@ from urbis.adapters.intervals.parquet import ParquetIntervalStore
 from urbis.application.metering import operations, ports, queries
 from urbis.domain import metering
 
-__all__ = ["TestIngestIntervals"]
+__all__ = ["TestExceptionsQueue", "TestIngestIntervals"]
 
 AS_AT = datetime(2026, 4, 2, tzinfo=UTC)
 _ENGINES: dict[str, sa.Engine] = {}

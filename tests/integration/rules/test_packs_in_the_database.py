@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -297,3 +298,20 @@ class TestShippedPacksInstall:
         assert first == len(shipped.shipped_packs()) == 6
         assert second == 0
         assert {p["versions"][0]["status"] for p in packs} == {"PUBLISHED"}
+
+
+class TestVersionNumbers:
+    def test_a_second_version_with_the_same_number_is_refused(
+        self, container: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        draft = _draft(container, tenant)
+
+        with container.engine.begin() as connection:
+            repository = db_rules.PackRepository(connection)
+            stored = repository.get(tenant.id, rules.PackVersionId(draft["id"]))
+            assert stored is not None
+            twin = attrs.evolve(stored, id=rules.PackVersionId(container.ids.new_id()))
+            with pytest.raises(db_rules.VersionTaken) as raised:
+                repository.add(twin)
+
+        assert raised.value.code == "rule_pack_version_taken"

@@ -217,7 +217,7 @@ class TestValidateFrame:
 
 class TestSewerOnWater:
     def test_unmetered_sewer_bills_the_accounts_water_volume(self) -> None:
-        rows = [
+        rows: list[dict[str, object]] = [
             {
                 "agreement_id": "W1",
                 "account_id": "C1",
@@ -241,7 +241,9 @@ class TestSewerOnWater:
             },
         ]
         read_rows = [("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]
-        catalogue = {c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")}
+        catalogue: dict[str, tariffs.Tariff | None] = {
+            c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")
+        }
 
         result = run(rows, read_rows, catalogue=catalogue)
 

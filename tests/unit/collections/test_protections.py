@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import polars as pl
 
+from urbis.adapters.rules import engine
+from urbis.application.rules import evaluation
+from urbis.bootstrap import collections as wiring
 from urbis.domain import collections
 from urbis.kernel import ids
 from urbis.kernel.periods import Period
@@ -68,4 +71,45 @@ class TestPolicyInputs:
             ("RESIDENTIAL", False, False, False, True),
             ("COMMERCIAL", False, True, True, True),
             ("RESIDENTIAL", True, False, False, False),
+        ]
+
+
+class TestTheShippedPolicyAnswersTheInputs:
+    def test_every_use_class_is_asked_and_a_hold_stops_suspension(self) -> None:
+        candidates = pl.DataFrame(
+            {
+                "account_id": ["A", "B"],
+                "days_overdue": [95, 95],
+                "amount_overdue": [Decimal(90000)] * 2,
+            },
+            schema_overrides={"amount_overdue": pl.Decimal(38, 2)},
+        )
+        facts = pl.DataFrame(
+            {
+                "account_id": ["A", "B"],
+                "segment": ["SPECIAL", "RESIDENTIAL"],
+                "stratum": [None, 1],
+                "department": ["Antioquia", "Nariño"],
+                "city": ["Bello", "Pasto"],
+                "open_claim": [False, False],
+            },
+            schema=collections.FACTS,
+        )
+        inputs = collections.policy_inputs(
+            candidates=candidates,
+            facts=facts,
+            medical=frozenset(),
+            arranged=frozenset(),
+            held_regions=frozenset({"narino"}),
+        )
+
+        answers = evaluation.answer_frame(
+            engine=engine.ZenRuleEngine(),
+            pack=wiring.shipped_policy().policy(ids.TenantId("T"), date(2026, 11, 28)),
+            frame=inputs,
+        )
+
+        assert answers.select("action", "reason").rows() == [
+            ("SUSPEND", "NON_PAYMENT"),
+            ("NOTICE", "REGULATORY_HOLD"),
         ]

@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 
 from tests.unit.metering.fakes import FakeExceptionQueue, FakeMeterDirectory, Ids, meter
-from urbis.adapters.intervals.parquet import ParquetIntervalStore
 from urbis.application.metering import operations, ports, queries
 from urbis.domain import metering
 
@@ -266,10 +265,12 @@ class TestRealHouseholdData:
 
 
 class TestExceptionsQueue:
+    """Runs on every interval store (tests/integration/metering/test_interval_stores.py)."""
+
     def test_runs_vee_queues_findings_stores_estimates_and_records_an_edit(
-        self, tmp_path: Path
+        self, interval_store: ports.IntervalStore
     ) -> None:
-        store = ParquetIntervalStore(tmp_path)
+        store = interval_store
         queue = FakeExceptionQueue()
         operations.ingest_intervals(
             frame=series([1.0, None, 3.0, -2.0]),

@@ -262,7 +262,18 @@ class TestBatchLimits:
             rounding_scope=tariffs.RoundingScope.MONTHLY_SUBTOTAL,
         )
 
-        for version, problem in ((exporting, "Export credits"), (subtotal, "monthly subtotal")):
+        annual = tariffs.Version(
+            version="v",
+            active=Period(date(2024, 1, 1), None),
+            currency="USD",
+            annual_minimum=Decimal(100),
+        )
+
+        for version, problem in (
+            (exporting, "Export credits"),
+            (subtotal, "monthly subtotal"),
+            (annual, "annual minimum"),
+        ):
             with pytest.raises(rating.BatchNotSupported, match=problem) as caught:
                 rating.rate_frame(
                     tariff=tariffs.Tariff(code="X", name="x", versions=(version,)),

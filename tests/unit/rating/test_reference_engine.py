@@ -186,3 +186,36 @@ class TestBadUsage:
 
         with pytest.raises(tariffs.NoTariffInForce):
             rating.rate_intervals(tariff=tariff(), intervals=usage)
+
+
+class TestAnnualMinimum:
+    def test_tops_up_a_part_year_by_its_covered_share_in_its_last_month(self) -> None:
+        # 2024 is a leap year: 366 days. Ten days of January at 1 kWh an hour (240 kWh, all in
+        # valle's tiers: 100 × 100 + 140 × 200 = 38,000) against 3,660,000 a year: the floor is
+        # 3,660,000 × 10 / 366 = 100,000, so 62,000 is topped up on 2024-01.
+        flat = tariffs.EnergyCharge(
+            periods=(
+                tariffs.RatePeriod("valle", (tariffs.Tier(D(100), D(100)), tariffs.Tier(D(200)))),
+            ),
+            schedule=tariffs.flat_schedule(),
+        )
+        usage = hourly(datetime(2024, 1, 1, tzinfo=BOGOTA), [1] * 240)
+
+        lines = rating.rate_intervals(
+            tariff=tariff(version(energy=flat, annual_minimum=D(3_660_000))), intervals=usage
+        )
+
+        assert amounts(lines, "ENERGY") == [D("10000.00"), D("28000.00")]
+        assert amounts(lines, "MINIMUM") == [D("62000.00")]
+        assert [ln.month for ln in lines if ln.kind == "MINIMUM"] == ["2024-01"]
+
+    def test_adds_nothing_when_the_year_pays_more_than_the_minimum(self) -> None:
+        usage = hourly(datetime(2024, 1, 2, 17, tzinfo=BOGOTA), [150, 50])
+
+        lines = rating.rate_intervals(tariff=tariff(version(annual_minimum=D(1))), intervals=usage)
+
+        assert amounts(lines, "MINIMUM") == []
+
+    def test_refuses_an_annual_minimum_with_percentage_taxes(self) -> None:
+        with pytest.raises(tariffs.InvalidTariff, match="annual minimum"):
+            version(annual_minimum=D(1000), taxes=(tariffs.Tax("IVA", percent=D(19)),))

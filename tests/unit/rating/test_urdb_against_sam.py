@@ -74,6 +74,8 @@ def sam_bill(record: dict[str, Any], load: list[Decimal]) -> dict[str, list[floa
         rates["ur_monthly_fixed_charge"] = float(record["fixedmonthlycharge"])
     if "minmonthlycharge" in record and "mincharge" not in record:
         rates["ur_monthly_min_charge"] = float(record["minmonthlycharge"])
+    if "annualmincharge" in record:  # the converter drops it too
+        rates["ur_annual_min_charge"] = float(record["annualmincharge"])
     model = utility_rate.new()
     model.ElectricityRates.assign(rates)
     model.Lifetime.analysis_period = 1
@@ -177,3 +179,41 @@ class TestTiersPerKwOfDemand:
                 Decimal(0),
             )
             assert ours == cents(sam["ENERGY"][month]), (label, ours, sam["ENERGY"][month])
+
+
+class TestAnnualMinimum:
+    @pytest.mark.parametrize("annual", ["1200", "5000"])
+    def test_tops_up_the_year_in_december_like_sam(self, annual: str, load: list[Decimal]) -> None:
+        # The shared record's own annual minimum (12 USD) is below any year's bill; raised here
+        # above the sample household's 1,050.74 USD so that the top-up happens.
+        path = shared() / "pysam__urdbv7.json"
+        text = path.read_text(encoding="utf-8")
+        record = dict(urdb.record_of(json.loads(text, parse_float=Decimal)))
+        record["annualmincharge"] = Decimal(annual)
+        tariff = urdb.tariff_from_urdb(record=record)
+        version = attrs.evolve(tariff.versions[0], active=Period(date(2018, 1, 1), None))
+        tariff = attrs.evolve(tariff, versions=(version,))
+        start = datetime(2018, 1, 1, tzinfo=UTC)
+        intervals = [
+            rating.Interval(start=start + timedelta(hours=h), minutes=60, kwh=kwh)
+            for h, kwh in enumerate(load)
+        ]
+
+        lines = rating.rate_intervals(tariff=tariff, intervals=intervals)
+        sam = sam_bill(record, load)
+
+        minimum = [ln for ln in lines if ln.kind == "MINIMUM"]
+        assert [ln.month for ln in minimum] == ["2018-12"]
+        assert minimum[0].amount.amount == cents(sam["MINIMUM"][11])
+        assert all(value == 0 for value in sam["MINIMUM"][:11])
+
+
+class TestRatchets:
+    def test_refuses_a_demand_ratchet_by_name_and_reads_a_zero_one(self) -> None:
+        text = (shared() / "REopt.jl__leap_year.json").read_text(encoding="utf-8")
+        record = dict(urdb.record_of(json.loads(text, parse_float=Decimal)))
+        ratchet = {**record, "lookbackpercent": Decimal("0.8"), "lookbackmonths": [1] * 12}
+
+        urdb.tariff_from_urdb(record=record)  # its lookbackpercent is 0: no ratchet
+        with pytest.raises(urdb.MalformedUrdbRecord, match="Demand ratchets"):
+            urdb.tariff_from_urdb(record=ratchet)

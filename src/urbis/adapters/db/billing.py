@@ -414,6 +414,14 @@ class SqlBillingStore:
             ],
         )
 
+    def post_entries(self, heads: pl.DataFrame, postings: pl.DataFrame) -> None:
+        """
+        Journal entries and postings of a batch of bills in bulk, into the ledger's own tables
+        (its constraints still hold: one entry per source, positive amounts, balanced by
+        construction in ``billing.bill_postings``).
+        """
+        bulk.write_frames(self._c, [("journal_entries", heads), ("postings", postings)])
+
     def _lines(self, bill_ids: Sequence[str]) -> dict[str, list[Any]]:
         c = t.bill_lines.c
         found: dict[str, list[Any]] = {}

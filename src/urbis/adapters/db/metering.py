@@ -9,8 +9,9 @@ the Parquet store. ``DbRegisterStore`` keeps register read versions on either da
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -237,9 +238,32 @@ _REGISTER_COLUMNS = tuple(metering.REGISTER_SCHEMA)
 class DbRegisterStore:
     """Register read versions of one tenant in ``register_reads`` (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: sa.Engine, *, tenant_id: str) -> None:
+    def __init__(
+        self, engine: sa.Engine, *, tenant_id: str, connection: sa.Connection | None = None
+    ) -> None:
         self._engine = engine
         self._tenant_id = tenant_id
+        self._connection = connection
+
+    def bound(self, connection: sa.Connection) -> DbRegisterStore:
+        """The same store inside a caller's transaction: its writes commit with the caller's."""
+        return DbRegisterStore(self._engine, tenant_id=self._tenant_id, connection=connection)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        if self._connection is not None:
+            yield self._connection
+        else:
+            with self._engine.begin() as connection:
+                yield connection
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        if self._connection is not None:
+            yield self._connection
+        else:
+            with self._engine.connect() as connection:
+                yield connection
 
     def append(self, frame: pl.DataFrame) -> int:
         """
@@ -262,11 +286,11 @@ class DbRegisterStore:
         rows = data.with_columns(
             pl.lit(self._tenant_id).alias("tenant_id"), pl.col("sequence").fill_null(0)
         )
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
             return bulk.write_frames(connection, [("register_reads", rows)])
 
     def _frame(self, query: sa.Select[Any]) -> pl.DataFrame:
-        with self._engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         return pl.DataFrame(
             [tuple(row) for row in rows], schema=metering.REGISTER_SCHEMA, orient="row"

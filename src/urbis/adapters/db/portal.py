@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -106,6 +107,14 @@ class PhotoRepository:
             )
         )
 
+    def get(self, tenant_id: ids.TenantId, photo_id: str) -> ports.ReadingPhoto | None:
+        c = t.reading_photos.c
+        rows = self._c.execute(
+            t.reading_photos.select().where(c.tenant_id == tenant_id, c.id == photo_id)
+        )
+        found = self._photos(rows)
+        return found[0] if found else None
+
     def for_meter(self, tenant_id: ids.TenantId, meter: str) -> Sequence[ports.ReadingPhoto]:
         c = t.reading_photos.c
         rows = self._c.execute(
@@ -113,6 +122,10 @@ class PhotoRepository:
             .where(c.tenant_id == tenant_id, c.meter == meter)
             .order_by(c.read_at)
         )
+        return self._photos(rows)
+
+    @staticmethod
+    def _photos(rows: sa.CursorResult[Any]) -> list[ports.ReadingPhoto]:
         return [
             ports.ReadingPhoto(
                 id=m["id"],

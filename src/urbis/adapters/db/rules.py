@@ -95,7 +95,14 @@ class PackRepository:
                 f"{pack.label} already exists; start the draft again",
                 details={"pack_key": pack.pack_key, "version": pack.version},
             )
-        self._c.execute(_V.insert().values(**_values(pack)))
+        try:
+            with self._c.begin_nested():
+                self._c.execute(_V.insert().values(**_values(pack)))
+        except sa.exc.IntegrityError:  # another draft took the number since the check above
+            raise VersionTaken(
+                f"{pack.label} already exists; start the draft again",
+                details={"pack_key": pack.pack_key, "version": pack.version},
+            ) from None
 
     def update(self, pack: rules.PackVersion) -> None:
         """

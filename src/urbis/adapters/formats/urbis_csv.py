@@ -126,9 +126,11 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
         return None
     if frame.is_empty() or frame.null_count().sum_horizontal().item() != 0:
         return None
+    # A file repeats each timestamp once per meter: each distinct text is parsed once.
+    stamps = frame.select(pl.col("interval_start").unique())
     offsets = {
         text: _offset_minutes(text)
-        for text in frame.get_column("interval_start").str.slice(19).unique().to_list()
+        for text in stamps.get_column("interval_start").str.slice(19).unique().to_list()
     }
     unit_map = {u: units.canonical(u) for u in frame.get_column("unit").unique().to_list()}
     flags = {q: QUALITY_CODES.get(q.strip().upper()) for q in frame.get_column("quality").unique()}
@@ -141,13 +143,17 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
         or not frame.get_column("quantity").is_finite().all()
     ):
         return None
-    naive = pl.col("interval_start").str.slice(0, 19)
-    local = naive.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
-    shift = pl.col("interval_start").str.slice(19).replace_strict(offsets, return_dtype=pl.Int64)
+    text = pl.col("interval_start")
+    naive = text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
+    shift = text.str.slice(19).replace_strict(offsets, return_dtype=pl.Int64)
+    parsed = stamps.select(
+        text, (naive - pl.duration(minutes=shift)).dt.replace_time_zone("UTC").alias("start")
+    )
+    distinct, instants = parsed.get_column("interval_start"), parsed.get_column("start")
     data = frame.select(
         "meter",
         "channel",
-        (local - pl.duration(minutes=shift)).dt.replace_time_zone("UTC").alias("start"),
+        pl.col("interval_start").replace_strict(distinct, instants).alias("start"),
         pl.col("interval_minutes").alias("minutes"),
         "quantity",
         pl.col("unit").replace_strict(unit_map, return_dtype=pl.String),
@@ -155,11 +161,12 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
     )
     if data.get_column("start").null_count():
         return None
-    mixed = data.group_by("meter", "channel").agg(
-        (pl.col("minutes").n_unique() > 1) | (pl.col("unit").n_unique() > 1)
-    )
-    if mixed.get_column("minutes").any():
-        return None
+    if len(minutes) > 1 or len(unit_map) > 1:
+        mixed = data.group_by("meter", "channel").agg(
+            (pl.col("minutes").n_unique() > 1) | (pl.col("unit").n_unique() > 1)
+        )
+        if mixed.get_column("minutes").any():
+            return None
     return metering.conform(
         frame=data.with_columns(pl.lit(path.name).alias("source")),
         schema=metering.INTERVAL_SCHEMA,

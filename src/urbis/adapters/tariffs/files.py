@@ -138,6 +138,7 @@ def _version(value: Mapping[str, Any], unit: str) -> tariffs.Version:
         demand=demand,
         flat_demand=flat,
         minimum=_decimal(value.get("minimum", 0)),
+        annual_minimum=_decimal(value.get("annual_minimum", 0)),
         taxes=tuple(
             tariffs.Tax(
                 name=t["name"],
@@ -267,6 +268,8 @@ def version_document(version: tariffs.Version) -> dict[str, Any]:
         }
     if version.minimum:
         out["minimum"] = _text(version.minimum)
+    if version.annual_minimum:
+        out["annual_minimum"] = _text(version.annual_minimum)
     if version.taxes:
         out["taxes"] = [
             {"name": t.name, "percent": _text(t.percent)}

@@ -134,6 +134,25 @@ def _fixed(record: Mapping[str, Any]) -> tuple[tariffs.FixedCharge, ...]:
     return tuple(c for c in charges if c.amount)
 
 
+def _refuse_ratchets(record: Mapping[str, Any]) -> None:
+    """
+    Refuse a demand ratchet (billing demand from earlier months' peaks), which urbis does not
+    rate yet, rather than bill without it.
+
+    :raises MalformedUrdbRecord: naming the ratchet's fields.
+    """
+    percent = _number(record.get("lookbackpercent", 0), "lookbackpercent")
+    months = record.get("lookbackmonths") or []
+    if not isinstance(months, list):
+        raise MalformedUrdbRecord("lookbackmonths must list 12 flags")
+    reach = _number(record.get("lookbackrange", 0), "lookbackrange")
+    if percent and (any(months) or reach):
+        raise MalformedUrdbRecord(
+            f"Demand ratchets (lookbackpercent {percent}) are not supported yet",
+            details={"field": "lookbackpercent"},
+        )
+
+
 def _minimum(record: Mapping[str, Any]) -> Decimal:
     if "mincharge" in record:
         amount = _number(record["mincharge"], "mincharge")
@@ -202,6 +221,7 @@ def tariff_from_urdb(*, record: Mapping[str, Any]) -> tariffs.Tariff:
             flat = tariffs.FlatDemandCharge(periods=periods, months=tuple(months))
         except tariffs.InvalidTariff as problem:
             raise MalformedUrdbRecord(f"flatdemandmonths: {problem}") from None
+    _refuse_ratchets(record)
     if energy is None and demand is None and flat is None and not _fixed(record):
         raise MalformedUrdbRecord("The record has no energy, demand or fixed charges")
     start = _day(record["startdate"], "startdate") if "startdate" in record else date(1970, 1, 1)
@@ -218,6 +238,11 @@ def tariff_from_urdb(*, record: Mapping[str, Any]) -> tariffs.Tariff:
         demand=demand,
         flat_demand=flat,
         minimum=_minimum(record),
+        annual_minimum=(
+            _number(record["annualmincharge"], "annualmincharge")
+            if "annualmincharge" in record
+            else Decimal(0)
+        ),
     )
     return tariffs.Tariff(
         code=label, name=str(record.get("name", label)), versions=(version,), service="electricity"

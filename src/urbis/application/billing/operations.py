@@ -480,16 +480,20 @@ def _settle(
             pl.lit(cycle.due_date(month)).alias("due_date"),
             pl.lit(now).alias("created_at"),
         ).with_columns(status.alias("status"))
-        entries: list[ledger.JournalEntry] = []
-        entry_ids: list[str | None] = [None] * table.height
+        heads = postings = None
         if final:
             with timer("ledger entries"):
-                for index, row in enumerate(table.iter_rows(named=True)):
-                    if row["status"] == "ISSUED":
-                        entry = _bill_entry(env, row, places, now)
-                        entries.append(entry)
-                        entry_ids[index] = entry.id
-        table = table.with_columns(pl.Series("entry_id", entry_ids, dtype=pl.String))
+                issued = table.filter(pl.col("status") == "ISSUED")
+                entry_ids = pl.Series(
+                    "entry_id", [env.ids.new_id() for _ in range(issued.height)], dtype=pl.String
+                )
+                issued = issued.with_columns(entry_ids)
+                heads, postings = billing.bill_postings(bills=issued, booked_at=now)
+                table = table.join(
+                    issued.select("id", "entry_id"), on="id", how="left", maintain_order="left"
+                )
+        else:
+            table = table.with_columns(pl.lit(None, dtype=pl.String).alias("entry_id"))
         lines = result.lines.join(
             table.select("agreement_id", pl.col("id").alias("bill_id")), on="agreement_id"
         ).drop("agreement_id")
@@ -501,8 +505,8 @@ def _settle(
                 )
             )
         with timer("store ledger entries"):
-            if entries:
-                store.ledger.add_many(entries)
+            if heads is not None and postings is not None and heads.height:
+                store.post_entries(heads, postings)
         held = int(hold.sum()) if final else 0
         store.commit_batch(
             attrs.evolve(

@@ -123,7 +123,83 @@ def _picture(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else snapshot(value)
 
 
-_STATUS_WORDS = {"es": "radicada", "en": "filed"}
+_STATUS_WORDS = {
+    engagement.CaseStatus.OPEN: {"es": "radicada", "en": "filed"},
+    engagement.CaseStatus.IN_PROGRESS: {"es": "en trámite", "en": "in progress"},
+    engagement.CaseStatus.ANSWERED: {"es": "respondida", "en": "answered"},
+    engagement.CaseStatus.CLOSED: {"es": "cerrada", "en": "closed"},
+}
+
+
+def notify_customer(
+    *,
+    notifications: engagement_ops.NotifyEnv,
+    preferences: ports.PreferenceRepository,
+    party_id: ids.PartyId,
+    kind: engagement.NotificationKind,
+    values: Mapping[str, Any],
+    dedupe_key: str,
+) -> engagement.OutboxMessage | engagement.Suppressed:
+    """
+    Queue a notification in the caller's transaction, as the customer's preferences and
+    consents allow. A template that cannot serve the chosen channel is recorded as a reason not
+    to send, never a reason to undo what caused the notification.
+
+    :raises NotFound: if the customer is not in the directory.
+    """
+    chosen = preferences.get(notifications.tenant_id, party_id) or engagement.Preferences()
+    try:
+        return engagement_ops.notify(
+            env=notifications,
+            party_id=party_id,
+            kind=kind,
+            values=values,
+            preferences=chosen,
+            dedupe_key=f"{kind.value}:{dedupe_key}",
+        )
+    except (engagement.TemplateMissing, engagement.TemplateFailed) as exc:
+        suppressed = engagement.Suppressed(
+            tenant_id=notifications.tenant_id,
+            party_id=party_id,
+            kind=kind,
+            at=notifications.clock.now(),
+            reasons=(f"{exc.code}: {exc.message}",),
+        )
+        notifications.suppressions.record(suppressed)
+        return suppressed
+
+
+def notify_case_changed(
+    *,
+    notifications: engagement_ops.NotifyEnv,
+    preferences: ports.PreferenceRepository,
+    calendar: engagement.BusinessCalendar,
+    case: engagement.Case,
+) -> engagement.OutboxMessage | engagement.Suppressed | None:
+    """
+    Tell the customer a case of theirs was filed or changed status (CASE_UPDATED), once per
+    case and status; a case with no customer notifies no one.
+
+    :raises NotFound: if the case's customer is not in the directory.
+    """
+    if case.party_id is None:
+        return None
+    language = (
+        preferences.get(notifications.tenant_id, case.party_id) or engagement.Preferences()
+    ).language
+    return notify_customer(
+        notifications=notifications,
+        preferences=preferences,
+        party_id=case.party_id,
+        kind=engagement.NotificationKind.CASE_UPDATED,
+        values={
+            "case_number": case.number,
+            "status": _STATUS_WORDS[case.status][language],
+            # the deadline is the first instant after the last day to answer
+            "deadline": calendar.local_date(case.deadline) - timedelta(days=1),
+        },
+        dedupe_key=f"{case.id}:{case.status.value}",
+    )
 
 
 def _notify(
@@ -134,34 +210,14 @@ def _notify(
     values: Mapping[str, Any],
     dedupe_key: str,
 ) -> None:
-    """
-    Queue a notification in the use case's transaction, as the customer's preferences and
-    consents allow. A template that cannot serve the chosen channel is recorded as a reason not
-    to send, never a reason to undo what the customer did.
-    """
-    preferences = (
-        penv.preferences.get(penv.env.actor.tenant_id, party_id) or engagement.Preferences()
+    notify_customer(
+        notifications=penv.notifications,
+        preferences=penv.preferences,
+        party_id=party_id,
+        kind=kind,
+        values=values,
+        dedupe_key=dedupe_key,
     )
-    notify_env = penv.notifications
-    try:
-        engagement_ops.notify(
-            env=notify_env,
-            party_id=party_id,
-            kind=kind,
-            values={"status": _STATUS_WORDS[preferences.language], **values},
-            preferences=preferences,
-            dedupe_key=f"{kind.value}:{dedupe_key}",
-        )
-    except (engagement.TemplateMissing, engagement.TemplateFailed) as exc:
-        notify_env.suppressions.record(
-            engagement.Suppressed(
-                tenant_id=notify_env.tenant_id,
-                party_id=party_id,
-                kind=kind,
-                at=penv.env.clock.now(),
-                reasons=(f"{exc.code}: {exc.message}",),
-            )
-        )
 
 
 def send_reading(
@@ -286,17 +342,11 @@ def report_problem(
         account_id=view.account.id,
         channel=engagement.InteractionChannel.PORTAL,
     )
-    assert actor.party_id is not None
-    _notify(
-        penv,
-        party_id=actor.party_id,
-        kind=engagement.NotificationKind.CASE_UPDATED,
-        values={
-            "case_number": case.number,
-            # the deadline is the first instant after the last day to answer
-            "deadline": penv.engagement.calendar.local_date(case.deadline) - timedelta(days=1),
-        },
-        dedupe_key=f"{case.id}:{case.status.value}",
+    notify_case_changed(
+        notifications=penv.notifications,
+        preferences=penv.preferences,
+        calendar=penv.engagement.calendar,
+        case=case,
     )
     _audit(
         penv,

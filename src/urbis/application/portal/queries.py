@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import attrs
 import polars as pl
 
+from urbis.application._support import Env
 from urbis.application.accounts import queries as account_queries
 from urbis.application.identity import queries as identity_queries
 from urbis.application.metering import queries as metering_queries
 from urbis.application.portal import operations, ports
-from urbis.domain import accounts, engagement, metering, portal
+from urbis.domain import accounts, engagement, identity, metering, portal
 from urbis.kernel import errors, ids
 
 
@@ -190,3 +191,34 @@ def chat_history(*, penv: ports.PortalEnv) -> tuple[engagement.Interaction, ...]
         for i in penv.engagement.interactions.for_party(actor.tenant_id, actor.party_id)
         if i.channel is engagement.InteractionChannel.WEB_CHAT
     )
+
+
+STAFF_READERS = identity.STAFF_ROLES
+
+
+def photos_of_meters(
+    *, env: Env, photos: ports.PhotoRepository, serials: tuple[str, ...]
+) -> tuple[ports.ReadingPhoto, ...]:
+    """
+    The photos customers sent with their readings of these meters, for staff to check.
+
+    :raises RoleRequired: if the actor is not staff.
+    """
+    identity.require_role(actor=env.actor, allowed=STAFF_READERS)
+    return tuple(p for serial in serials for p in photos.for_meter(env.actor.tenant_id, serial))
+
+
+def photo(*, env: Env, photos: ports.PhotoRepository, photo_id: str) -> ports.ReadingPhoto:
+    """
+    One reading photo: staff see any of their utility's, a customer only their own.
+
+    :raises NotFound: if there is no such photo for this utility, or it is another customer's.
+    """
+    found = photos.get(env.actor.tenant_id, photo_id)
+    if found is not None and env.actor.is_customer and found.party_id != env.actor.party_id:
+        found = None
+    if found is None:
+        raise errors.NotFound(
+            f"No reading photo {photo_id}", details={"what": "reading photo", "key": photo_id}
+        )
+    return found

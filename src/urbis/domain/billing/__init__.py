@@ -35,6 +35,7 @@ from urbis.domain.billing._cycles import (
     InvalidBillingPeriod,
     billing_period,
 )
+from urbis.domain.billing._posting import HEADS_SCHEMA, POSTINGS_SCHEMA, bill_postings
 from urbis.domain.billing._runs import (
     Batch,
     BillRun,
@@ -57,7 +58,9 @@ __all__ = [
     "AGREEMENTS_SCHEMA",
     "BILLS_SCHEMA",
     "EXCEPTIONS_SCHEMA",
+    "HEADS_SCHEMA",
     "LINES_SCHEMA",
+    "POSTINGS_SCHEMA",
     "READS_SCHEMA",
     "REVENUE_KINDS",
     "USAGE_SCHEMA",
@@ -89,6 +92,7 @@ __all__ = [
     "RunType",
     "ValidationPolicy",
     "bill_batch",
+    "bill_postings",
     "billing_period",
     "cancel_bill",
     "interval_usage",

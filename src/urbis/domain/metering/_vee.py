@@ -125,39 +125,57 @@ def _exceptions(frame: pl.DataFrame, check: Check, detail: pl.Expr, count: pl.Ex
     )
 
 
+def _in_series_order(flagged: pl.DataFrame) -> bool:
+    """
+    Whether rows numbered by ``_sid`` runs are already sorted by meter, channel and start (as
+    the store writes partitions): starts never fall within a run, and the runs' first rows are
+    strictly increasing, so no series is split into two runs.
+    """
+    if flagged.height < 2:
+        return True
+    new_run = pl.col("_sid") != pl.col("_sid").shift(1)
+    in_order = flagged.select(
+        ((pl.col("start") >= pl.col("start").shift(1)) | new_run).fill_null(True).all()
+    ).item()
+    if not in_order:
+        return False
+    firsts = flagged.filter(new_run.fill_null(True)).select("meter", "channel")
+    return bool(firsts.equals(firsts.sort("meter", "channel"))) and (
+        firsts.n_unique() == firsts.height
+    )
+
+
 def _ordered(reads: pl.DataFrame) -> pl.DataFrame:
-    """Reads sorted by channel and start, with flags comparing each row with its neighbours."""
-    ordered = reads.sort("meter", "channel", "start")
-    same_prev = (pl.col("meter") == pl.col("meter").shift(1)) & (
-        pl.col("channel") == pl.col("channel").shift(1)
-    )
-    same_next = (pl.col("meter") == pl.col("meter").shift(-1)) & (
-        pl.col("channel") == pl.col("channel").shift(-1)
-    )
-    return ordered.with_columns(
+    """
+    Reads sorted by meter, channel and start, with a dense series id (``_sid``, one per meter
+    channel) and flags comparing each row with its neighbours. Already sorted input (every
+    partition the store writes) is only checked, not sorted again; the flags then compare
+    integers, not strings.
+    """
+    series_id = pl.struct("meter", "channel").rle_id().cast(pl.Int64).alias("_sid")
+    flagged = reads.with_columns(series_id)
+    if not _in_series_order(flagged):
+        flagged = reads.sort("meter", "channel", "start").with_columns(series_id)
+    same_prev = pl.col("_sid") == pl.col("_sid").shift(1)
+    return flagged.with_columns(
         (same_prev & (pl.col("start") == pl.col("start").shift(1))).fill_null(False).alias("_dup"),
-        same_next.fill_null(False).alias("_same_next"),
-        (~same_prev.fill_null(False)).cum_sum().cast(pl.Int64).sub(1).alias("_sid"),
+        (pl.col("_sid") == pl.col("_sid").shift(-1)).fill_null(False).alias("_same_next"),
     )
 
 
 def _gaps(ordered: pl.DataFrame) -> pl.DataFrame:
     step = pl.duration(minutes=pl.col("minutes"))
-    # Within a run of duplicated starts only the last row looks ahead to the next start.
-    nondup = ordered.filter(~pl.col("_dup"))
-    next_start = pl.col("start").shift(-1)
-    same_next = (pl.col("meter") == pl.col("meter").shift(-1)) & (
-        pl.col("channel") == pl.col("channel").shift(-1)
-    )
-    return (
-        nondup.with_columns(next_start.alias("_next"), same_next.fill_null(False).alias("_same"))
-        .filter(pl.col("_same") & (pl.col("_next") > pl.col("start") + step))
-        .select(
-            "meter",
-            "channel",
-            (pl.col("start") + step).alias("start"),
-            ((pl.col("_next") - pl.col("start")) / step - 1).cast(pl.Int64).alias("missing"),
-        )
+    # Each row looks ahead to the next row of its series. Within a run of duplicated starts
+    # the next row has the same start (no gap) and the run's last row sees the next distinct
+    # start, so duplicates need not be filtered out first (which would copy every row).
+    with_next = ordered.with_columns(pl.col("start").shift(-1).alias("_next"))
+    return with_next.filter(
+        pl.col("_same_next") & (pl.col("_next") > pl.col("start") + step)
+    ).select(
+        "meter",
+        "channel",
+        (pl.col("start") + step).alias("start"),
+        ((pl.col("_next") - pl.col("start")) / step - 1).cast(pl.Int64).alias("missing"),
     )
 
 
@@ -198,9 +216,9 @@ def validate_intervals(
         )
     )
 
-    repeated = ordered.filter(pl.col("_dup")).select("meter", "channel", "start").unique()
+    # a repeated start is a run of rows flagged _dup after its first row
     dup = (
-        ordered.join(repeated, on=["meter", "channel", "start"], how="semi")
+        ordered.filter(pl.col("_dup") | pl.col("_dup").shift(-1).fill_null(False))
         .group_by("meter", "channel", "start")
         .agg(pl.len().alias("n"), pl.col("quantity").n_unique().alias("values"))
         .filter(pl.col("n") > 1)
@@ -222,16 +240,16 @@ def validate_intervals(
     # Per-series facts (a series is one meter channel), indexed by the dense series id, so
     # that rows pick them up with a gather instead of a join on strings.
     series = (
-        ordered.group_by("_sid")
-        .agg(pl.col("meter").first(), pl.col("channel").first())
-        .join(limits, on="meter", how="left")
-        .sort("_sid")
+        ordered.filter((pl.col("_sid") != pl.col("_sid").shift(1)).fill_null(True))
+        .select("_sid", "meter", "channel")
+        .join(limits, on="meter", how="left", maintain_order="left")
     )
     if history is None:
+        positive = pl.col("quantity").filter(pl.col("quantity") > 0)
         typical = (
-            ordered.filter(pl.col("quantity") > 0)
+            ordered.select("_sid", "quantity")
             .group_by("_sid")
-            .agg(pl.col("quantity").median().alias("typical"))
+            .agg(positive.median().alias("typical"))
         )
         series = series.join(typical, on="_sid", how="left", maintain_order="left")
     else:
@@ -260,9 +278,15 @@ def validate_intervals(
     )
 
     day_seconds = 86_400
+    # rows are in series and start order, so each (series, UTC day) is one run of rows
+    day = (pl.col("start").dt.epoch("s") // day_seconds).alias("_day")
     daily = (
-        ordered.group_by("_sid", (pl.col("start").dt.epoch("s") // day_seconds).alias("_day"))
-        .agg(pl.col("quantity").sum().alias("total"))
+        ordered.select("_sid", day, "quantity")
+        .group_by(pl.struct("_sid", "_day").rle_id().alias("_run"), maintain_order=True)
+        .agg(
+            pl.col("_sid").first(), pl.col("_day").first(), pl.col("quantity").sum().alias("total")
+        )
+        .drop("_run")
         .join(
             series.select("_sid", "meter", "channel", "high_factor", "low_factor", "zero_days"),
             on="_sid",

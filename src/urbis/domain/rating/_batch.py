@@ -7,9 +7,9 @@ integer fraction N / D computed in 128-bit integers and rounded once with the ta
 the same result as the reference engine's exact Decimal fraction, to the cent.
 
 What it does not do (``BatchNotSupported`` says so, and the reference engine does): demand
-charges, export credits, tier limits per kW of peak demand, rounding by monthly subtotal, a
-version starting mid-month, versions with different currencies, zones or holiday calendars. It
-does not look for gaps: usage is taken as validated upstream.
+charges, export credits, tier limits per kW of peak demand, annual minimums, rounding by
+monthly subtotal, a version starting mid-month, versions with different currencies, zones or
+holiday calendars. It does not look for gaps: usage is taken as validated upstream.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ def _check(tariff: tariffs.Tariff) -> tariffs.Version:
     for version in tariff.versions:
         if version.demand is not None or version.flat_demand is not None:
             raise BatchNotSupported("Demand charges are rated by the reference engine")
+        if version.annual_minimum:
+            raise BatchNotSupported("An annual minimum is rated by the reference engine")
         if version.rounding_scope is not tariffs.RoundingScope.LINE:
             raise BatchNotSupported("Rounding by monthly subtotal is rated by the reference engine")
         if version.energy and any(t.upto_per_kw for p in version.energy.periods for t in p.tiers):

@@ -549,7 +549,9 @@ def rate_intervals(
     Price interval usage month by month under the versions of a tariff in force.
 
     Months follow each interval's wall-clock (its own offset, or the tariff's zone); a month
-    that straddles two versions is rated in two parts, each with its share of fixed charges.
+    that straddles two versions is rated in two parts, each with its share of fixed charges. An
+    annual minimum (of the version in force in the year's last rated month), prorated by the
+    share of the year the usage covers, tops up that year's charges in its last rated month.
 
     :raises InvalidUsage: if the usage has gaps, mixed lengths or naive timestamps.
     :raises NoTariffInForce: if an interval falls outside every version.
@@ -572,7 +574,63 @@ def rate_intervals(
         version = versions[name]
         usage = summarise(version=version, month=month, intervals=members)
         lines += rate_month(tariff=tariff, version=version, usage=usage, customer=customer)
+    last_of_year: dict[str, tuple[str, tariffs.Version]] = {}
+    minutes_in_year: dict[str, int] = defaultdict(int)
+    for (month, name), members in groups.items():
+        year = month[:4]
+        minutes_in_year[year] += sum(i.minutes for i in members)
+        if year not in last_of_year or (month, versions[name].active.start) > (
+            last_of_year[year][0],
+            last_of_year[year][1].active.start,
+        ):
+            last_of_year[year] = (month, versions[name])
+    for year, (month, version) in sorted(last_of_year.items()):
+        if version.annual_minimum:
+            with decimal.localcontext(EXACT):
+                top_up = _annual_top_up(tariff, version, year, month, minutes_in_year[year], lines)
+            lines += top_up
     return tuple(lines)
+
+
+def _annual_top_up(
+    tariff: tariffs.Tariff,
+    version: tariffs.Version,
+    year: str,
+    month: str,
+    minutes: int,
+    lines: Sequence[ChargeLine],
+) -> list[ChargeLine]:
+    """The annual minimum's top-up (prorated by the year's covered share), in its last month."""
+    year_minutes = MINUTES_A_DAY * (366 if calendar.isleap(int(year)) else 365)
+    charged = sum(
+        (
+            ln.amount.amount
+            for ln in lines
+            if ln.month.startswith(f"{year}-")
+            and ln.kind in {"ENERGY", "DEMAND", "FIXED", "MINIMUM"}
+        ),
+        ZERO,
+    )
+    floor = version.annual_minimum * minutes / year_minutes
+    if charged >= floor:
+        return []
+    share = Decimal(minutes) / year_minutes
+    return [
+        ChargeLine(
+            kind="MINIMUM",
+            description="Annual minimum charge top-up",
+            quantity=share,
+            unit_price=version.annual_minimum,
+            amount=Money.rounded(
+                floor - charged, currency=version.currency, rounding=version.rounding
+            ),
+            tariff=f"{tariff.code} {version.version}",
+            rule="annual minimum × share of the year covered, less the year's energy, demand, "
+            "fixed and monthly minimum charges",
+            month=month,
+            part="minimum",
+        )
+    ]
 
 
 def rate_total(

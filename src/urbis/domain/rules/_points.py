@@ -196,7 +196,8 @@ COLLECTION_ACTION = ExtensionPoint(
         fields=(
             _f("days_overdue", INT, "Days since the oldest unpaid bill fell due", minimum=0),
             _f("amount_overdue", D, "Amount overdue", minimum=0, scale=2),
-            _f("segment", S, "Customer segment", choices=USE_CLASSES),
+            # every use class a premise can have: one odd account must not stop a whole run
+            _f("segment", S, "Customer segment", choices=(*USE_CLASSES, "SPECIAL")),
             _f(
                 "stratum",
                 INT,

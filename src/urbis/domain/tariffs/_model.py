@@ -311,6 +311,7 @@ class Version:
     demand: DemandCharge | None = None
     flat_demand: FlatDemandCharge | None = None
     minimum: Decimal = Decimal(0)  # per month
+    annual_minimum: Decimal = Decimal(0)  # per calendar year, topped up in its last month
     taxes: tuple[Tax, ...] = ()
     solidarity: Solidarity | None = None
     unit: str = "kWh"
@@ -318,6 +319,13 @@ class Version:
     def __attrs_post_init__(self) -> None:
         minor_unit(self.currency)
         _non_negative(self.minimum, "A minimum charge")
+        _non_negative(self.annual_minimum, "An annual minimum charge")
+        if self.annual_minimum and any(t.percent is not None for t in self.taxes):
+            raise InvalidTariff(
+                "An annual minimum cannot be combined with percentage taxes: the top-up comes "
+                "after each month's taxes",
+                details={"version": self.version},
+            )
 
 
 @attrs.frozen

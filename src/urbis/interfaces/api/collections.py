@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from urbis import bootstrap
+from urbis.adapters.db import uow as db_uow
 from urbis.application.collections import operations, queries
 from urbis.application.service_orders import operations as order_ops
 from urbis.application.service_orders import queries as order_queries
@@ -28,19 +30,28 @@ T = TypeVar("T")
 def _collections(
     container: bootstrap.App, actor: identity.Actor, use_case: Callable[[Any], T]
 ) -> T:
-    """Run one collections use case in one transaction: all of it is written, or none."""
-    with container.engine.begin() as connection:
-        return use_case(
-            wiring.database_env(container=container, actor=actor, connection=connection)
-        )
+    """
+    Run one collections use case in one transaction: all of it is written, or none. Two runs
+    racing on the same day meet the steps' unique keys: the second is refused with a conflict.
+    """
+    try:
+        with container.engine.begin() as connection:
+            return use_case(
+                wiring.database_env(container=container, actor=actor, connection=connection)
+            )
+    except sa.exc.IntegrityError as exc:
+        raise db_uow.domain_error_for(exc) from exc
 
 
 def _orders(container: bootstrap.App, actor: identity.Actor, use_case: Callable[[Any], T]) -> T:
     """Run one service order use case in one transaction with the changes its outcome makes."""
-    with container.engine.begin() as connection:
-        return use_case(
-            order_wiring.database_env(container=container, actor=actor, connection=connection)
-        )
+    try:
+        with container.engine.begin() as connection:
+            return use_case(
+                order_wiring.database_env(container=container, actor=actor, connection=connection)
+            )
+    except sa.exc.IntegrityError as exc:
+        raise db_uow.domain_error_for(exc) from exc
 
 
 def _today(container: bootstrap.App, as_of: date | None) -> date:

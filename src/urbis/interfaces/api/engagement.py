@@ -13,6 +13,7 @@ from urbis.application._support import plain
 from urbis.application.accounts import queries as account_queries
 from urbis.application.engagement import operations, queries
 from urbis.bootstrap import engagement as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api.auth import Actor, Container
 from urbis.kernel import ids
@@ -30,6 +31,21 @@ def _in_transaction(
         return use_case(
             wiring.database_env(container=container, actor=actor, connection=connection)
         )
+
+
+def _case_in_transaction(
+    container: bootstrap.App,
+    actor: identity.Actor,
+    use_case: Callable[[Any], engagement.Case],
+) -> engagement.Case:
+    """Run a use case that files or changes a case, and tell its customer, in one transaction."""
+    with container.engine.begin() as connection:
+        env = wiring.database_env(container=container, actor=actor, connection=connection)
+        case = use_case(env)
+        portal_wiring.notify_case_changed(
+            container=container, engaging=env, connection=connection, case=case
+        )
+        return case
 
 
 def _case_json(case: engagement.Case, env_clock: Any, calendar: Any) -> dict[str, Any]:
@@ -73,7 +89,7 @@ def open_case(body: CaseIn, actor: Actor, container: Container) -> dict[str, Any
             env=container.env(actor), account_id=ids.AccountId(body.account_id)
         )
         party_id = party_id or account.holder_id
-    case = _in_transaction(
+    case = _case_in_transaction(
         container,
         actor,
         lambda env: operations.open_case(
@@ -95,7 +111,7 @@ def answer_case(case_id: str, body: AnswerIn, actor: Actor, container: Container
     """Record the answer to a case (its clock stops: met or missed)."""
     identity.require_role(actor=actor, allowed=AGENTS)
     calendar = wiring.business_calendar(as_at=container.clock.now())
-    case = _in_transaction(
+    case = _case_in_transaction(
         container,
         actor,
         lambda env: operations.answer_case(

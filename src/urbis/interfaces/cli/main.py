@@ -154,6 +154,13 @@ def demo(
         showcase.create_showcase_customer(container)
     showcase.create_demo_tariffs(container)  # also for a demo database made before tariffs
     showcase.install_rule_packs(container)
+    if created:
+        with console.status("Billing cycle C07 for last month"):
+            run = showcase.bill_demo_cycle(container)
+        console.print(
+            f"Bill run {run['id']}: {run['bills']} bills, {run['held']} held, "
+            f"{run['exceptions']} exceptions"
+        )
     table = Table(title="Demo utility: sign in with tenant 'demo'")
     table.add_column("user")
     table.add_column("password")

@@ -19,12 +19,14 @@ from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import queries as engagement_queries
 from urbis.application.identity import operations as identity_ops
 from urbis.application.payments import queries as payments_queries
+from urbis.application.portal import queries as portal_queries
 from urbis.application.service_orders import queries as order_queries
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import collections as collections_wiring
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import ledger as ledger_wiring
 from urbis.bootstrap import payments as payments_wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import service_orders as orders_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
@@ -195,6 +197,15 @@ def mount(app: FastAPI) -> None:
                 for case in reversed(env.cases.for_party(actor.tenant_id, view.holder.id))
             ]
             timeline = engagement_queries.customer_timeline(env=env, party_id=view.holder.id)
+            photos = (
+                ()
+                if actor.is_customer
+                else portal_queries.photos_of_meters(
+                    env=container.env(actor),
+                    photos=portal_wiring.photo_repository(connection),
+                    serials=tuple(m.serial for s in view.services for m, _ in s.meters),
+                )
+            )
         return _render(
             request,
             "account.html",
@@ -202,6 +213,7 @@ def mount(app: FastAPI) -> None:
             view=view,
             statement=statement,
             **_money_and_field(container, actor, view.account.id),
+            photos=photos,
             cases=cases,
             timeline=timeline[:30],
             case_kinds=list(engagement.CaseKind),
@@ -249,6 +261,31 @@ def mount(app: FastAPI) -> None:
                 party_id=view.holder.id,
                 account_id=view.account.id,
             ),
+        )
+
+    @app.get("/reading-photos/{photo_id}", include_in_schema=False)
+    def reading_photo(request: Request, photo_id: str) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        container = auth.container_of(request)
+        try:
+            with container.engine.connect() as connection:
+                found = portal_queries.photo(
+                    env=container.env(actor),
+                    photos=portal_wiring.photo_repository(connection),
+                    photo_id=photo_id,
+                )
+        except errors.DomainError as exc:
+            return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        return Response(
+            found.photo.data,
+            media_type=found.photo.content_type,
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'",
+                "Cache-Control": "private, max-age=3600",
+            },
         )
 
     @app.post("/accounts/{account_id}/chat", include_in_schema=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel import numbers as babel_numbers
 from fastapi import FastAPI, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -29,10 +30,24 @@ from urbis.domain import customers, engagement, identity, portal
 from urbis.interfaces.api import auth
 from urbis.interfaces.web import catalogue, portal_catalogue
 from urbis.kernel import errors, ids
+from urbis.kernel.money import Money
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 T = TypeVar("T")
+_LOCALES = {"es": "es_CO", "en": "en_US"}
+
+
+def _money(value: Money | str, lang: str, currency: str | None = None) -> str:
+    """An amount as people read it in the page's language (``$ 85.000,00`` in Spanish)."""
+    if isinstance(value, Money):
+        amount, code = value.amount, value.currency
+    else:
+        amount, code = Decimal(str(value)), currency or "COP"
+    return str(babel_numbers.format_currency(amount, code, locale=_LOCALES.get(lang, "es_CO")))
+
+
+templates.env.filters["money"] = _money
 
 CONSENT_CHANNELS = (
     customers.Channel.EMAIL,
@@ -205,6 +220,9 @@ def mount(app: FastAPI) -> None:
         read_at: str = Form(...),
         photo: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
+        actor = _customer(request)
+        if isinstance(actor, Response):
+            return actor
         picture = None
         if photo is not None and photo.filename:
             # read one byte past the limit: enough to refuse an oversized photo without
@@ -213,9 +231,6 @@ def mount(app: FastAPI) -> None:
             picture = portal.Photo(
                 content_type=photo.content_type or "", data=data, filename=photo.filename
             )
-        actor = _customer(request)
-        if isinstance(actor, Response):
-            return actor
         zone = _zone(request, actor)
 
         def act(penv: ports.PortalEnv, _actor: identity.Actor) -> object:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from urbis.application.rules import queries
 from urbis.bootstrap import rules as wiring
 from urbis.interfaces.api import auth
-from urbis.kernel import errors
+from urbis.kernel import errors, ids
 
 EDITOR = Path(__file__).parent / "static" / "rules-editor" / "rules-editor.js"
 
@@ -38,6 +38,10 @@ WORDS: dict[str, dict[str, Any]] = {
             "unsaved": "Cambios sin guardar",
             "runTests": "Ejecutar pruebas",
             "newDraft": "Nuevo borrador a partir de esta versión",
+            "approve": "Aprobar",
+            "approved": "Versión aprobada",
+            "publish": "Publicar",
+            "published": "Versión publicada",
             "results": "Resultado de las pruebas",
             "passed": "pasaron",
             "pass": "Pasa",
@@ -68,6 +72,10 @@ WORDS: dict[str, dict[str, Any]] = {
             "unsaved": "Unsaved changes",
             "runTests": "Run tests",
             "newDraft": "New draft from this version",
+            "approve": "Approve",
+            "approved": "Version approved",
+            "publish": "Publish",
+            "published": "Version published",
             "results": "Test results",
             "passed": "passed",
             "pass": "Pass",
@@ -81,6 +89,17 @@ WORDS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+def _names(container: Any, actor: Any, *user_ids: str | None) -> dict[str, str]:
+    """The display names of the tenant's users among ``user_ids`` (others keep their id)."""
+    names: dict[str, str] = {}
+    with container.uow() as uow:
+        for user_id in filter(None, user_ids):
+            user = uow.users.get(ids.UserId(user_id))
+            if user is not None and user.tenant_id == actor.tenant_id:
+                names[user_id] = user.display_name
+    return names
 
 
 def editor_built() -> bool:
@@ -125,11 +144,13 @@ def mount(app: FastAPI) -> None:
         except errors.DomainError as exc:
             return web.render(request, "error.html", status=exc.status, actor=actor, error=exc)
         words = WORDS[web.language(request)]
+        names = _names(container, actor, found["author_id"], found["approved_by"])
         return web.render(
             request,
             "rule_version.html",
             actor=actor,
             version=found,
+            names=names,
             r=words,
             editor_built=editor_built(),
             editor_words=json.dumps(words["editor"], ensure_ascii=False),
