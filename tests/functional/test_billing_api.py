@@ -48,7 +48,7 @@ class TestBillingJourney:
         tenant: identity.Tenant,
         agent_env: Env,
     ) -> None:
-        homes = helpers.seed_homes(container, agent_env, tenant, count=2)
+        homes = helpers.seed_homes(container, agent_env, tenant, count=2, tariffs=False)
         helpers.add_register_reads(
             container,
             tenant,
@@ -69,6 +69,7 @@ class TestBillingJourney:
         no_tariff = client.post(
             "/api/v1/bill-runs", json={"cycle": "C01", "period": "2023-06"}, headers=auth
         )
+        helpers.seed_tariffs(container, tenant)
         started = client.post(
             "/api/v1/bill-runs", json={"cycle": "C01", "period": "2026-10"}, headers=auth
         )

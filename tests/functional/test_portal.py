@@ -293,14 +293,16 @@ class TestPay:
         assert "•••• 4242" in page.text
         with container.engine.connect() as connection:
             charges = connection.execute(sa.select(tables.card_charges)).all()
-            handed = connection.execute(sa.select(tables.portal_payments)).all()
+            handed = connection.execute(sa.select(tables.payments)).all()
             audited = connection.execute(
                 sa.select(sa.func.count()).where(tables.audit_log.c.entity == "card_charge")
             ).scalar_one()
         assert [(c.amount_minor, c.currency, c.card_last4) for c in charges] == [
             (8500050, "COP", "4242")
         ]
-        assert [(h.account_id, h.amount_minor) for h in handed] == [(account, 8500050)]
+        assert [(h.account_id, h.amount_minor, h.channel) for h in handed] == [
+            (account, 8500050, "CARD")
+        ]
         assert audited == 1
         assert "4242424242424242" not in str(charges)
 
@@ -311,7 +313,7 @@ class TestPay:
 
         assert declined.status_code == 402
         assert "card_declined" in declined.text
-        assert rows(container)["portal_payments"] == 0
+        assert rows(container)["payments"] == 0
         assert rows(container)["card_charges"] == 1
 
     @pytest.mark.parametrize(

@@ -12,19 +12,20 @@ from typing import Any
 from urbis import bootstrap
 from urbis.adapters import compute
 from urbis.adapters.db import billing as db_billing
-from urbis.adapters.tariffs.demo import DemoTariffs
-from urbis.application.billing import ports
+from urbis.adapters.db.bill_particulars import DbBillParticulars
+from urbis.adapters.db.billing_tariffs import DbTariffSource
+from urbis.adapters.demo import bills as demo_bills
+from urbis.application.billing import document, ports, printing
 from urbis.application.billing.reads import MeteringReadSource
+from urbis.bootstrap import documents as documents_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.domain import identity
+from urbis.kernel import ids
 
 
-def tariff_source() -> ports.TariffSource:
-    """
-    The tariffs bill runs rate with. The one place to switch: the demo utility's tariff files
-    today, the tariffs context's database repository once it serves them.
-    """
-    return DemoTariffs()
+def tariff_source(*, container: bootstrap.App, tenant_id: ids.TenantId) -> ports.TariffSource:
+    """The tariffs bill runs rate with: the tenant's tariffs in the database (ADR 0012)."""
+    return DbTariffSource(container.engine, tenant_id)
 
 
 def partition_runner(*, workers: int | None = None, scheduler: Any = None) -> ports.PartitionRunner:
@@ -62,8 +63,46 @@ def billing_env(
         ids=container.ids,
         store=db_billing.billing_unit(container.engine),
         agreements=db_billing.DbAgreementSource(container.engine),
-        tariffs=tariff_source(),
+        tariffs=tariff_source(container=container, tenant_id=actor.tenant_id),
         reads=MeteringReadSource(registers=stores.registers, intervals=stores.intervals),
         runner=runner or partition_runner(),
         batch_size=size,
+    )
+
+
+# --- printed bills: a stored bill as its PDF ------------------------------------------------------
+
+
+def tenant_company(container: bootstrap.App) -> printing.TenantCompany:
+    """
+    The utility on a tenant's bills: its name and NIT from the tenant, the rest (address,
+    phone, GS1 location number, payment page) from ``URBIS_COMPANY_*`` settings, the demo
+    utility's when unset.
+    """
+
+    def company(*, tenant_id: ids.TenantId) -> document.Company:
+        with container.uow() as uow:
+            tenant = uow.tenants.get(tenant_id)
+        assert tenant is not None
+        demo = demo_bills.COMPANY
+        return document.Company(
+            name=tenant.name,
+            nit=tenant.nit,
+            address=os.environ.get("URBIS_COMPANY_ADDRESS", demo.address),
+            phone=os.environ.get("URBIS_COMPANY_PHONE", demo.phone),
+            gln=os.environ.get("URBIS_COMPANY_GLN", demo.gln),
+            payment_url=os.environ.get("URBIS_PAYMENT_URL", demo.payment_url),
+            website=os.environ.get("URBIS_COMPANY_WEBSITE", demo.website),
+        )
+
+    return company
+
+
+def printing_env(*, container: bootstrap.App, actor: identity.Actor) -> printing.PrintingEnv:
+    """Stored bills as documents and PDFs, for one caller."""
+    return printing.PrintingEnv(
+        billing=billing_env(container=container, actor=actor, runner=compute.InProcess()),
+        particulars=DbBillParticulars(container.engine),
+        company=tenant_company(container),
+        renderer=documents_wiring.bill_renderer,
     )

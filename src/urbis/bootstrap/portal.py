@@ -18,17 +18,20 @@ from urbis import bootstrap
 from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db import portal as db_portal
-from urbis.adapters.db import repositories
+from urbis.adapters.db import portal_billing, repositories
 from urbis.adapters.formats import greenbutton
 from urbis.adapters.payments import test_gateway
 from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import ports as engagement_ports
 from urbis.application.identity import queries as identity_queries
+from urbis.application.payments import operations as payment_ops
+from urbis.application.payments import ports as payment_ports
 from urbis.application.portal import operations, ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
-from urbis.domain import engagement, identity
-from urbis.kernel import errors
+from urbis.domain import engagement, identity, payments
+from urbis.kernel import errors, ids
+from urbis.kernel.money import Money
 
 # one gateway per process, so a retried request meets the charge its key already made
 _GATEWAYS: dict[str, ports.PaymentGateway] = {}
@@ -80,14 +83,12 @@ def portal_env(
         charges=db_portal.ChargeRepository(connection),
         photos=db_portal.PhotoRepository(connection),
         preferences=db_portal.PreferenceRepository(connection),
-        bills=db_portal.NoBills(),
+        bills=portal_billing.BillingBills(connection),
         engagement=engaging,
         notifications=notify_env(container=container, engaging=engaging, connection=connection),
         gateway=gateway or payment_gateway(),
         record_payment=record_payment
-        or db_portal.PaymentHandoff(
-            connection, tenant_id=tenant.id, clock=container.clock, id_generator=container.ids
-        ),
+        or payments_handoff(container=container, actor=actor, connection=connection),
         meters=metering.directory,
         # the reading and its photo commit together (SQLite allows one writer at a time)
         registers=metering.registers.bound(connection)
@@ -96,6 +97,37 @@ def portal_env(
         intervals=metering.intervals,
         currency=tenant.currency,
     )
+
+
+def payments_handoff(
+    *, container: bootstrap.App, actor: identity.Actor, connection: sa.Connection
+) -> ports.RecordPayment:
+    """
+    An approved card charge posted by the payments context (channel ``CARD``, the charge's
+    idempotency key passed through) in the portal's transaction: the charge, the payment, its
+    ledger entry and its allocation to the bills commit together.
+    """
+    env = payment_ports.PaymentsEnv(
+        actor=actor,
+        clock=container.clock,
+        ids=container.ids,
+        unit=lambda: portal_billing.SharedPaymentsUnit(connection),
+    )
+
+    def record(
+        account_id: ids.AccountId, amount: Money, reference: str, idempotency_key: str
+    ) -> None:
+        payment_ops.record_payment(
+            env=env,
+            amount=amount,
+            received_at=container.clock.now(),
+            channel=payments.Channel.CARD,
+            reference=reference,
+            account_id=account_id,
+            idempotency_key=f"portal:{idempotency_key}",
+        )
+
+    return record
 
 
 def photo_repository(connection: sa.Connection) -> ports.PhotoRepository:

@@ -8,14 +8,17 @@ import attrs
 import polars as pl
 
 from urbis import bootstrap
+from urbis.adapters.demo import tariffs as demo_tariffs
 from urbis.application._support import Env
 from urbis.application.accounts import operations as account_ops
 from urbis.application.billing import operations as billing_ops
 from urbis.application.billing import ports
 from urbis.application.customers import operations as customer_ops
 from urbis.application.premises import operations as premise_ops
+from urbis.application.tariffs import operations as tariff_ops
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import metering as metering_wiring
+from urbis.bootstrap import rating as rating_wiring
 from urbis.domain import accounts, customers, identity, metering, premises
 from urbis.kernel import ids
 
@@ -30,6 +33,20 @@ class Home:
     stratum: int
 
 
+def seed_tariffs(container: bootstrap.App, tenant: identity.Tenant) -> None:
+    """The demo utility's tariffs (every code its agreements name), stored for this tenant."""
+    admin = identity.Actor(
+        user_id=ids.UserId("tariff-admin"),
+        tenant_id=tenant.id,
+        roles=frozenset({identity.Role.TARIFF_ADMIN}),
+    )
+    with container.engine.begin() as connection:
+        env = rating_wiring.tariffs_env(container=container, actor=admin, connection=connection)
+        for document in demo_tariffs.documents():
+            if env.tariffs.get(document["code"]) is None:
+                tariff_ops.create_tariff(env=env, document=document)
+
+
 def seed_homes(
     container: bootstrap.App,
     env: Env,
@@ -39,8 +56,15 @@ def seed_homes(
     cycle: str = "C01",
     interval_every: int = 0,
     tariff: str = "MDE-E-RES",
+    tariffs: bool = True,
 ) -> list[Home]:
-    """``count`` homes in ``cycle`` with electricity; every ``interval_every``-th is smart."""
+    """
+    ``count`` homes in ``cycle`` with electricity; every ``interval_every``-th is smart. The
+    tenant's tariffs are stored first unless ``tariffs`` is false (bill runs rate with the
+    tariffs in the database).
+    """
+    if tariffs:
+        seed_tariffs(container, tenant)
     homes = []
     for n in range(count):
         party = customer_ops.register_party(

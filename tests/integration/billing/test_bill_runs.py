@@ -97,7 +97,7 @@ class TestStartRun:
     def test_a_period_without_a_tariff_in_force_is_refused_and_nothing_is_recorded(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        helpers.seed_homes(container, agent_env, tenant, count=1)
+        helpers.seed_homes(container, agent_env, tenant, count=1, tariffs=False)
         env = helpers.billing_env(container, tenant)
 
         with pytest.raises(billing_ops.NothingToRate) as raised:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 from pydantic import BaseModel, Field
 
 from urbis import bootstrap
-from urbis.application.billing import operations, ports, queries
+from urbis.application.billing import operations, ports, printing, queries
 from urbis.bootstrap import billing as wiring
 from urbis.domain import identity
 from urbis.interfaces.api.auth import Actor, Container
@@ -99,6 +99,27 @@ def bills_of_account(account_id: str, actor: Actor, container: Container) -> lis
 def get_bill(bill_id: str, actor: Actor, container: Container) -> dict[str, Any]:
     """One bill with its lines and their explanations."""
     return queries.get_bill(env=_env(container, actor), bill_id=bill_id)
+
+
+@router.get("/bills/{bill_id}/pdf", response_class=Response)
+def bill_pdf(
+    bill_id: str,
+    actor: Actor,
+    container: Container,
+    language: Literal["es", "en"] | None = None,
+) -> Response:
+    """The bill as its customer receives it (PDF): staff, or the customer who holds the account."""
+    pdf = printing.bill_pdf(
+        env=wiring.printing_env(container=container, actor=actor),
+        bill_id=bill_id,
+        language=language,
+        party_id=actor.party_id,
+    )
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="bill-{bill_id}.pdf"'},
+    )
 
 
 @router.post("/bills/{bill_id}/release")

@@ -13,13 +13,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from urbis.application.accounts import queries as account_queries
+from urbis.application.billing import queries as billing_queries
+from urbis.application.collections import queries as collections_queries
 from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import queries as engagement_queries
 from urbis.application.identity import operations as identity_ops
+from urbis.application.payments import queries as payments_queries
 from urbis.application.portal import queries as portal_queries
+from urbis.application.service_orders import queries as order_queries
+from urbis.bootstrap import billing as billing_wiring
+from urbis.bootstrap import collections as collections_wiring
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import ledger as ledger_wiring
+from urbis.bootstrap import payments as payments_wiring
 from urbis.bootstrap import portal as portal_wiring
+from urbis.bootstrap import service_orders as orders_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
 from urbis.interfaces.web import catalogue, portal
@@ -204,6 +212,7 @@ def mount(app: FastAPI) -> None:
             actor=actor,
             view=view,
             statement=statement,
+            **_money_and_field(container, actor, view.account.id),
             photos=photos,
             cases=cases,
             timeline=timeline[:30],
@@ -293,6 +302,32 @@ def mount(app: FastAPI) -> None:
                 account_id=view.account.id,
             ),
         )
+
+
+def _money_and_field(container: Any, actor: identity.Actor, account_id: str) -> dict[str, Any]:
+    """The 360° view's other contexts: bills, payments, service orders and collections."""
+    account = ids.AccountId(account_id)
+    found: dict[str, Any] = {"bills": [], "payments": [], "orders": [], "collections": None}
+    if not actor.roles & identity.STAFF_ROLES:
+        return found
+    billing_env = billing_wiring.billing_env(container=container, actor=actor)
+    found["bills"] = billing_queries.bills_of_account(env=billing_env, account_id=account)
+    found["payments"] = payments_queries.account_payments(
+        env=payments_wiring.env(container=container, actor=actor), account_id=account
+    )
+    with container.engine.begin() as connection:
+        found["orders"] = order_queries.list_orders(
+            env=orders_wiring.database_env(container=container, actor=actor, connection=connection),
+            account_id=account,
+        )
+        found["collections"] = collections_queries.account_collections(
+            env=collections_wiring.database_env(
+                container=container, actor=actor, connection=connection
+            ),
+            account_id=account,
+            as_of=container.clock.now().date(),
+        )
+    return found
 
 
 def _act(request: Request, account_id: str, action: Callable[[Any, Any], object]) -> Response:

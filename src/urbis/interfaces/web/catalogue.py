@@ -73,6 +73,18 @@ ES = {
     "summary": "Resumen",
     "save": "Guardar",
     "days_left": "días hábiles",
+    "bills": "Facturas",
+    "period": "Periodo",
+    "total": "Total",
+    "pdf": "PDF",
+    "payments": "Pagos",
+    "date": "Fecha",
+    "amount": "Valor",
+    "service_orders": "Órdenes de servicio",
+    "order_kind": "Trabajo",
+    "collections": "Cartera",
+    "arrangement": "Acuerdo de pago",
+    "last_step": "Última gestión",
 }
 
 EN = {
@@ -146,6 +158,18 @@ EN = {
     "summary": "Summary",
     "save": "Save",
     "days_left": "business days",
+    "bills": "Bills",
+    "period": "Period",
+    "total": "Total",
+    "pdf": "PDF",
+    "payments": "Payments",
+    "date": "Date",
+    "amount": "Amount",
+    "service_orders": "Service orders",
+    "order_kind": "Work",
+    "collections": "Collections",
+    "arrangement": "Payment arrangement",
+    "last_step": "Last step",
 }
 
 LANGUAGES = {"es": ES, "en": EN}
