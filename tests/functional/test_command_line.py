@@ -48,6 +48,12 @@ class TestDemoCommand:
             scalar(database, "SELECT count(*) FROM rule_pack_versions WHERE status = 'PUBLISHED'")
             == 6
         )
+        # the demo cycle's bill run, once, and payments at the office for some of its bills
+        bills = int(str(scalar(database, "SELECT count(*) FROM bills WHERE status = 'ISSUED'")))
+        paid = int(str(scalar(database, "SELECT count(*) FROM payments")))
+        assert bills > 0
+        assert 0 < paid <= bills
+        assert "Payments at the office" in first.output
 
 
 class TestSeedCommand:

@@ -17,13 +17,16 @@ from urbis.application.accounts import operations as account_ops
 from urbis.application.billing import operations as billing_ops
 from urbis.application.customers import operations as customer_ops
 from urbis.application.identity import operations as identity_ops
+from urbis.application.payments import operations as payments_ops
 from urbis.application.premises import operations as premise_ops
 from urbis.application.tariffs import operations as tariff_ops
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import metering as metering_wiring
+from urbis.bootstrap import payments as payments_wiring
 from urbis.bootstrap import rating as rating_wiring
 from urbis.bootstrap import rules as rules_wiring
-from urbis.domain import accounts, customers, identity, premises
+from urbis.domain import accounts, customers, identity, payments, premises
+from urbis.kernel import ids, money
 
 TENANT_CODE = "demo"
 TENANT_NAME = "Empresa de Servicios Públicos del Valle (demo)"
@@ -294,3 +297,48 @@ def bill_demo_cycle(container: bootstrap.App, *, cycle: str = "C07") -> dict[str
             frame.with_columns(pl.col("sequence") + stores.intervals.next_sequence())
         )
     return billing_ops.start_run(env=billing_env, cycle=cycle, period=month.strftime("%Y-%m"))
+
+
+def pay_demo_bills(container: bootstrap.App, *, accounts: int = 40) -> int:
+    """
+    Pay some of the demo's issued bills at the office, as customers would after a bill run:
+    every other account in full, the rest in part, so the agent sees payments, balances and
+    unpaid bills side by side. Returns how many payments were recorded (none twice).
+    """
+    with container.uow() as uow:
+        tenant = uow.tenants.by_code(TENANT_CODE)
+    assert tenant is not None
+    with container.engine.connect() as connection:
+        owed = connection.execute(
+            sa.text(
+                "SELECT account_id, sum(total) FROM bills "
+                "WHERE tenant_id = :t AND status = 'ISSUED' "
+                "GROUP BY account_id ORDER BY account_id LIMIT :n"
+            ),
+            {"t": tenant.id, "n": accounts},
+        ).all()
+    cashier = identity.Actor(
+        user_id=ids.UserId("demo-office"),
+        tenant_id=tenant.id,
+        roles=frozenset({identity.Role.ADMIN}),
+    )
+    env = payments_wiring.env(container=container, actor=cashier)
+    scale = Decimal(10) ** -money.minor_unit(tenant.currency)
+    recorded = 0
+    for number, (account_id, total) in enumerate(owed):
+        amount = Decimal(int(total)) * scale
+        if number % 2:
+            amount = (amount / 2).quantize(scale)
+        if amount <= 0:
+            continue
+        payments_ops.record_payment(
+            env=env,
+            account_id=ids.AccountId(account_id),
+            amount=money.Money.of(amount, tenant.currency),
+            received_at=container.clock.now(),
+            channel=payments.Channel.OFFICE,
+            reference=f"demo-{number:03d}",
+            idempotency_key=f"demo-payment-{account_id}",
+        )
+        recorded += 1
+    return recorded

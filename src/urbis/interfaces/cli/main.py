@@ -161,6 +161,7 @@ def demo(
             f"Bill run {run['id']}: {run['bills']} bills, {run['held']} held, "
             f"{run['exceptions']} exceptions"
         )
+        console.print(f"Payments at the office: {showcase.pay_demo_bills(container)}")
     table = Table(title="Demo utility: sign in with tenant 'demo'")
     table.add_column("user")
     table.add_column("password")
