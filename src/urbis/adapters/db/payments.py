@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 
 import sqlalchemy as sa
@@ -392,7 +391,7 @@ class DepositRepository:
         return [_deposit(row) for row in rows]
 
 
-class SqlPaymentsUnit:
+class SqlPaymentsUnit(db_uow.Transaction):
     """One database transaction over the repositories a payments use case needs."""
 
     tenants: shared_ports.TenantRepository
@@ -425,32 +424,6 @@ class SqlPaymentsUnit:
         self.deposits = DepositRepository(connection)
         self.audit = r.AuditLog(connection)
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        connection = self._connection
-        self._connection = None
-        if connection is None:
-            return
-        try:
-            if connection.in_transaction():
-                connection.rollback()
-        finally:
-            connection.close()
-        if isinstance(exc, sa.exc.IntegrityError):
-            raise db_uow.domain_error_for(exc) from exc
-
-    def commit(self) -> None:
-        if self._connection is None:
-            raise RuntimeError("commit() outside the unit of work")
-        try:
-            self._connection.commit()
-        except sa.exc.IntegrityError as exc:
-            raise db_uow.domain_error_for(exc) from exc
 
 
 class SqlPaymentsUnitFactory:

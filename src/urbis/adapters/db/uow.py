@@ -45,35 +45,14 @@ def domain_error_for(exc: sa.exc.DBAPIError) -> errors.DomainError:
     raise exc
 
 
-class SqlUnitOfWork:
-    tenants: ports.TenantRepository
-    users: ports.UserRepository
-    parties: ports.PartyRepository
-    premises: ports.PremiseRepository
-    service_points: ports.ServicePointRepository
-    meters: ports.MeterRepository
-    accounts: ports.AccountRepository
-    agreements: ports.AgreementRepository
-    audit: ports.AuditLog
+class Transaction:
+    """
+    One open connection in a transaction, ended by ``__exit__``: rolled back unless committed,
+    and a refusal by the database raised as the domain error it stands for. Units of work over
+    different sets of repositories share it.
+    """
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self._engine = engine
-        self._connection: sa.Connection | None = None
-
-    def __enter__(self) -> SqlUnitOfWork:
-        connection = self._engine.connect()
-        connection.begin()
-        self._connection = connection
-        self.tenants = r.TenantRepository(connection)
-        self.users = r.UserRepository(connection)
-        self.parties = r.PartyRepository(connection)
-        self.premises = r.PremiseRepository(connection)
-        self.service_points = r.ServicePointRepository(connection)
-        self.meters = r.MeterRepository(connection)
-        self.accounts = r.AccountRepository(connection)
-        self.agreements = r.AgreementRepository(connection)
-        self.audit = r.AuditLog(connection)
-        return self
+    _connection: sa.Connection | None = None
 
     def __exit__(
         self,
@@ -105,6 +84,37 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         if self._connection is not None:
             self._connection.rollback()
+
+
+class SqlUnitOfWork(Transaction):
+    tenants: ports.TenantRepository
+    users: ports.UserRepository
+    parties: ports.PartyRepository
+    premises: ports.PremiseRepository
+    service_points: ports.ServicePointRepository
+    meters: ports.MeterRepository
+    accounts: ports.AccountRepository
+    agreements: ports.AgreementRepository
+    audit: ports.AuditLog
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        connection = self._engine.connect()
+        connection.begin()
+        self._connection = connection
+        self.tenants = r.TenantRepository(connection)
+        self.users = r.UserRepository(connection)
+        self.parties = r.PartyRepository(connection)
+        self.premises = r.PremiseRepository(connection)
+        self.service_points = r.ServicePointRepository(connection)
+        self.meters = r.MeterRepository(connection)
+        self.accounts = r.AccountRepository(connection)
+        self.agreements = r.AgreementRepository(connection)
+        self.audit = r.AuditLog(connection)
+        return self
 
 
 class SqlUnitOfWorkFactory:
