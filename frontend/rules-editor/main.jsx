@@ -64,15 +64,35 @@ function Editor({ versionId, words }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState(null);
   const [report, setReport] = useState(null);
-  // the editor normalises a graph as it opens it (and says so through onChange): what it first
-  // reports is the saved graph, not a change
+  // the editor may normalise a graph as it opens it (and say so through onChange): what it reports
+  // before the analyst touches the canvas is the saved graph, not a change
   const baseline = useRef(null);
+  const touched = useRef(false);
+  // the editor keeps its own state (it is given the loaded graph once, as its default value); the
+  // latest graph it reported is what is saved and tested
+  const latest = useRef(null);
+  const lastChange = useRef(0);
+  // the editor reports a change about 200 ms after the keystroke (its table and its graph each
+  // debounce by 100 ms): wait until it has been quiet for half a second before saving what it reported
+  const settled = async () => {
+    const quiet = 500;
+    const started = performance.now();
+    while (
+      performance.now() - started < quiet ||
+      performance.now() - lastChange.current < quiet
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return latest.current;
+  };
 
   const load = useCallback(async () => {
     const found = await call('GET', `${API}/versions/${versionId}`);
     setVersion(found);
     setGraph(found.content);
-    baseline.current = null;
+    latest.current = found.content;
+    baseline.current = JSON.stringify(found.content);
+    touched.current = false;
     setDirty(false);
   }, [versionId]);
 
@@ -93,20 +113,21 @@ function Editor({ versionId, words }) {
   };
 
   const save = act(async () => {
-    const saved = await call('PUT', `${API}/versions/${versionId}/content`, graph);
+    const current = await settled();
+    const saved = await call('PUT', `${API}/versions/${versionId}/content`, current);
     setVersion(saved);
-    baseline.current = JSON.stringify(graph);
+    baseline.current = JSON.stringify(current);
     setDirty(false);
     setReport(null);
     setMessage({ kind: 'ok', text: words.saved });
   });
 
+  // the tests run on what the analyst sees: the draft is saved first, changed or not
   const runTests = act(async () => {
-    if (dirty) {
-      setVersion(await call('PUT', `${API}/versions/${versionId}/content`, graph));
-      baseline.current = JSON.stringify(graph);
-      setDirty(false);
-    }
+    const current = await settled();
+    setVersion(await call('PUT', `${API}/versions/${versionId}/content`, current));
+    baseline.current = JSON.stringify(current);
+    setDirty(false);
     const result = await call('POST', `${API}/versions/${versionId}/tests`);
     setReport(result);
     setVersion(await call('GET', `${API}/versions/${versionId}`));
@@ -167,15 +188,24 @@ function Editor({ versionId, words }) {
           </span>
         )}
       </div>
-      <div className="rules-canvas">
+      <div
+        className="rules-canvas"
+        onPointerDownCapture={() => {
+          touched.current = true;
+        }}
+        onKeyDownCapture={() => {
+          touched.current = true;
+        }}
+      >
         <JdmConfigProvider>
           <DecisionGraph
-            value={graph}
+            defaultValue={graph}
             disabled={!editable}
             onChange={(value) => {
               const text = JSON.stringify(value);
-              if (baseline.current === null) baseline.current = text;
-              setGraph(value);
+              if (!touched.current) baseline.current = text;
+              latest.current = value;
+              lastChange.current = performance.now();
               setDirty(text !== baseline.current);
             }}
           />

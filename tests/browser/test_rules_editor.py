@@ -76,6 +76,10 @@ def _edit_cell(page: Page, old: str, new: str) -> None:
     page.keyboard.type(new)
     page.keyboard.press("Escape")
     page.get_by_text("Validation", exact=True).first.click()  # leave the cell
+    expect(
+        page.locator(".grl-dt__cell__input .cm-content").filter(has_text=new).first
+    ).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Cambios sin guardar")).to_be_visible(timeout=SLOW)
 
 
 def _saved_ratio_cell(page: Page, server: str, version: int) -> str:
