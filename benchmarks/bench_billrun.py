@@ -40,6 +40,7 @@ from urbis.adapters.demo import seed
 from urbis.application.billing import operations
 from urbis.application.identity import operations as identity_ops
 from urbis.bootstrap import billing as wiring
+from urbis.bootstrap import demo
 from urbis.bootstrap import metering as metering_wiring
 from urbis.domain import identity, metering
 
@@ -156,6 +157,7 @@ def main() -> None:
             as_at=AS_AT,
             id_generator=container.ids,
         )
+        demo.create_demo_tariffs(container, tenant.code)
         seeded = time.perf_counter() - started
         started = time.perf_counter()
         read_rows = _reads(container, tenant, args.reads)

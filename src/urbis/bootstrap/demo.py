@@ -80,9 +80,9 @@ def ensure_demo_tenant(container: bootstrap.App) -> bool:
     return True
 
 
-def _admin_env(container: bootstrap.App) -> bootstrap.Env:
+def _admin_env(container: bootstrap.App, tenant_code: str = TENANT_CODE) -> bootstrap.Env:
     with container.uow() as uow:
-        tenant = uow.tenants.by_code(TENANT_CODE)
+        tenant = uow.tenants.by_code(tenant_code)
     assert tenant is not None
     return container.env(
         identity.Actor(
@@ -107,13 +107,13 @@ def create_demo_users(container: bootstrap.App) -> None:
         )
 
 
-def create_demo_tariffs(container: bootstrap.App) -> int:
+def create_demo_tariffs(container: bootstrap.App, tenant_code: str = TENANT_CODE) -> int:
     """
     Store the tariffs the demo utility's agreements name (electricity, water and sewer for each
-    use), through the tariff use cases; tariffs already stored are left alone. Returns how many
-    were created.
+    use) for a tenant (the demo utility's by default), through the tariff use cases; tariffs
+    already stored are left alone. Returns how many were created.
     """
-    actor = _admin_env(container).actor
+    actor = _admin_env(container, tenant_code).actor
     created = 0
     with container.engine.begin() as connection:
         env = rating_wiring.tariffs_env(container=container, actor=actor, connection=connection)
