@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
 from urbis import bootstrap
 from urbis.application._support import Env
-from urbis.application.engagement import operations, queries
+from urbis.application.engagement import operations, ports, queries
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.domain import engagement
 from urbis.kernel import ids
+
+T = TypeVar("T")
 
 
 def _sms(sender: str, sid: str) -> engagement.InboundMessage:
@@ -31,7 +35,7 @@ class TestInboundSince:
     ) -> None:
         keys = supplied_customer(agent_env)
 
-        def within(use):  # type: ignore[no-untyped-def]
+        def within(use: Callable[[ports.EngagementEnv], T]) -> T:
             with container.engine.begin() as connection:
                 return use(
                     engagement_wiring.database_env(
