@@ -218,18 +218,21 @@ def notifiers_from_settings(
     country = env.get("URBIS_PHONE_COUNTRY_CODE", "57")
     twilio_url = env.get("URBIS_TWILIO_URL", "https://api.twilio.com")
     sid, token = env.get("URBIS_TWILIO_ACCOUNT_SID"), env.get("URBIS_TWILIO_AUTH_TOKEN")
-    if sid and token and env.get("URBIS_SMS_FROM"):
-        notifiers[customers.Channel.SMS] = messaging.TwilioMessagesNotifier(
+
+    def twilio(sender: str, *, whatsapp: bool) -> messaging.TwilioMessagesNotifier:
+        return messaging.TwilioMessagesNotifier(
             base_url=twilio_url,
-            account_sid=sid,
-            auth_token=token,
-            sender=env["URBIS_SMS_FROM"],
+            account_sid=sid or "",
+            auth_token=token or "",
+            sender=sender,
+            whatsapp=whatsapp,
             default_country=country,
         )
-    phone_number_id, access = (
-        env.get("URBIS_WHATSAPP_PHONE_NUMBER_ID"),
-        env.get("URBIS_WHATSAPP_TOKEN"),
-    )
+
+    if sid and token and env.get("URBIS_SMS_FROM"):
+        notifiers[customers.Channel.SMS] = twilio(env["URBIS_SMS_FROM"], whatsapp=False)
+    phone_number_id = env.get("URBIS_WHATSAPP_PHONE_NUMBER_ID")
+    access = env.get("URBIS_WHATSAPP_TOKEN")
     if phone_number_id and access:
         notifiers[customers.Channel.WHATSAPP] = messaging.WhatsAppCloudNotifier(
             base_url=env.get("URBIS_WHATSAPP_URL", "https://graph.facebook.com/v20.0"),
@@ -238,14 +241,7 @@ def notifiers_from_settings(
             default_country=country,
         )
     elif sid and token and env.get("URBIS_WHATSAPP_FROM"):
-        notifiers[customers.Channel.WHATSAPP] = messaging.TwilioMessagesNotifier(
-            base_url=twilio_url,
-            account_sid=sid,
-            auth_token=token,
-            sender=env["URBIS_WHATSAPP_FROM"],
-            whatsapp=True,
-            default_country=country,
-        )
+        notifiers[customers.Channel.WHATSAPP] = twilio(env["URBIS_WHATSAPP_FROM"], whatsapp=True)
     return notifiers
 
 

@@ -20,16 +20,15 @@ import sqlalchemy as sa
 
 from tests.conftest import NOW
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
+from tests.integration.engagement.test_notifications_outbox import pay_by_card
 from urbis import bootstrap
 from urbis.adapters import system
 from urbis.adapters.channels import messaging, smtp
 from urbis.adapters.db import tables
 from urbis.application._support import Env
 from urbis.application.customers import operations as customer_ops
-from urbis.application.portal import operations
 from urbis.bootstrap import engagement as engagement_wiring
-from urbis.bootstrap import portal as portal_wiring
-from urbis.domain import customers, engagement, identity
+from urbis.domain import customers, engagement
 from urbis.kernel import ids
 
 
@@ -256,22 +255,7 @@ class TestThroughTheOutbox:
             granted=True,
             source="call centre",
         )
-        actor = identity.Actor(
-            user_id=ids.UserId("cliente"),
-            tenant_id=agent_env.actor.tenant_id,
-            roles=frozenset({identity.Role.CUSTOMER}),
-            party_id=ids.PartyId(keys["party"]),
-        )
-        with container.engine.begin() as connection:
-            operations.pay(
-                penv=portal_wiring.portal_env(
-                    container=container, actor=actor, connection=connection
-                ),
-                account_id=ids.AccountId(keys["account"]),
-                amount="42500",
-                card_number="4242424242424242",
-                idempotency_key="notify-sms-0001",
-            )
+        actor = pay_by_card(container, agent_env, keys, "notify-sms-0001")
         provider.answers.append((503, b"{}"))
         provider.answers.append((201, b'{"sid": "SMok"}'))
         notifiers = engagement_wiring.notifiers_from_settings(

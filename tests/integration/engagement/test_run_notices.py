@@ -10,14 +10,12 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tests.integration.billing import helpers
-from tests.integration.billing.test_bill_runs import OCT, SEPT
+from tests.integration.billing.test_bill_runs import billed
 from tests.integration.collections import test_collections_run as collecting
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
 from urbis import bootstrap
 from urbis.adapters.db import tables
 from urbis.application._support import Env
-from urbis.application.billing import operations as billing_ops
 from urbis.application.customers import operations as customer_ops
 from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import customers, identity
@@ -65,24 +63,12 @@ class TestBillReady:
     def test_each_issued_bill_is_announced_once_on_the_channel_its_customer_allowed(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        homes = helpers.seed_homes(container, agent_env, tenant, count=4)
-        advances = [180.0, 95.0, 120.0, 0.0]  # the last is a zero bill: held, not announced
-        helpers.add_register_reads(
-            container,
-            tenant,
-            [
-                (h.meter, at, value, "ACTUAL")
-                for h, advance in zip(homes, advances, strict=True)
-                for at, value in ((SEPT, 500.0), (OCT, 500.0 + advance))
-            ],
-        )
+        # the last is a zero bill: held, not announced
+        _, homes, run = billed(container, tenant, agent_env, [180.0, 95.0, 120.0, 0.0])
         by_email, by_sms, silent, held = (_holder(container, h.account_id) for h in homes)
         _reachable(agent_env, by_email, customers.Channel.EMAIL, "ana@example.co")
         _reachable(agent_env, by_sms, customers.Channel.SMS, "+57 300 111 2233")
         _reachable(agent_env, held, customers.Channel.EMAIL, "held@example.co")
-        run = billing_ops.start_run(
-            env=helpers.billing_env(container, tenant), cycle="C01", period="2026-10"
-        )
 
         first = portal_wiring.queue_bill_notices(
             container=container, tenant_id=tenant.id, run_id=str(run["id"])

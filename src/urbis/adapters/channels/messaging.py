@@ -54,7 +54,26 @@ def e164(number: str, *, default_country: str | None) -> str:
     return f"+{_NOT_DIGITS.sub('', default_country)}{digits}"
 
 
-def _post(request: urllib.request.Request, *, timeout: float, provider: str) -> dict[str, Any]:
+def _post(
+    url: str,
+    *,
+    data: bytes,
+    content_type: str,
+    authorization: str,
+    timeout: float,
+    provider: str,
+) -> dict[str, Any]:
+    """POST to a provider; its JSON answer, or ``DeliveryFailed`` (4xx permanent, else not)."""
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={
+            "Authorization": authorization,
+            "Content-Type": content_type,
+            "Accept": "application/json",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             payload = response.read()
@@ -112,17 +131,14 @@ class TwilioMessagesNotifier:
             "From": self._address(self.sender),
             "Body": message.body,
         }
-        request = urllib.request.Request(
+        found = _post(
             self.url,
             data=urllib.parse.urlencode(form).encode("utf-8"),
-            method="POST",
-            headers={
-                "Authorization": self._authorization,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/json",
-            },
+            content_type="application/x-www-form-urlencoded",
+            authorization=self._authorization,
+            timeout=self.timeout,
+            provider="Twilio",
         )
-        found = _post(request, timeout=self.timeout, provider="Twilio")
         sid = found.get("sid")
         if not isinstance(sid, str) or not sid:
             raise engagement.DeliveryFailed("Twilio's answer has no message sid")
@@ -158,17 +174,14 @@ class WhatsAppCloudNotifier:
             "type": "text",
             "text": {"preview_url": False, "body": message.body},
         }
-        request = urllib.request.Request(
+        found = _post(
             self.url,
             data=json.dumps(body).encode("utf-8"),
-            method="POST",
-            headers={
-                "Authorization": self._authorization,
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-            },
+            content_type="application/json",
+            authorization=self._authorization,
+            timeout=self.timeout,
+            provider="WhatsApp Cloud API",
         )
-        found = _post(request, timeout=self.timeout, provider="WhatsApp Cloud API")
         messages = found.get("messages")
         if not isinstance(messages, list) or not messages or not isinstance(messages[0], dict):
             raise engagement.DeliveryFailed("the WhatsApp Cloud API's answer names no message")
