@@ -1,8 +1,9 @@
 """
 An agent has a customer's account open in a real browser (Debian's Chromium) when that customer
 calls: the telephony system's call event pops a notice with the customer's name and a link to
-her account, and her timeline shows the call without a reload; then her WhatsApp message does
-the same. Screenshot in .ci-results/screenshots.
+her account, and her timeline shows the call without a reload. A notice also pops for a caller
+nobody knows, whom the agent then assigns to her from the matching queue. Screenshots in
+.ci-results/screenshots.
 """
 
 from __future__ import annotations
@@ -71,11 +72,24 @@ class TestScreenPop:
         stranger = page.get_by_test_id("live").locator(".live-note").first
         assert unknown.status_code == 202, unknown.text
         expect(stranger).to_contain_text("Remitente sin identificar", timeout=20_000)
-        assert stranger.get_by_role("link").count() == 0
         assert timeline.locator("li.live-line").count() == 1  # not her call
 
-        page.get_by_test_id("live").locator(".live-note").nth(1).get_by_role(
-            "link", name="Abrir la cuenta"
-        ).click()
-        page.wait_for_selector("h1")
-        assert page.url == account_url
+        # the agent learns who called and assigns the call from the matching queue
+        stranger.get_by_role("link", name="Asignar a un cliente").click()
+        page.wait_for_url(f"{server}/matching")
+        page.get_by_label("Cuenta, documento, teléfono o correo del cliente").first.fill(
+            "0000000000"
+        )
+        page.get_by_role("button", name="Asignar").first.click()
+        expect(page.get_by_role("alert")).to_contain_text("no_customer_for_key")
+        page.get_by_label("Cuenta, documento, teléfono o correo del cliente").first.fill(
+            demo.SHOWCASE_DOCUMENT
+        )
+        page.get_by_role("button", name="Asignar").first.click()
+        expect(page.get_by_test_id("matched")).to_contain_text("Luz Dary Gómez")
+        expect(page.get_by_text("No hay mensajes por asignar.")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "agent-matching-queue.png"))
+
+        page.goto(account_url)
+        expect(page.locator("ol.timeline")).to_contain_text("Call ringing")
+        assert page.locator("ol.timeline li").filter(has_text="Call ringing").count() == 2

@@ -49,6 +49,7 @@ _HEADLINES = {
 }
 _UNKNOWN = {"es": "Remitente sin identificar", "en": "Unidentified sender"}
 _OPEN = {"es": "Abrir la cuenta", "en": "Open the account"}
+_MATCH = {"es": "Asignar a un cliente", "en": "Match to a customer"}
 
 
 def event_data(event: queries.LiveEvent, language: str) -> dict[str, Any]:
@@ -65,8 +66,8 @@ def event_data(event: queries.LiveEvent, language: str) -> dict[str, Any]:
         "at": i.at.isoformat(),
         "party_id": i.party_id,
         "account_id": i.account_id,
-        "url": f"/accounts/{i.account_id}" if i.account_id else None,
-        "open": _OPEN[words],
+        "url": f"/accounts/{i.account_id}" if i.account_id else None if i.party_id else "/matching",
+        "open": _OPEN[words] if i.party_id else _MATCH[words],
     }
 
 
