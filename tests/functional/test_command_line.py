@@ -69,6 +69,9 @@ class TestDemoCommand:
         )
         assert ready > 0
         assert ready + unsent == bills
+        # a WhatsApp from the showcase customer on her timeline, an SMS nobody knows to match
+        assert "Messages waiting for an agent to match them (/matching): 1" in first.output
+        assert scalar(database, "SELECT count(*) FROM interactions WHERE party_id IS NULL") == 1
 
 
 class TestSeedCommand:

@@ -17,17 +17,19 @@ from urbis.adapters.demo import tariffs as demo_tariffs
 from urbis.application.accounts import operations as account_ops
 from urbis.application.billing import operations as billing_ops
 from urbis.application.customers import operations as customer_ops
+from urbis.application.engagement import operations as engagement_ops
 from urbis.application.identity import operations as identity_ops
 from urbis.application.payments import operations as payments_ops
 from urbis.application.premises import operations as premise_ops
 from urbis.application.tariffs import operations as tariff_ops
 from urbis.bootstrap import billing as billing_wiring
+from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import payments as payments_wiring
 from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import rating as rating_wiring
 from urbis.bootstrap import rules as rules_wiring
-from urbis.domain import accounts, customers, identity, payments, premises
+from urbis.domain import accounts, customers, engagement, identity, payments, premises
 from urbis.kernel import ids, money
 
 TENANT_CODE = "demo"
@@ -219,6 +221,43 @@ def create_showcase_customer(container: bootstrap.App) -> str:
         party_id=party.id,
     )
     return account.number
+
+
+def receive_demo_messages(container: bootstrap.App) -> int:
+    """
+    Messages the demo's agents find waiting: a WhatsApp from the showcase customer (on her
+    timeline) and an SMS from a number nobody knows (in the matching queue, for an agent to
+    assign). Through the engagement use cases, as the webhooks deliver them; returns how many
+    are waiting to be matched.
+    """
+    actor = _admin_env(container).actor
+    now = container.clock.now()
+    messages = (
+        engagement.InboundMessage(
+            channel=engagement.InteractionChannel.WHATSAPP,
+            sender="+573105550142",
+            recipient="+576044444115",
+            at=now - timedelta(hours=2),
+            text="Hola, ¿me confirman si ya está lista la factura de este mes?",
+            provider_id="wamid.demo-0001",
+            raw=engagement.RawPayload(content_type="text/plain", body="demo"),
+        ),
+        engagement.InboundMessage(
+            channel=engagement.InteractionChannel.SMS,
+            sender="+573014442299",
+            recipient="+576044444115",
+            at=now - timedelta(minutes=40),
+            text="Buenas tardes, en mi edificio se fue el agua desde esta mañana",
+            provider_id="SMdemo0002",
+            raw=engagement.RawPayload(content_type="text/plain", body="demo"),
+        ),
+    )
+    with container.engine.begin() as connection:
+        env = engagement_wiring.database_env(
+            container=container, actor=actor, connection=connection
+        )
+        logged = [engagement_ops.receive_message(env=env, message=m) for m in messages]
+    return sum(1 for i in logged if not i.is_matched)
 
 
 def install_rule_packs(container: bootstrap.App) -> int:

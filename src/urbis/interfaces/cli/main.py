@@ -152,6 +152,8 @@ def demo(
         showcase.create_demo_users(container)
         _seed(container, DEMO_TENANT, accounts, seed_value=1)
         showcase.create_showcase_customer(container)
+        waiting = showcase.receive_demo_messages(container)
+        console.print(f"Messages waiting for an agent to match them (/matching): {waiting}")
     showcase.create_demo_tariffs(container)  # also for a demo database made before tariffs
     showcase.install_rule_packs(container)
     if created:
