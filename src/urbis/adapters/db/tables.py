@@ -927,6 +927,7 @@ service_orders = sa.Table(
     sa.Column("exchange", sa.JSON, nullable=True),
     sa.Column("cancelled_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("tenant_id", "source", name="uq_service_orders_tenant_source"),
+    sa.Column("scheduled_date", sa.Date, nullable=True),  # migration 0012
     sqlite_with_rowid=False,
 )
 sa.Index("ix_service_orders_account", service_orders.c.tenant_id, service_orders.c.account_id)

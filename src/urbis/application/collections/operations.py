@@ -130,9 +130,9 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
     """
     Run collections for every account in arrears on a day: judge payment arrangements (a
     missed instalment defaults one and collections resume) and payment promises (an account
-    with an open promise gets no new step; a broken one resumes collections), ask the policy pack for the next
-    step of each account once per distinct input, record each new step once, open suspension
-    and reconnection service orders, and cancel suspension orders no longer due.
+    with an open promise gets no new step; a broken one resumes collections), ask the policy
+    pack for the next step of each account once per distinct input, record each new step once,
+    open suspension and reconnection service orders, and cancel suspension orders no longer due.
 
     :raises RoleRequired: unless the actor is collections staff or an administrator.
     :raises NoPackInForce: if no collections policy is in force on that day.

@@ -247,6 +247,7 @@ class OrderIn(BaseModel):
     kind: service_orders.OrderKind
     reason: str = Field(min_length=1, max_length=500)
     service_point_id: str | None = None
+    scheduled_date: date | None = None
 
 
 class AssignIn(BaseModel):
@@ -285,6 +286,7 @@ def create_order(body: OrderIn, actor: Actor, container: Container) -> dict[str,
             service_point_id=None
             if body.service_point_id is None
             else ids.ServicePointId(body.service_point_id),
+            scheduled_date=body.scheduled_date,
         ),
     )
     return order_queries.picture(order)

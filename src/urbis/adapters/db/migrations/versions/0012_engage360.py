@@ -1,5 +1,6 @@
 """
-Payment promises: a customer's promise to pay an amount by a date.
+Payment promises (a customer's promise to pay an amount by a date) and the day a service order
+is scheduled for.
 
 Revision ID: 0012
 Revises: 0011
@@ -20,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("service_orders") as batch:
+        batch.add_column(sa.Column("scheduled_date", sa.Date(), nullable=True))
     op.create_table(
         "payment_promises",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -56,3 +59,5 @@ def downgrade() -> None:
     op.drop_index("ix_payment_promises_status", table_name="payment_promises")
     op.drop_index("ix_payment_promises_account", table_name="payment_promises")
     op.drop_table("payment_promises")
+    with op.batch_alter_table("service_orders") as batch:
+        batch.drop_column("scheduled_date")
