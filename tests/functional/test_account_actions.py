@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -95,7 +96,7 @@ def _sign_in(
     client.post("/login", data={"tenant": tenant.code, "username": username, "password": PASSWORD})
 
 
-def _run(container: bootstrap.App, tenant: identity.Tenant, as_of: date) -> dict[str, object]:
+def _run(container: bootstrap.App, tenant: identity.Tenant, as_of: date) -> dict[str, Any]:
     staff = actor_with(tenant, identity.Role.COLLECTIONS)
     with container.engine.begin() as connection:
         return collections_ops.run_collections(
@@ -378,3 +379,55 @@ class TestServiceOrderFromThePage:
         assert refused.status_code == status
         assert f"<code>{code}</code>" in refused.text
         assert _count(container, tables.service_orders, tenant) == 0
+
+
+class TestMetersWithConsumption:
+    def test_register_meters_chart_their_read_periods_and_interval_meters_their_days(
+        self,
+        client: TestClient,
+        container: bootstrap.App,
+        tenant: identity.Tenant,
+        agent_env: Env,
+    ) -> None:
+        smart, register = helpers.seed_homes(
+            container, agent_env, tenant, count=2, interval_every=2, tariffs=False
+        )
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (register.meter, datetime(2025, 12, 30, 15, tzinfo=UTC), 100.0, "ACTUAL"),
+                (register.meter, datetime(2026, 1, 30, 15, tzinfo=UTC), 250.0, "ACTUAL"),
+                (register.meter, datetime(2026, 2, 27, 15, tzinfo=UTC), 420.5, "ACTUAL"),
+            ],
+        )
+        helpers.add_interval_month(container, tenant, smart.meter, date(2026, 2, 1), 0.5)
+        _sign_in(client, container, tenant)
+
+        periods = client.get(f"/accounts/{register.account_id}")
+        days = client.get(f"/accounts/{smart.account_id}", params={"lang": "en"})
+
+        assert periods.status_code == 200, periods.text
+        assert "Consumo por periodo de lectura (kWh)" in periods.text
+        assert '<svg role="img"' in periods.text
+        assert "<td>2026-01-30</td><td>150.0</td>" in periods.text
+        assert "<td>2026-02-27</td><td>170.5</td>" in periods.text
+        assert days.status_code == 200, days.text
+        assert "Daily use over the last 30 days (kWh)" in days.text
+        assert "<td>2026-02-27</td><td>12.0</td>" in days.text
+        assert days.text.count("<rect ") == 28  # February's days, within the last 30
+
+    def test_a_meter_without_reads_says_so(
+        self,
+        client: TestClient,
+        container: bootstrap.App,
+        tenant: identity.Tenant,
+        agent_env: Env,
+    ) -> None:
+        home = helpers.seed_homes(container, agent_env, tenant, count=1, tariffs=False)[0]
+        _sign_in(client, container, tenant)
+
+        page = client.get(f"/accounts/{home.account_id}")
+
+        assert "Sin lecturas todavía." in page.text
+        assert "<rect " not in page.text

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,9 +18,11 @@ from urbis.application.accounts import queries as account_queries
 from urbis.application.billing import queries as billing_queries
 from urbis.application.collections import operations as collections_ops
 from urbis.application.collections import queries as collections_queries
+from urbis.application.consumption import queries as consumption_queries
 from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import queries as engagement_queries
 from urbis.application.identity import operations as identity_ops
+from urbis.application.identity import queries as identity_queries
 from urbis.application.payments import queries as payments_queries
 from urbis.application.portal import queries as portal_queries
 from urbis.application.service_orders import operations as order_ops
@@ -28,6 +31,7 @@ from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import collections as collections_wiring
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import ledger as ledger_wiring
+from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import payments as payments_wiring
 from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import service_orders as orders_wiring
@@ -394,6 +398,7 @@ def _account_page(
         request,
         "account.html",
         status=status,
+        usage={u.serial: u for u in _usage(container, actor, view)},
         actor=actor,
         view=view,
         statement=statement,
@@ -407,6 +412,26 @@ def _account_page(
         can_act=bool(actor.roles & collections_ops.WRITERS),
         today=today.isoformat(),
         **extra,
+    )
+
+
+def _usage(
+    container: Any, actor: identity.Actor, view: account_queries.AccountView
+) -> tuple[consumption_queries.MeterUse, ...]:
+    """The consumption of the account's meters, as the customer portal shows it."""
+    env = container.env(actor)
+    tenant = identity_queries.tenant(env=env)
+    if tenant is None or not any(s.meters for s in view.services):
+        return ()
+    stores = metering_wiring.for_tenant(
+        engine=container.engine, data_dir=container.data_dir, tenant_code=tenant.code
+    )
+    return consumption_queries.account_usage(
+        view=view,
+        intervals=stores.intervals,
+        registers=stores.registers,
+        zone=ZoneInfo(tenant.timezone),
+        as_at=container.clock.now(),
     )
 
 

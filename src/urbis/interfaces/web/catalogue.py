@@ -103,8 +103,8 @@ ES = {
     "saved": "Guardado.",
     "error_code": "Código",
     "consumption": "Consumo",
-    "consumption_chart": "Gráfica de consumo del medidor",
-    "consumption_table": "Consumo por periodo",
+    "consumption_daily": "Consumo diario de los últimos 30 días",
+    "consumption_periods": "Consumo por periodo de lectura",
     "no_reads": "Sin lecturas todavía.",
 }
 
@@ -209,8 +209,8 @@ EN = {
     "saved": "Saved.",
     "error_code": "Code",
     "consumption": "Consumption",
-    "consumption_chart": "Meter consumption chart",
-    "consumption_table": "Consumption per period",
+    "consumption_daily": "Daily use over the last 30 days",
+    "consumption_periods": "Use per read period",
     "no_reads": "No reads yet.",
 }
 
