@@ -156,6 +156,7 @@ class TestPaymentPromise:
         assert "50000.00 COP" in page.text
         assert f"Promesa de pago: 50000.00 COP a más tardar el {promised.isoformat()}" in page.text
         assert "Paga con la prima" in page.text
+        assert "tomada por Ana" in page.text
         assert "Payment promise" in english.text
         assert while_open["steps"] == []
         assert held["counts"] == {"ARRANGEMENTS_CLOSED": 0}

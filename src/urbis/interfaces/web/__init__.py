@@ -473,7 +473,13 @@ def _orders_of(
 def _money_and_field(container: Any, actor: identity.Actor, account_id: str) -> dict[str, Any]:
     """The 360° view's other contexts: bills, payments, service orders and collections."""
     account = ids.AccountId(account_id)
-    found: dict[str, Any] = {"bills": [], "payments": [], "orders": [], "collections": None}
+    found: dict[str, Any] = {
+        "bills": [],
+        "payments": [],
+        "orders": [],
+        "collections": None,
+        "taken_by": {},
+    }
     if not actor.roles & identity.STAFF_ROLES:
         return found
     billing_env = billing_wiring.billing_env(container=container, actor=actor)
@@ -493,6 +499,10 @@ def _money_and_field(container: Any, actor: identity.Actor, account_id: str) -> 
             account_id=account,
             as_of=container.clock.now().date(),
         )
+    found["taken_by"] = identity_queries.display_names(
+        env=container.env(actor),
+        user_ids=(p["taken_by"] for p in found["collections"]["promises"]),
+    )
     return found
 
 
