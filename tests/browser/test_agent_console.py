@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests import servers
+from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.adapters.db import ledger as db_ledger
 from urbis.adapters.db import tables
@@ -52,6 +53,21 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> bootstrap.App:
                 revenue={"ELECTRICITY": Decimal("185000")},
             )
         )
+    with app.uow() as uow:
+        tenant = uow.tenants.by_code(demo.TENANT_CODE)
+    assert tenant is not None
+    # a month of her smart meter's use and three reads of her water meter, for the charts
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    for month in (last_month, today.replace(day=1)):
+        helpers.add_interval_month(app, tenant, "EDM-2019-0142", month, 0.4)
+    helpers.add_register_reads(
+        app,
+        tenant,
+        [
+            ("ADM-2019-0142", app.clock.now() - timedelta(days=days), value, "ACTUAL")
+            for days, value in ((62, 1200.0), (31, 1214.5), (1, 1231.0))
+        ],
+    )
     return app
 
 
@@ -104,6 +120,11 @@ class TestAgentConsoleInABrowser:
         assert page.get_by_role("heading", level=1).inner_text() == "Luz Dary Gómez Restrepo"
         assert page.get_by_role("cell", name="EDM-2019-0142").is_visible()
         assert page.get_by_role("heading", name="Consumo · EDM-2019-0142").is_visible()
+        assert page.get_by_role(
+            "img", name="Consumo diario de los últimos 30 días (kWh)"
+        ).is_visible()
+        assert page.get_by_role("img", name="Consumo por periodo de lectura (m3)").is_visible()
+        assert page.get_by_role("cell", name="16.5").is_visible()  # the last read period
         assert page.get_by_text("Estrato 3").count() >= 1
 
     def test_a_wrong_password_is_explained_on_the_form(self, server: str, browser: Browser) -> None:
