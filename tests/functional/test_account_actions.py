@@ -235,6 +235,7 @@ class TestBadPromises:
             ("180000.01", 3, "promise_above_balance"),
             ("50000", 45, "promise_date_too_far"),
             ("cincuenta", 3, "invalid_value"),
+            ("50.000", 3, "invalid_value"),
         ],
     )
     def test_the_page_says_why_and_writes_nothing(

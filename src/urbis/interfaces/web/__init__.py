@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -445,18 +446,22 @@ def _date_field(text: str, field: str) -> date:
         ) from None
 
 
+_AMOUNT = re.compile(r"-?[0-9]{1,15}([.,][0-9]{1,2})?")
+
+
 def _amount_field(text: str) -> Decimal:
-    """A form's amount of money: digits with an optional decimal point or comma."""
-    cleaned = text.strip().replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+    """
+    A form's amount of money: digits with up to two decimals after a point or a comma. Thousands
+    separators are refused rather than guessed ("50.000" is fifty thousand pesos to most
+    Colombians and fifty to a computer).
+    """
+    cleaned = text.strip().replace(" ", "")
+    if not _AMOUNT.fullmatch(cleaned):
         raise errors.InvalidValue(
-            f"{text!r} is not an amount", details={"field": "amount"}
-        ) from None
-    if not value.is_finite():
-        raise errors.InvalidValue(f"{text!r} is not an amount", details={"field": "amount"})
-    return value
+            f"{text!r} is not an amount: write digits only, with up to two decimals",
+            details={"field": "amount"},
+        )
+    return Decimal(cleaned.replace(",", "."))
 
 
 def _orders_of(
