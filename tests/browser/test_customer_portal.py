@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests import servers
-from tests.browser.test_agent_console import SCREENSHOTS, browser  # noqa: F401 - fixture
+from tests.browser.conftest import SCREENSHOTS
 from urbis import bootstrap
 from urbis.adapters.formats import greenbutton
 from urbis.application.metering import operations as metering_ops
@@ -62,7 +62,7 @@ class TestCustomerPortalInABrowser:
     def test_a_customer_signs_in_pays_and_downloads_their_data(
         self,
         server: str,
-        browser: Browser,  # noqa: F811 - fixture
+        browser: Browser,
     ) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         context = browser.new_context(
@@ -102,7 +102,7 @@ class TestCustomerPortalInABrowser:
     def test_a_declined_card_is_explained_on_the_form(
         self,
         server: str,
-        browser: Browser,  # noqa: F811 - fixture
+        browser: Browser,
     ) -> None:
         context = browser.new_context()
         page = context.new_page()

@@ -7,19 +7,16 @@ runs its saved test cases; a screenshot is kept in .ci-results/screenshots.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests import servers
+from tests.browser.conftest import SCREENSHOTS, signed_in
 from urbis.bootstrap import demo
 from urbis.interfaces.web import rules as rules_pages
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci-results" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # the island is a large bundle and a shared 2-core machine may be busy: wait for it generously
 SLOW = 60_000
 AUTHOR = next(u for u in demo.DEMO_USERS if u.username == "reglas")
@@ -34,38 +31,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("The rules editor island is not built (make setup)")
     with servers.serving(servers.demo_container(tmp_path_factory.mktemp("rules-editor"))) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI (scripts/test.sh installs it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
-
-
-def _signed_in(browser: Browser, server: str, user: demo.DemoUser) -> Page:
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Usuario").fill(user.username)
-    page.get_by_label("Contraseña").fill(user.password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/")
-    return page
 
 
 def _edit_cell(page: Page, old: str, new: str) -> None:
@@ -96,8 +61,7 @@ class TestRulesEditorInABrowser:
     def test_an_author_edits_a_table_cell_saves_and_tests_the_draft_and_another_publishes_it(
         self, server: str, browser: Browser
     ) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page = _signed_in(browser, server, AUTHOR)
+        page = signed_in(browser, server, AUTHOR, height=900)
         page.get_by_role("link", name="Reglas", exact=True).click()
         page.get_by_role("link", name="bill_validation_default v1").click()
         expect(page.get_by_test_id("version-status")).to_have_text("Publicado", timeout=SLOW)
@@ -134,7 +98,7 @@ class TestRulesEditorInABrowser:
             "rule_pack_same_author_and_approver", timeout=SLOW
         )
 
-        approver = _signed_in(browser, server, APPROVER)
+        approver = signed_in(browser, server, APPROVER, height=900)
         approver.goto(f"{server}/rules/bill_validation_default/2")
         approver.get_by_role("button", name="Aprobar").click(timeout=SLOW)
         approver.get_by_role("button", name="Publicar").click(timeout=SLOW)

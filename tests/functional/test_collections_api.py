@@ -112,6 +112,9 @@ class TestCollectionsJourney:
         assert notice.status_code == 201, notice.text
         assert notice.json()["counts"] == {"SUSPENSION_NOTICE": 1, "ARRANGEMENTS_CLOSED": 0}
         assert notice.json()["policy"].startswith("co_collections_policy")
+        # the notice's message is queued (or its suppression recorded); an order sends none
+        assert sum(notice.json()["notices"].values()) == 1
+        assert suspension.json()["notices"] == {"queued": 0, "suppressed": 0}
         assert suspension.json()["counts"] == {"SUSPENSION_ORDER": 1, "ARRANGEMENTS_CLOSED": 0}
         assert (assigned.status_code, done.status_code) == (200, 200)
         assert suspended["status"] == "SUSPENDED"

@@ -54,6 +54,21 @@ class TestDemoCommand:
         assert bills > 0
         assert 0 < paid <= bills
         assert "Payments at the office" in first.output
+        # "your bill is ready" for the customers who consented to a channel, and a recorded
+        # suppression for each of the others
+        ready = int(
+            str(scalar(database, "SELECT count(*) FROM outbox_messages WHERE kind = 'BILL_READY'"))
+        )
+        unsent = int(
+            str(
+                scalar(
+                    database,
+                    "SELECT count(*) FROM notification_suppressions WHERE kind = 'BILL_READY'",
+                )
+            )
+        )
+        assert ready > 0
+        assert ready + unsent == bills
 
 
 class TestSeedCommand:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests import servers
 from urbis import bootstrap
+from urbis.bootstrap import demo
 from urbis.interfaces.api import create_app
 
 TWILIO_TOKEN = "twilio-auth-token-for-tests"
@@ -130,3 +131,65 @@ class TestInboundWebhooks:
         assert good.status_code == 202
         assert good.json()[0]["matched"] is True
         assert count(container, "interactions") == 1
+
+
+def _bearer(client: TestClient, username: str) -> dict[str, str]:
+    user = next(u for u in demo.DEMO_USERS if u.username == username)
+    response = client.post(
+        "/api/v1/auth/token",
+        json={"tenant": "demo", "username": user.username, "password": user.password},
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+class TestMatchingQueue:
+    def test_an_agent_assigns_an_unknown_caller_by_what_the_customer_tells(
+        self, world: tuple[bootstrap.App, TestClient]
+    ) -> None:
+        _, client = world
+        agent = _bearer(client, "agente")
+        call = client.post(
+            "/webhooks/demo/cti",
+            content=json.dumps(
+                {
+                    "call_id": "c-unknown",
+                    "event": "ringing",
+                    "from": "+573009998877",
+                    "at": "2026-11-22T09:00:00-05:00",
+                }
+            ).encode(),
+            headers={"Authorization": f"Bearer {CTI_SECRET}", "Content-Type": "application/json"},
+        )
+        (logged,) = call.json()
+
+        waiting = client.get("/api/v1/interactions/unmatched", headers=agent)
+        nobody = client.post(
+            f"/api/v1/interactions/{logged['interaction_id']}/match",
+            headers=agent,
+            json={"key": "99999999"},
+        )
+        matched = client.post(
+            f"/api/v1/interactions/{logged['interaction_id']}/match",
+            headers=agent,
+            json={"key": "0000000018"},
+        )
+        again = client.post(
+            f"/api/v1/interactions/{logged['interaction_id']}/match",
+            headers=agent,
+            json={"key": "0000000018"},
+        )
+        after = client.get("/api/v1/interactions/unmatched", headers=agent)
+        field = client.get("/api/v1/interactions/unmatched", headers=_bearer(client, "campo"))
+
+        assert logged["matched"] is False
+        assert [i["id"] for i in waiting.json()] == [logged["interaction_id"]]
+        assert (nobody.status_code, nobody.json()["code"]) == (404, "no_customer_for_key")
+        assert matched.status_code == 200, matched.text
+        assert (matched.json()["matched_by"], matched.json()["account_id"] is not None) == (
+            "AGENT",
+            True,
+        )
+        assert (again.status_code, again.json()["code"]) == (409, "interaction_already_matched")
+        assert after.json() == []
+        assert field.status_code == 403

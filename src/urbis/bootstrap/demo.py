@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import polars as pl
@@ -23,6 +24,7 @@ from urbis.application.tariffs import operations as tariff_ops
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import payments as payments_wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import rating as rating_wiring
 from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import accounts, customers, identity, payments, premises
@@ -226,10 +228,11 @@ def install_rule_packs(container: bootstrap.App) -> int:
     )
 
 
-def bill_demo_cycle(container: bootstrap.App, *, cycle: str = "C07") -> dict[str, object]:
+def bill_demo_cycle(container: bootstrap.App, *, cycle: str = "C07") -> dict[str, Any]:
     """
     Give the demo utility bills: define its 20 bill cycles, write last month's reads for the
-    meters of one cycle (the showcase customer's) and run that cycle's final bill run.
+    meters of one cycle (the showcase customer's), run that cycle's final bill run and queue
+    its "bill ready" notices.
     """
     env = _admin_env(container)
     with container.uow() as uow:
@@ -296,7 +299,11 @@ def bill_demo_cycle(container: bootstrap.App, *, cycle: str = "C07") -> dict[str
         stores.intervals.append(
             frame.with_columns(pl.col("sequence") + stores.intervals.next_sequence())
         )
-    return billing_ops.start_run(env=billing_env, cycle=cycle, period=month.strftime("%Y-%m"))
+    run = billing_ops.start_run(env=billing_env, cycle=cycle, period=month.strftime("%Y-%m"))
+    notices = portal_wiring.queue_bill_notices(
+        container=container, tenant_id=tenant.id, run_id=str(run["id"])
+    )
+    return {**run, "notices": notices.picture()}
 
 
 def pay_demo_bills(container: bootstrap.App, *, accounts: int = 40) -> int:

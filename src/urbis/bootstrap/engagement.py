@@ -10,7 +10,7 @@ import attrs
 import sqlalchemy as sa
 
 from urbis import bootstrap
-from urbis.adapters.channels import mail, smtp, webhooks
+from urbis.adapters.channels import mail, messaging, smtp, webhooks
 from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db.customer_directory import DbCustomerDirectory
@@ -178,29 +178,71 @@ def database_email_receiver(
 
 
 def notifiers_from_settings(
-    *, smtp_host: str | None = None, smtp_port: int | None = None, sender: str | None = None
+    *,
+    smtp_host: str | None = None,
+    smtp_port: int | None = None,
+    sender: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict[customers.Channel, ports.Notifier]:
     """
-    The notifiers this installation has: email through the SMTP relay named by the arguments
-    or ``URBIS_SMTP_HOST`` / ``URBIS_SMTP_PORT`` / ``URBIS_SMTP_FROM`` (default a relay on
-    127.0.0.1:25). SMS and WhatsApp wait for their providers' adapters: their messages stay
-    in the outbox until one is configured.
+    The notifiers this installation has (ADR 0070), from the arguments or the environment:
+
+    - email through the SMTP relay ``URBIS_SMTP_HOST`` / ``URBIS_SMTP_PORT`` /
+      ``URBIS_SMTP_FROM`` (default a relay on 127.0.0.1:25);
+    - SMS through Twilio's Messages API when ``URBIS_TWILIO_ACCOUNT_SID``,
+      ``URBIS_TWILIO_AUTH_TOKEN`` and ``URBIS_SMS_FROM`` are set (``URBIS_TWILIO_URL`` for a
+      compatible gateway);
+    - WhatsApp through the WhatsApp Business Cloud API when ``URBIS_WHATSAPP_PHONE_NUMBER_ID``
+      and ``URBIS_WHATSAPP_TOKEN`` are set (``URBIS_WHATSAPP_URL`` for another Graph API
+      version), or else through Twilio when ``URBIS_WHATSAPP_FROM`` and Twilio's credentials are.
+
+    Numbers without a country code get ``URBIS_PHONE_COUNTRY_CODE`` (57 by default). A channel
+    with no provider keeps its messages in the outbox until one is configured.
     """
-    host = smtp_host or os.environ.get("URBIS_SMTP_HOST", "127.0.0.1")
-    port = smtp_port or int(os.environ.get("URBIS_SMTP_PORT", "25"))
-    from_address = sender or os.environ.get("URBIS_SMTP_FROM", "urbis <no-reply@localhost>")
+    env = os.environ if environ is None else environ
+    host = smtp_host or env.get("URBIS_SMTP_HOST", "127.0.0.1")
+    port = smtp_port or int(env.get("URBIS_SMTP_PORT", "25"))
+    from_address = sender or env.get("URBIS_SMTP_FROM", "urbis <no-reply@localhost>")
     domain = from_address.rsplit("@", 1)[-1].strip(" >") or "localhost"
-    return {
+    notifiers: dict[customers.Channel, ports.Notifier] = {
         customers.Channel.EMAIL: smtp.SmtpNotifier(
             host=host,
             port=port,
             sender=from_address,
             domain=domain,
-            starttls=os.environ.get("URBIS_SMTP_STARTTLS") == "1",
-            username=os.environ.get("URBIS_SMTP_USERNAME"),
-            password=os.environ.get("URBIS_SMTP_PASSWORD"),
+            starttls=env.get("URBIS_SMTP_STARTTLS") == "1",
+            username=env.get("URBIS_SMTP_USERNAME"),
+            password=env.get("URBIS_SMTP_PASSWORD"),
         )
     }
+    country = env.get("URBIS_PHONE_COUNTRY_CODE", "57")
+    twilio_url = env.get("URBIS_TWILIO_URL", "https://api.twilio.com")
+    sid, token = env.get("URBIS_TWILIO_ACCOUNT_SID"), env.get("URBIS_TWILIO_AUTH_TOKEN")
+
+    def twilio(sender: str, *, whatsapp: bool) -> messaging.TwilioMessagesNotifier:
+        return messaging.TwilioMessagesNotifier(
+            base_url=twilio_url,
+            account_sid=sid or "",
+            auth_token=token or "",
+            sender=sender,
+            whatsapp=whatsapp,
+            default_country=country,
+        )
+
+    if sid and token and env.get("URBIS_SMS_FROM"):
+        notifiers[customers.Channel.SMS] = twilio(env["URBIS_SMS_FROM"], whatsapp=False)
+    phone_number_id = env.get("URBIS_WHATSAPP_PHONE_NUMBER_ID")
+    access = env.get("URBIS_WHATSAPP_TOKEN")
+    if phone_number_id and access:
+        notifiers[customers.Channel.WHATSAPP] = messaging.WhatsAppCloudNotifier(
+            base_url=env.get("URBIS_WHATSAPP_URL", "https://graph.facebook.com/v20.0"),
+            phone_number_id=phone_number_id,
+            access_token=access,
+            default_country=country,
+        )
+    elif sid and token and env.get("URBIS_WHATSAPP_FROM"):
+        notifiers[customers.Channel.WHATSAPP] = twilio(env["URBIS_WHATSAPP_FROM"], whatsapp=True)
+    return notifiers
 
 
 def send_due_notifications(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from urbis import bootstrap
 from urbis.adapters.db import metering as db_metering
+from urbis.adapters.db import notices as db_notices
 from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db import portal as db_portal
 from urbis.adapters.db import portal_billing, repositories
@@ -23,13 +25,14 @@ from urbis.adapters.formats import greenbutton
 from urbis.adapters.payments import test_gateway
 from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import ports as engagement_ports
+from urbis.application.identity import operations as identity_ops
 from urbis.application.identity import queries as identity_queries
 from urbis.application.payments import operations as payment_ops
 from urbis.application.payments import ports as payment_ports
-from urbis.application.portal import operations, ports
+from urbis.application.portal import notices, operations, ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
-from urbis.domain import engagement, identity, payments
+from urbis.domain import collections, engagement, identity, payments
 from urbis.kernel import errors, ids
 from urbis.kernel.money import Money
 
@@ -166,6 +169,55 @@ def notify_case_changed(
         preferences=db_portal.PreferenceRepository(connection),
         calendar=engaging.calendar,
         case=case,
+    )
+
+
+def _queue(
+    *,
+    container: bootstrap.App,
+    tenant_id: ids.TenantId,
+    pick: Callable[[db_notices.DbNoticeSource], Sequence[notices.Notice]],
+) -> notices.NoticeReport:
+    actor = identity.Actor(
+        user_id=identity_ops.SYSTEM_USER,
+        tenant_id=tenant_id,
+        roles=frozenset({identity.Role.ADMIN}),
+    )
+    with container.engine.begin() as connection:
+        engaging = engagement_wiring.database_env(
+            container=container, actor=actor, connection=connection
+        )
+        return notices.queue_notices(
+            notifications=notify_env(container=container, engaging=engaging, connection=connection),
+            preferences=db_portal.PreferenceRepository(connection),
+            notices=pick(db_notices.DbNoticeSource(connection)),
+        )
+
+
+def queue_bill_notices(
+    *, container: bootstrap.App, tenant_id: ids.TenantId, run_id: str
+) -> notices.NoticeReport:
+    """Queue "your bill is ready" for every bill a run issued, in one transaction (ADR 0071)."""
+    return _queue(
+        container=container,
+        tenant_id=tenant_id,
+        pick=lambda source: source.bills_issued(tenant_id, run_id),
+    )
+
+
+def queue_collection_notices(
+    *,
+    container: bootstrap.App,
+    tenant_id: ids.TenantId,
+    run_id: str,
+    ladder: collections.Ladder | None = None,
+) -> notices.NoticeReport:
+    """Queue the reminders and suspension notices a collections run decided (ADR 0071)."""
+    notice_days = (ladder or collections.Ladder()).notice_days
+    return _queue(
+        container=container,
+        tenant_id=tenant_id,
+        pick=lambda source: source.collection_notices(tenant_id, run_id, notice_days),
     )
 
 

@@ -138,7 +138,7 @@ def _owed(container: bootstrap.App, tenant: identity.Tenant, account_id: str) ->
     )
 
 
-def _billed(
+def billed(
     container: bootstrap.App, tenant: identity.Tenant, agent_env: Env, advances: list[float]
 ) -> tuple[ports.BillingEnv, list[helpers.Home], dict[str, object]]:
     homes = helpers.seed_homes(container, agent_env, tenant, count=len(advances))
@@ -160,7 +160,7 @@ class TestPosting:
     def test_issued_bills_post_what_the_customer_owes_and_held_bills_post_nothing(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        env, homes, run = _billed(container, tenant, agent_env, [180.0, 0.0])
+        env, homes, run = billed(container, tenant, agent_env, [180.0, 0.0])
 
         issued = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
         held = billing_queries.held_bills(env=env, run_id=str(run["id"]))
@@ -177,7 +177,7 @@ class TestCorrections:
     def test_cancel_reverses_the_posting_and_keeps_the_bill_as_it_was(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        env, homes, _ = billed(container, tenant, agent_env, [180.0])
         bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
 
         cancelled = billing_ops.cancel_bill(env=env, bill_id=bill["id"], reason="lectura errada")
@@ -190,7 +190,7 @@ class TestCorrections:
     def test_cancelling_twice_is_refused_and_posts_nothing(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        env, homes, _ = billed(container, tenant, agent_env, [180.0])
         bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
         billing_ops.cancel_bill(env=env, bill_id=bill["id"], reason="lectura errada")
 
@@ -203,7 +203,7 @@ class TestCorrections:
     def test_rebill_replaces_the_bill_from_corrected_reads_and_links_to_it(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        env, homes, _ = billed(container, tenant, agent_env, [180.0])
         bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
         helpers.add_register_reads(
             container, tenant, [(homes[0].meter, OCT, 500.0 + 120.0, "ACTUAL")], later=True
@@ -220,7 +220,7 @@ class TestCorrections:
     def test_rebilling_a_cancelled_bill_is_refused_and_posts_nothing(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        env, homes, _ = billed(container, tenant, agent_env, [180.0])
         bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
         billing_ops.rebill(env=env, bill_id=bill["id"], reason="lectura corregida")
         before = _ledger_rows(container, tenant)

@@ -35,6 +35,22 @@ def _customer(agent_env: Env, party_id: str) -> identity.Actor:
     )
 
 
+def pay_by_card(
+    container: bootstrap.App, agent_env: Env, keys: dict[str, str], idempotency_key: str
+) -> identity.Actor:
+    """The customer pays 42,500 in the portal; returns her actor."""
+    actor = _customer(agent_env, keys["party"])
+    with container.engine.begin() as connection:
+        operations.pay(
+            penv=portal_wiring.portal_env(container=container, actor=actor, connection=connection),
+            account_id=ids.AccountId(keys["account"]),
+            amount="42500",
+            card_number="4242424242424242",
+            idempotency_key=idempotency_key,
+        )
+    return actor
+
+
 def _outbox(container: bootstrap.App, tenant_id: str) -> list[sa.Row[tuple[object, ...]]]:
     with container.engine.connect() as connection:
         return list(
@@ -63,17 +79,7 @@ class TestPaymentReceivedIsSent:
             granted=True,
             source="paper form",
         )
-        actor = _customer(agent_env, keys["party"])
-        with container.engine.begin() as connection:
-            operations.pay(
-                penv=portal_wiring.portal_env(
-                    container=container, actor=actor, connection=connection
-                ),
-                account_id=ids.AccountId(keys["account"]),
-                amount="42500",
-                card_number="4242424242424242",
-                idempotency_key="notify-key-0001",
-            )
+        actor = pay_by_card(container, agent_env, keys, "notify-key-0001")
         (queued,) = _outbox(container, actor.tenant_id)
 
         down = engagement_wiring.notifiers_from_settings(smtp_port=smtp.free_port())

@@ -105,6 +105,22 @@ class FakeInteractions:
     def unmatched(self, tenant_id: ids.TenantId) -> Sequence[engagement.Interaction]:
         return [i for i in self.rows.values() if not i.is_matched]
 
+    def inbound_after(
+        self, tenant_id: ids.TenantId, after: str, limit: int
+    ) -> Sequence[engagement.Interaction]:
+        later = sorted(
+            (
+                i
+                for i in self.rows.values()
+                if i.id > after and i.direction is engagement.Direction.INBOUND
+            ),
+            key=lambda i: i.id,
+        )
+        return later[:limit]
+
+    def last_id(self, tenant_id: ids.TenantId) -> str:
+        return max(self.rows, default="")
+
 
 class FakeCases:
     def __init__(self) -> None:

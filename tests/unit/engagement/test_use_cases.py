@@ -481,3 +481,34 @@ class TestTimelineOrder:
         entries = engagement.timeline(interactions=interactions, cases=())
 
         assert [e.at for e in entries] == sorted((i.at for i in interactions), reverse=True)
+
+
+class TestInboundSince:
+    def test_from_now_on_then_only_what_came_in_after_with_the_customers_name(self) -> None:
+        world = World()
+        operations.receive_message(env=world.env, message=sms("+573001234567", "Antes", "SM0"))
+
+        cursor, before = queries.inbound_since(env=world.env, after=None)
+        known = operations.receive_message(
+            env=world.env, message=sms("+573001234567", "Hola", "SM1")
+        )
+        stranger = operations.receive_message(
+            env=world.env, message=sms("+573000000000", "?", "SM2")
+        )
+        operations.record_interaction(
+            env=world.env,
+            party_id=ids.PartyId("p-ana"),
+            channel=engagement.InteractionChannel.PHONE,
+            direction=engagement.Direction.OUTBOUND,
+            summary="Le devolvimos la llamada",
+        )
+        after, events = queries.inbound_since(env=world.env, after=cursor)
+        _, nothing = queries.inbound_since(env=world.env, after=after)
+
+        assert before == ()
+        assert [(e.interaction.id, e.customer) for e in events] == [
+            (known.id, "Ana María Restrepo"),
+            (stranger.id, ""),
+        ]
+        assert after == stranger.id
+        assert nothing == ()

@@ -228,6 +228,25 @@ class InteractionRepository:
         i = t.interactions.c
         return self._many(i.tenant_id == tenant_id, i.party_id.is_(None))
 
+    def inbound_after(
+        self, tenant_id: ids.TenantId, after: str, limit: int
+    ) -> Sequence[engagement.Interaction]:
+        i = t.interactions.c
+        rows = self._c.execute(
+            t.interactions.select()
+            .where(i.tenant_id == tenant_id, i.id > after, i.direction == "INBOUND")
+            .order_by(i.id)
+            .limit(limit)
+        )
+        return [self._row(r) for r in rows]
+
+    def last_id(self, tenant_id: ids.TenantId) -> str:
+        i = t.interactions.c
+        found = self._c.execute(
+            sa.select(sa.func.max(i.id)).where(i.tenant_id == tenant_id)
+        ).scalar_one()
+        return str(found or "")
+
 
 class RejectedPayloadRepository:
     def __init__(self, connection: sa.Connection) -> None:

@@ -195,6 +195,56 @@ def match_interaction(
     return matched
 
 
+class NoCustomerForKey(errors.NotFound):
+    code = "no_customer_for_key"
+
+
+class AmbiguousCustomerKey(errors.Conflict):
+    code = "ambiguous_customer_key"
+
+
+def match_interaction_by(
+    *, env: ports.EngagementEnv, interaction_id: engagement.InteractionId, key: str
+) -> engagement.Interaction:
+    """
+    Assign a queued interaction to the customer an agent names by what they know: an account
+    number, an identity document, a phone number or an email address.
+
+    :raises InvalidInteraction: if the key is empty.
+    :raises NoCustomerForKey: if no customer has it.
+    :raises AmbiguousCustomerKey: if several customers share it (name the account instead).
+    :raises NotFound: if the interaction does not exist.
+    :raises InteractionAlreadyMatched: if it already belongs to a customer.
+    """
+    text = key.strip()
+    if not text:
+        raise engagement.InvalidInteraction("Say which customer: account, document, phone or email")
+    directory = env.directory
+    lookups: tuple[Callable[[ids.TenantId, str], Sequence[engagement.Match]], ...]
+    if "@" in text:
+        lookups = (directory.by_email,)
+    else:
+        lookups = (directory.by_account_number, directory.by_document, directory.by_phone)
+    for lookup in lookups:
+        found = lookup(env.tenant_id, text)
+        parties = {m.party_id for m in found}
+        if len(parties) > 1:
+            raise AmbiguousCustomerKey(
+                f"{text!r} belongs to {len(parties)} customers: name the account instead",
+                details={"key": text, "customers": len(parties)},
+            )
+        if parties:
+            accounts = {m.account_id for m in found}
+            account = next(iter(accounts)) if len(accounts) == 1 else None
+            return match_interaction(
+                env=env,
+                interaction_id=interaction_id,
+                party_id=found[0].party_id,
+                account_id=account,
+            )
+    raise NoCustomerForKey(f"No customer has {text!r}", details={"key": text})
+
+
 def open_case(
     *,
     env: ports.EngagementEnv,

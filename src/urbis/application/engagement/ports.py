@@ -38,6 +38,15 @@ class InteractionRepository(Protocol):
         self, tenant_id: ids.TenantId, party_id: ids.PartyId
     ) -> Sequence[engagement.Interaction]: ...
     def unmatched(self, tenant_id: ids.TenantId) -> Sequence[engagement.Interaction]: ...
+    def inbound_after(
+        self, tenant_id: ids.TenantId, after: str, limit: int
+    ) -> Sequence[engagement.Interaction]:
+        """Inbound interactions logged after the one with id ``after`` (ids rise), oldest first."""
+        ...
+
+    def last_id(self, tenant_id: ids.TenantId) -> str:
+        """The id of the latest interaction logged ("" when there is none)."""
+        ...
 
 
 class CaseRepository(Protocol):

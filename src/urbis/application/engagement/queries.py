@@ -25,6 +25,38 @@ def unmatched_queue(*, env: ports.EngagementEnv) -> tuple[engagement.Interaction
 
 
 @attrs.frozen
+class LiveEvent:
+    """Something a customer just did on a channel, for the agents' consoles to show at once."""
+
+    interaction: engagement.Interaction
+    customer: str  # the customer's name, "" when nobody matched
+
+
+def inbound_since(
+    *, env: ports.EngagementEnv, after: str | None, limit: int = 50
+) -> tuple[str, tuple[LiveEvent, ...]]:
+    """
+    Inbound calls, messages and chat lines logged after the interaction ``after`` (None: from
+    now on), oldest first, with the cursor to ask from next time.
+    """
+    if after is None:
+        return env.interactions.last_id(env.tenant_id), ()
+    found = env.interactions.inbound_after(env.tenant_id, after, limit)
+    names: dict[str, str] = {}
+    events = []
+    for interaction in found:
+        name = ""
+        if interaction.party_id is not None:
+            if interaction.party_id not in names:
+                party = env.directory.party(env.tenant_id, interaction.party_id)
+                names[interaction.party_id] = "" if party is None else party.name
+            name = names[interaction.party_id]
+        events.append(LiveEvent(interaction=interaction, customer=name))
+    cursor = found[-1].id if found else after
+    return cursor, tuple(events)
+
+
+@attrs.frozen
 class CaseRow:
     case: engagement.Case
     clock: engagement.SlaClock

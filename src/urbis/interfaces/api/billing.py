@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from urbis import bootstrap
 from urbis.application.billing import operations, ports, printing, queries
 from urbis.bootstrap import billing as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import identity
 from urbis.interfaces.api.auth import Actor, Container
 
@@ -18,6 +19,15 @@ router = APIRouter(prefix="/api/v1", tags=["billing"])
 
 def _env(container: bootstrap.App, actor: identity.Actor) -> ports.BillingEnv:
     return wiring.billing_env(container=container, actor=actor)
+
+
+def _bill(container: bootstrap.App, env: ports.BillingEnv, run_id: str) -> None:
+    """Bill a run to the end; a final run then queues its "bill ready" notices."""
+    summary = operations.resume_run(env=env, run_id=run_id)
+    if summary["run_type"] == "FINAL":
+        portal_wiring.queue_bill_notices(
+            container=container, tenant_id=env.tenant_id, run_id=run_id
+        )
 
 
 class CycleIn(BaseModel):
@@ -54,7 +64,7 @@ def start_run(
     run = operations.create_run(
         env=env, cycle=body.cycle, period=body.period, trial=body.trial, sample=body.sample
     )
-    background.add_task(operations.resume_run, env=env, run_id=run["id"])
+    background.add_task(_bill, container, env, run["id"])
     return run
 
 
@@ -67,7 +77,7 @@ def resume_run(
     summary = queries.run_status(env=env, run_id=run_id)
     if summary["status"] == "COMPLETED":
         operations.resume_run(env=env, run_id=run_id)  # raises BillRunCompleted
-    background.add_task(operations.resume_run, env=env, run_id=run_id)
+    background.add_task(_bill, container, env, run_id)
     return summary
 
 

@@ -17,6 +17,7 @@ from urbis.application.collections import operations, queries
 from urbis.application.service_orders import operations as order_ops
 from urbis.application.service_orders import queries as order_queries
 from urbis.bootstrap import collections as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import service_orders as order_wiring
 from urbis.domain import identity, service_orders
 from urbis.interfaces.api.auth import Actor, Container
@@ -98,9 +99,13 @@ class HoldIn(BaseModel):
 def run_collections(body: RunIn, actor: Actor, container: Container) -> dict[str, Any]:
     """Run collections for every account in arrears on a day (today by default)."""
     as_of = _today(container, body.as_of)
-    return _collections(
+    run = _collections(
         container, actor, lambda env: operations.run_collections(env=env, as_of=as_of)
     )
+    notices = portal_wiring.queue_collection_notices(
+        container=container, tenant_id=actor.tenant_id, run_id=run["id"]
+    )
+    return {**run, "notices": notices.picture()}
 
 
 @router.get("/collections/runs")

@@ -159,6 +159,46 @@ def record_interaction(body: InteractionIn, actor: Actor, container: Container) 
     return data
 
 
+class MatchIn(BaseModel):
+    key: str | None = Field(
+        default=None,
+        description="What the agent knows: account number, document, phone or email",
+    )
+    party_id: str | None = None
+    account_id: str | None = None
+
+
+@router.get("/interactions/unmatched")
+def unmatched(actor: Actor, container: Container) -> list[dict[str, Any]]:
+    """Inbound messages and calls nobody could link to a customer, oldest first."""
+    identity.require_role(actor=actor, allowed=AGENTS)
+    found = _in_transaction(container, actor, lambda env: queries.unmatched_queue(env=env))
+    result: list[dict[str, Any]] = plain(found)
+    return result
+
+
+@router.post("/interactions/{interaction_id}/match")
+def match(interaction_id: str, body: MatchIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """Link a queued interaction to a customer, named by ``party_id`` or by a ``key``."""
+    identity.require_role(actor=actor, allowed=AGENTS)
+    interaction_key = engagement.InteractionId(interaction_id)
+
+    def use(env: Any) -> engagement.Interaction:
+        if body.party_id is not None:
+            return operations.match_interaction(
+                env=env,
+                interaction_id=interaction_key,
+                party_id=ids.PartyId(body.party_id),
+                account_id=None if body.account_id is None else ids.AccountId(body.account_id),
+            )
+        return operations.match_interaction_by(
+            env=env, interaction_id=interaction_key, key=body.key or ""
+        )
+
+    data: dict[str, Any] = plain(_in_transaction(container, actor, use))
+    return data
+
+
 @router.get("/parties/{party_id}/timeline")
 def timeline(party_id: str, actor: Actor, container: Container) -> list[dict[str, Any]]:
     """Every interaction and case event of a customer on every channel, newest first."""

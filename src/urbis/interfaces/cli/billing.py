@@ -14,6 +14,7 @@ from urbis import bootstrap
 from urbis.application.billing import operations, ports, queries
 from urbis.application.identity import operations as identity_ops
 from urbis.bootstrap import billing as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import identity
 from urbis.kernel import errors
 
@@ -69,6 +70,15 @@ def _resume(env: ports.BillingEnv, run_id: str) -> dict[str, Any]:
             bar.update(task, completed=done, total=total)
 
         return operations.resume_run(env=env, run_id=run_id, progress=advance)
+
+
+def _notify(env: ports.BillingEnv, run_id: str) -> None:
+    report = portal_wiring.queue_bill_notices(
+        container=bootstrap.build(), tenant_id=env.tenant_id, run_id=run_id
+    )
+    Console(stderr=True).print(
+        f"bill notices: {report.queued} queued, {report.suppressed} not sent (no consented channel)"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -128,7 +138,10 @@ def register(app: typer.Typer) -> None:
                 sample=sample if trial else None,
             )
             Console(stderr=True).print(f"bill run {planned['id']}: {planned['batches']} batches")
-            _show(_resume(env, planned["id"]), as_json)
+            summary = _resume(env, planned["id"])
+            _show(summary, as_json)
+            if not trial:
+                _notify(env, planned["id"])
         except errors.DomainError as error:
             raise _fail(error) from error
 
@@ -137,9 +150,17 @@ def register(app: typer.Typer) -> None:
         """Bill the batches a stopped run had not committed, then complete it."""
         env = _env(tenant)
         try:
-            _show(_resume(env, run_id), as_json)
+            summary = _resume(env, run_id)
+            _show(summary, as_json)
+            if summary["run_type"] == "FINAL":
+                _notify(env, run_id)
         except errors.DomainError as error:
             raise _fail(error) from error
+
+    @run.command("notify")
+    def notify(run_id: str, tenant: Tenant = "demo") -> None:
+        """Queue "your bill is ready" for a run's issued bills (none is queued twice)."""
+        _notify(_env(tenant), run_id)
 
     @run.command("status")
     def status(run_id: str, tenant: Tenant = "demo", as_json: AsJson = False) -> None:

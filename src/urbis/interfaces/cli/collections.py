@@ -18,6 +18,7 @@ from urbis.application.identity import operations as identity_ops
 from urbis.application.service_orders import operations as order_ops
 from urbis.application.service_orders import queries as order_queries
 from urbis.bootstrap import collections as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import service_orders as order_wiring
 from urbis.domain import identity, service_orders
 from urbis.kernel import errors, ids
@@ -65,6 +66,17 @@ def _collections(tenant_code: str, use_case: Callable[[Any], T]) -> T:
         raise _fail(error) from error
 
 
+def _notify(tenant_code: str, run_id: str) -> None:
+    container = bootstrap.build()
+    actor = _actor(container, tenant_code)
+    report = portal_wiring.queue_collection_notices(
+        container=container, tenant_id=actor.tenant_id, run_id=run_id
+    )
+    Console().print(
+        f"notices: {report.queued} queued, {report.suppressed} not sent (no consented channel)"
+    )
+
+
 def _orders(tenant_code: str, use_case: Callable[[Any], T]) -> T:
     container = bootstrap.build()
     actor = _actor(container, tenant_code)
@@ -101,6 +113,12 @@ def register(app: typer.Typer) -> None:
             f"{result['candidates']} accounts in arrears, {result['evaluations']} policy "
             f"evaluations, policy {result['policy']}"
         )
+        _notify(tenant, result["id"])
+
+    @group.command("notify")
+    def notify(run_id: str, tenant: Tenant = "demo") -> None:
+        """Queue a run's reminders and suspension notices again (none is queued twice)."""
+        _notify(tenant, run_id)
 
     @group.command("hold")
     def hold(

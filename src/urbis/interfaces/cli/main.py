@@ -159,7 +159,8 @@ def demo(
             run = showcase.bill_demo_cycle(container)
         console.print(
             f"Bill run {run['id']}: {run['bills']} bills, {run['held']} held, "
-            f"{run['exceptions']} exceptions"
+            f"{run['exceptions']} exceptions; bill notices: {run['notices']['queued']} queued, "
+            f"{run['notices']['suppressed']} not sent (no consented channel)"
         )
         console.print(f"Payments at the office: {showcase.pay_demo_bills(container)}")
     table = Table(title="Demo utility: sign in with tenant 'demo'")

@@ -1,0 +1,70 @@
+"""
+The benchmark scripts still run, on a tiny scale, and their figures add up: a benchmark that
+rots unnoticed measures nothing. Their speed is not checked here (BENCHMARKS.md holds it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(module: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{module}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
+class TestBillRunBenchmark:
+    @pytest.mark.parametrize("reads", ["register", "interval"])
+    def test_every_agreement_gets_one_bill_and_one_ledger_entry(self, reads: str) -> None:
+        found = _run("bench_billrun", "--accounts", "30", "--reads", reads)
+
+        assert found["agreements"] == 90
+        assert found["bills"] + found["exceptions"] == found["agreements"]
+        assert found["exceptions"] == 0
+        assert found["ledger_entries"] == found["bills"] - found["held"]
+        assert found["bill_lines"] > found["bills"]
+
+
+class TestMeteringBenchmark:
+    def test_parquet_and_csv_paths_find_the_same_problems(self) -> None:
+        found = _run("bench_metering", "--meters", "20", "--days", "2", "--partition", "10")
+
+        assert found["reads"] > 20 * 2 * 90
+        assert found["findings"] == found["csv_findings"]
+        assert found["findings"] > 0
+
+
+class TestPaymentFilesBenchmark:
+    def test_every_row_of_the_file_is_posted(self) -> None:
+        found = _run("bench_payment_files", "--rows", "50")
+
+        assert found["posted"] == found["rows"] == 50
+
+
+class TestCollectionsBenchmark:
+    def test_a_rerun_the_same_day_takes_no_new_step(self) -> None:
+        found = _run("bench_collections", "--accounts", "2000")
+        first, rerun = found["runs"][0], found["runs"][1]
+
+        assert first["candidates"] == 2000
+        assert first["new_steps"] > 0
+        assert rerun["new_steps"] == 0
