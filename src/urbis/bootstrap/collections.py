@@ -87,4 +87,7 @@ def database_env(
         policy=shipped_policy(),
         ledger=db_ledger.LedgerRepository(connection),
         ladder=ladder or collections.Ladder(),
+        promises=db_collections.DbPromiseRepository(connection),
+        receivables=db_collections.LedgerReceivables(connection),
+        contacts=db_collections.TimelineContactLog(connection, container.ids),
     )

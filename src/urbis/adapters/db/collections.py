@@ -14,9 +14,11 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import tables as t
+from urbis.application import ports as shared_ports
 from urbis.application.collections import ports
-from urbis.domain import collections, service_orders
+from urbis.domain import collections, engagement, service_orders
 from urbis.kernel import ids
 from urbis.kernel.money import Money, Rounding, minor_unit
 from urbis.kernel.periods import Period
@@ -548,3 +550,156 @@ class DbProtectionRepository:
             )
             for r in rows
         ]
+
+
+class DbPromiseRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    @staticmethod
+    def _values(p: collections.PaymentPromise) -> dict[str, Any]:
+        return {
+            "id": p.id,
+            "tenant_id": p.tenant_id,
+            "account_id": p.account_id,
+            "currency": p.amount.currency,
+            "amount": p.amount.amount,
+            "promised_date": p.promised_date,
+            "made_at": p.made_at,
+            "made_on": p.made_on,
+            "taken_by": p.taken_by,
+            "channel": p.channel,
+            "note": p.note,
+            "status": p.status.value,
+            "closed_on": p.closed_on,
+        }
+
+    @staticmethod
+    def _row(r: Any) -> collections.PaymentPromise:
+        return collections.PaymentPromise(
+            id=collections.PromiseId(r.id),
+            tenant_id=ids.TenantId(r.tenant_id),
+            account_id=ids.AccountId(r.account_id),
+            amount=_money(r.amount, r.currency),
+            promised_date=_date(r.promised_date),
+            made_at=_utc(r.made_at),
+            made_on=_date(r.made_on),
+            taken_by=r.taken_by,
+            channel=r.channel,
+            note=r.note,
+            status=collections.PromiseStatus(r.status),
+            closed_on=None if r.closed_on is None else _date(r.closed_on),
+        )
+
+    def add(self, promise: collections.PaymentPromise) -> None:
+        self._c.execute(t.payment_promises.insert().values(**self._values(promise)))
+
+    def update(self, promise: collections.PaymentPromise) -> None:
+        c = t.payment_promises.c
+        self._c.execute(
+            t.payment_promises.update()
+            .where(c.id == promise.id, c.tenant_id == promise.tenant_id)
+            .values(**self._values(promise))
+        )
+
+    def get(
+        self, tenant_id: ids.TenantId, promise_id: collections.PromiseId
+    ) -> collections.PaymentPromise | None:
+        c = t.payment_promises.c
+        row = self._c.execute(
+            t.payment_promises.select().where(c.tenant_id == tenant_id, c.id == promise_id)
+        ).first()
+        return None if row is None else self._row(row)
+
+    def open(self, tenant_id: ids.TenantId) -> Sequence[collections.PaymentPromise]:
+        c = t.payment_promises.c
+        rows = self._c.execute(
+            t.payment_promises.select()
+            .where(c.tenant_id == tenant_id, c.status == collections.PromiseStatus.OPEN.value)
+            .order_by(c.made_at, c.id)
+        )
+        return [self._row(r) for r in rows]
+
+    def for_account(
+        self, tenant_id: ids.TenantId, account_id: ids.AccountId
+    ) -> Sequence[collections.PaymentPromise]:
+        c = t.payment_promises.c
+        rows = self._c.execute(
+            t.payment_promises.select()
+            .where(c.tenant_id == tenant_id, c.account_id == account_id)
+            .order_by(c.made_at, c.id)
+        )
+        return [self._row(r) for r in rows]
+
+
+class LedgerReceivables:
+    """What an account owes and what it paid since an instant, from the ledger's postings."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def owed(self, tenant_id: ids.TenantId, account_id: ids.AccountId, currency: str) -> Money:
+        p = t.postings.c
+        total = self._c.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(_signed()), 0)).where(
+                p.tenant_id == tenant_id,
+                p.account_id == account_id,
+                p.ledger_account == "CUSTOMER_RECEIVABLE",
+            )
+        ).scalar_one()
+        return Money(Decimal(max(int(total), 0)).scaleb(-minor_unit(currency)), currency)
+
+    def paid_since(
+        self, tenant_id: ids.TenantId, account_id: ids.AccountId, since: datetime, currency: str
+    ) -> Money:
+        p, e = t.postings.c, t.journal_entries.c
+        reversal = t.journal_entries.alias("reversal")
+        total = self._c.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(p.amount_minor), 0))
+            .select_from(t.postings.join(t.journal_entries, p.entry_id == e.id))
+            .where(
+                p.tenant_id == tenant_id,
+                p.account_id == account_id,
+                p.ledger_account == "CASH",
+                p.side == "DEBIT",
+                e.kind == "PAYMENT",
+                e.booked_at >= since,
+                ~sa.exists().where(reversal.c.tenant_id == tenant_id, reversal.c.reverses == e.id),
+            )
+        ).scalar_one()
+        return Money(Decimal(int(total)).scaleb(-minor_unit(currency)), currency)
+
+
+class TimelineContactLog:
+    """Collections' notes as inbound interactions on the account holder's timeline."""
+
+    def __init__(self, connection: sa.Connection, id_generator: shared_ports.IdGenerator) -> None:
+        self._c = connection
+        self._ids = id_generator
+
+    def log(
+        self,
+        *,
+        tenant_id: ids.TenantId,
+        account_id: ids.AccountId,
+        channel: str,
+        summary: str,
+        at: datetime,
+    ) -> None:
+        a = t.accounts.c
+        holder = self._c.execute(
+            sa.select(a.holder_id).where(a.tenant_id == tenant_id, a.id == account_id)
+        ).scalar_one()
+        db_engagement.InteractionRepository(self._c).add(
+            engagement.Interaction(
+                id=engagement.InteractionId(self._ids.new_id()),
+                tenant_id=tenant_id,
+                channel=engagement.InteractionChannel(channel),
+                direction=engagement.Direction.INBOUND,
+                at=at,
+                summary=engagement.summarise(summary, limit=2000),
+                party_id=ids.PartyId(holder),
+                account_id=account_id,
+                matched_by=engagement.MatchKey.AGENT,
+            )
+        )

@@ -65,7 +65,8 @@ class OutboxRepository:
     """
     The outbox on one connection. Bound to a tenant, it reads and dedupes that tenant's
     messages; unbound (the worker), ``due`` returns every tenant's messages, only on
-    ``channels`` when given.
+    ``channels`` when given. ``due`` claims what it returns for the caller's transaction, so
+    two workers never send the same message.
     """
 
     def __init__(
@@ -100,6 +101,9 @@ class OutboxRepository:
             )
             .order_by(_O.c.next_attempt_at, _O.c.id)
             .limit(limit)
+            # PostgreSQL: the batch is locked until the worker's transaction ends, and another
+            # worker skips it instead of sending it too (SQLite has one writer and no FOR UPDATE)
+            .with_for_update(skip_locked=True)
         )
         if self._tenant is not None:
             query = query.where(_O.c.tenant_id == self._tenant)

@@ -68,6 +68,7 @@ class ServiceOrderRepository:
             "notes": order.notes,
             "exchange": _exchange(order.exchange),
             "cancelled_at": order.cancelled_at,
+            "scheduled_date": order.scheduled_date,
         }
 
     @staticmethod
@@ -94,6 +95,7 @@ class ServiceOrderRepository:
             notes=r.notes,
             exchange=_from_exchange(r.exchange),
             cancelled_at=_utc(r.cancelled_at),
+            scheduled_date=r.scheduled_date,
         )
 
     def add(self, order: so.ServiceOrder) -> None:

@@ -927,6 +927,7 @@ service_orders = sa.Table(
     sa.Column("exchange", sa.JSON, nullable=True),
     sa.Column("cancelled_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("tenant_id", "source", name="uq_service_orders_tenant_source"),
+    sa.Column("scheduled_date", sa.Date, nullable=True),  # migration 0012
     sqlite_with_rowid=False,
 )
 sa.Index("ix_service_orders_account", service_orders.c.tenant_id, service_orders.c.account_id)
@@ -1035,3 +1036,28 @@ regulatory_holds = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sqlite_with_rowid=False,
 )
+
+# --- payment promises (migration 0012) -----------------------------------------------------------
+# A customer's promise to pay an amount by a date; at most one open per account (ADR 0049).
+
+payment_promises = sa.Table(
+    "payment_promises",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("account_id", sa.String(26), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", ExactDecimal, nullable=False),
+    sa.Column("promised_date", sa.Date, nullable=False),
+    sa.Column("made_at", UtcDateTime, nullable=False),
+    sa.Column("made_on", sa.Date, nullable=False),
+    sa.Column("taken_by", sa.String(26), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.CheckConstraint("status IN ('OPEN', 'KEPT', 'BROKEN', 'CANCELLED')", name="status"),
+    sqlite_with_rowid=False,
+)
+sa.Index("ix_payment_promises_account", payment_promises.c.tenant_id, payment_promises.c.account_id)
+sa.Index("ix_payment_promises_status", payment_promises.c.tenant_id, payment_promises.c.status)

@@ -22,7 +22,7 @@ from urbis.application.ledger import operations as ledger_operations
 from urbis.application.ledger import ports as ledger_ports
 from urbis.application.rules import evaluation
 from urbis.application.rules import ports as rules_ports
-from urbis.domain import collections, identity, ledger, rules, service_orders
+from urbis.domain import collections, engagement, identity, ledger, rules, service_orders
 from urbis.kernel import errors, ids
 from urbis.kernel.money import Money, Rounding
 from urbis.kernel.periods import Period
@@ -90,12 +90,49 @@ def _judge_arrangements(env: ports.CollectionsEnv, as_of: date) -> tuple[frozens
     return frozenset(kept), closed
 
 
+def _judge_promises(env: ports.CollectionsEnv, as_of: date) -> tuple[frozenset[str], int]:
+    """Close promises kept or broken by ``as_of``; the accounts with a promise still open."""
+    if env.promises is None or env.receivables is None:
+        return frozenset(), 0
+    waiting: set[str] = set()
+    closed = 0
+    for promise in env.promises.open(env.actor.tenant_id):
+        if promise.made_on > as_of:
+            waiting.add(promise.account_id)
+            continue
+        status = collections.judge(
+            promise=promise, paid=_paid_toward_promise(env, promise), as_of=as_of
+        )
+        if status is collections.PromiseStatus.OPEN:
+            waiting.add(promise.account_id)
+            continue
+        after = collections.close_promise(promise=promise, status=status, on=as_of)
+        env.promises.update(after)
+        env.record(
+            entity="payment_promise",
+            entity_id=after.id,
+            action=status.value.lower(),
+            before=promise,
+            after=after,
+        )
+        closed += 1
+    return frozenset(waiting), closed
+
+
+def _paid_toward_promise(env: ports.CollectionsEnv, promise: collections.PaymentPromise) -> Money:
+    assert env.receivables is not None  # checked by the callers
+    return env.receivables.paid_since(
+        promise.tenant_id, promise.account_id, promise.made_at, promise.amount.currency
+    )
+
+
 def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]:
     """
     Run collections for every account in arrears on a day: judge payment arrangements (a
-    missed instalment defaults one and collections resume), ask the policy pack for the next
-    step of each account once per distinct input, record each new step once, open suspension
-    and reconnection service orders, and cancel suspension orders no longer due.
+    missed instalment defaults one and collections resume) and payment promises (an account
+    with an open promise gets no new step; a broken one resumes collections), ask the policy
+    pack for the next step of each account once per distinct input, record each new step once,
+    open suspension and reconnection service orders, and cancel suspension orders no longer due.
 
     :raises RoleRequired: unless the actor is collections staff or an administrator.
     :raises NoPackInForce: if no collections policy is in force on that day.
@@ -107,6 +144,7 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
     started_at = env.clock.now()
     run_id = env.ids.new_id()
     kept, closed = _judge_arrangements(env, as_of)
+    promised, promises_closed = _judge_promises(env, as_of)
     arrears = env.arrears.overdue(tenant, as_of)
     accounts = arrears.get_column("account_id").to_list()
     facts = env.facts.facts(tenant, accounts)
@@ -127,6 +165,8 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
     steps = collections.plan_steps(
         candidates=candidates, answers=answers, history=history, as_of=as_of, ladder=env.ladder
     )
+    # an open promise holds back every new step for the account until its date (ADR 0049)
+    steps = steps.filter(~pl.col("account_id").is_in(list(promised)))
     still_owing = arrears.filter(
         (pl.col("amount_overdue") > 0) & ~pl.col("account_id").is_in(list(kept))
     )
@@ -136,6 +176,8 @@ def run_collections(*, env: ports.CollectionsEnv, as_of: date) -> dict[str, Any]
     new_steps = pl.concat([steps, release])
     counts = {kind: int(n) for kind, n in new_steps.group_by("kind").len().sort("kind").iter_rows()}
     counts["ARRANGEMENTS_CLOSED"] = closed
+    if promises_closed:
+        counts["PROMISES_CLOSED"] = promises_closed
     run = ports.CollectionRun(
         id=run_id,
         tenant_id=tenant,
@@ -462,4 +504,140 @@ def arrangement_picture(arrangement: collections.PaymentArrangement) -> dict[str
             }
             for i in arrangement.instalments
         ],
+    }
+
+
+class PromiseAlreadyOpen(errors.Conflict):
+    code = "promise_already_open"
+
+
+def _promise_ports(
+    env: ports.CollectionsEnv,
+) -> tuple[ports.PromiseRepository, ports.Receivables]:
+    if env.promises is None or env.receivables is None:
+        raise errors.InvalidValue("Payment promises are not available here")
+    return env.promises, env.receivables
+
+
+def register_promise(
+    *,
+    env: ports.CollectionsEnv,
+    account_id: ids.AccountId,
+    amount: Decimal,
+    promised_date: date,
+    channel: str,
+    as_of: date,
+    note: str = "",
+) -> collections.PaymentPromise:
+    """
+    Record a customer's promise to pay an amount by a date, taken by the actor on a channel,
+    and note it on the customer's timeline. Collections take no new step for the account
+    until the date; if it passes unpaid the next run marks the promise broken.
+
+    :raises RoleRequired: unless the actor is collections staff, an agent or an administrator.
+    :raises NotFound: if the account is unknown.
+    :raises InvalidPaymentPromise: if the channel is unknown or the note too long.
+    :raises PromiseAmountNotPositive: if the amount is zero or less.
+    :raises PromiseAboveBalance: if the amount is more than the account owes.
+    :raises PromiseDateInPast: if the date has passed.
+    :raises PromiseDateTooFar: if the date is too far away (an arrangement fits better).
+    :raises PromiseAlreadyOpen: if the account already has an open promise.
+    :raises AmountNotInMinorUnits: if the amount has more decimals than the currency.
+    """
+    identity.require_role(actor=env.actor, allowed=WRITERS)
+    promises, receivables = _promise_ports(env)
+    tenant = env.actor.tenant_id
+    try:
+        channel_value = engagement.InteractionChannel(channel).value
+    except ValueError:
+        raise collections.InvalidPaymentPromise(
+            f"Unknown channel {channel!r}",
+            details={"channel": channel, "known": [c.value for c in engagement.InteractionChannel]},
+        ) from None
+    if env.facts.facts(tenant, [account_id]).is_empty():
+        raise errors.NotFound(
+            f"No account {account_id}", details={"what": "account", "key": account_id}
+        )
+    if any(
+        p.status is collections.PromiseStatus.OPEN for p in promises.for_account(tenant, account_id)
+    ):
+        raise PromiseAlreadyOpen(
+            "The account already has an open payment promise", details={"account_id": account_id}
+        )
+    made_at = env.clock.now()
+    promise = collections.promise(
+        id=collections.PromiseId(env.ids.new_id()),
+        tenant_id=tenant,
+        account_id=account_id,
+        amount=Money.of(amount, env.currency),
+        promised_date=promised_date,
+        owed=receivables.owed(tenant, account_id, env.currency),
+        made_at=made_at,
+        as_of=as_of,
+        taken_by=env.actor.user_id,
+        channel=channel_value,
+        note=note,
+    )
+    promises.add(promise)
+    env.record(entity="payment_promise", entity_id=promise.id, action="promise", after=promise)
+    if env.contacts is not None:
+        summary = (
+            f"Promesa de pago: {promise.amount.amount} {promise.amount.currency} "
+            f"a más tardar el {promise.promised_date.isoformat()}"
+        )
+        env.contacts.log(
+            tenant_id=tenant,
+            account_id=account_id,
+            channel=channel_value,
+            summary=summary + (f" ({promise.note})" if promise.note else ""),
+            at=made_at,
+        )
+    return promise
+
+
+def cancel_promise(
+    *, env: ports.CollectionsEnv, promise_id: str, as_of: date
+) -> collections.PaymentPromise:
+    """
+    Withdraw an open promise (collections resume at the next run).
+
+    :raises RoleRequired: unless the actor is collections staff, an agent or an administrator.
+    :raises NotFound: if it does not exist for this tenant.
+    :raises InvalidPaymentPromise: if it is not open.
+    """
+    identity.require_role(actor=env.actor, allowed=WRITERS)
+    promises, _ = _promise_ports(env)
+    before = found(
+        promises.get(env.actor.tenant_id, collections.PromiseId(promise_id)),
+        what="payment promise",
+        key=promise_id,
+    )
+    after = collections.close_promise(
+        promise=before, status=collections.PromiseStatus.CANCELLED, on=as_of
+    )
+    promises.update(after)
+    env.record(
+        entity="payment_promise", entity_id=after.id, action="cancel", before=before, after=after
+    )
+    return after
+
+
+def promise_picture(
+    promise: collections.PaymentPromise, paid: Money | None = None
+) -> dict[str, Any]:
+    """A promise as plain data (with what was paid toward it, when known)."""
+    return {
+        "id": promise.id,
+        "account_id": promise.account_id,
+        "amount": str(promise.amount.amount),
+        "currency": promise.amount.currency,
+        "promised_date": promise.promised_date.isoformat(),
+        "made_at": promise.made_at.isoformat(),
+        "made_on": promise.made_on.isoformat(),
+        "taken_by": promise.taken_by,
+        "channel": promise.channel,
+        "note": promise.note,
+        "status": promise.status.value,
+        "closed_on": None if promise.closed_on is None else promise.closed_on.isoformat(),
+        "paid": None if paid is None else str(paid.amount),
     }

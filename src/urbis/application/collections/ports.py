@@ -123,6 +123,48 @@ class ProtectionRepository(Protocol):
     def holds(self, tenant_id: ids.TenantId) -> Sequence[collections.RegulatoryHold]: ...
 
 
+class PromiseRepository(Protocol):
+    def add(self, promise: collections.PaymentPromise) -> None: ...
+    def update(self, promise: collections.PaymentPromise) -> None: ...
+    def get(
+        self, tenant_id: ids.TenantId, promise_id: collections.PromiseId
+    ) -> collections.PaymentPromise | None: ...
+    def open(self, tenant_id: ids.TenantId) -> Sequence[collections.PaymentPromise]: ...
+    def for_account(
+        self, tenant_id: ids.TenantId, account_id: ids.AccountId
+    ) -> Sequence[collections.PaymentPromise]: ...
+
+
+class Receivables(Protocol):
+    """The account's receivables as a promise sees them: what is owed, what was paid since."""
+
+    def owed(self, tenant_id: ids.TenantId, account_id: ids.AccountId, currency: str) -> Money:
+        """Everything the account owes today, due or not (zero when it owes nothing)."""
+        ...
+
+    def paid_since(
+        self, tenant_id: ids.TenantId, account_id: ids.AccountId, since: datetime, currency: str
+    ) -> Money:
+        """What the account paid from an instant on (payments reversed since do not count)."""
+        ...
+
+
+class ContactLog(Protocol):
+    """The customer's timeline, seen from collections: a note of what the customer said."""
+
+    def log(
+        self,
+        *,
+        tenant_id: ids.TenantId,
+        account_id: ids.AccountId,
+        channel: str,
+        summary: str,
+        at: datetime,
+    ) -> None:
+        """Put an inbound interaction on the account holder's timeline."""
+        ...
+
+
 class PolicySource(Protocol):
     def policy(self, tenant_id: ids.TenantId, as_of: date) -> rules.PackVersion:
         """
@@ -153,6 +195,10 @@ class CollectionsEnv:
     engine: rules_ports.RuleEngine
     policy: PolicySource
     ledger: ledger_ports.LedgerRepository | None = None
+    # payment promises (ADR 0049); a run without them judges none and holds no account back
+    promises: PromiseRepository | None = None
+    receivables: Receivables | None = None
+    contacts: ContactLog | None = None
     ladder: collections.Ladder = attrs.field(factory=collections.Ladder)
     currency: str = "COP"
 

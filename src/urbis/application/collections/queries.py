@@ -9,6 +9,7 @@ from urbis.application._support import found
 from urbis.application.collections import operations, ports
 from urbis.domain import collections, identity
 from urbis.kernel import ids
+from urbis.kernel.money import Money
 
 READERS = identity.STAFF_ROLES
 
@@ -17,8 +18,8 @@ def account_collections(
     *, env: ports.CollectionsEnv, account_id: ids.AccountId, as_of: date
 ) -> dict[str, Any]:
     """
-    An account's collections: its steps, its arrangements (how the active one stands), and
-    its protections.
+    An account's collections: its steps, its arrangements (how the active one stands), its
+    payment promises (what was paid toward the open one) and its protections.
 
     :raises RoleRequired: unless the actor is staff.
     """
@@ -53,10 +54,20 @@ def account_collections(
         for p in env.protections.protections(tenant)
         if p.account_id == account_id
     ]
+    promises = []
+    if env.promises is not None:
+        for promise in env.promises.for_account(tenant, account_id):
+            received: Money | None = None
+            if promise.status is collections.PromiseStatus.OPEN and env.receivables is not None:
+                received = env.receivables.paid_since(
+                    tenant, account_id, promise.made_at, promise.amount.currency
+                )
+            promises.append(operations.promise_picture(promise, received))
     return {
         "account_id": account_id,
         "steps": env.steps.for_account(tenant, account_id),
         "arrangements": arrangements,
+        "promises": promises,
         "protections": protections,
     }
 

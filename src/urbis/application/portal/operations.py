@@ -15,6 +15,7 @@ import polars as pl
 from urbis.application import ports as shared_ports
 from urbis.application._support import snapshot
 from urbis.application.accounts import queries as account_queries
+from urbis.application.consumption import queries as consumption
 from urbis.application.customers import operations as customer_ops
 from urbis.application.engagement import operations as engagement_ops
 from urbis.application.metering import operations as metering_ops
@@ -44,12 +45,7 @@ class InvalidProblem(errors.InvalidValue):
     code = "invalid_problem_report"
 
 
-UNITS = {
-    premises.Service.ELECTRICITY: "kWh",
-    premises.Service.WATER: "m3",
-    premises.Service.SEWER: "m3",
-    premises.Service.GAS: "m3",
-}
+UNITS = consumption.UNITS
 PROBLEM_KINDS = (
     engagement.CaseKind.PETITION,
     engagement.CaseKind.COMPLAINT,

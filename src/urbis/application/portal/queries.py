@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -10,10 +10,11 @@ import polars as pl
 
 from urbis.application._support import Env
 from urbis.application.accounts import queries as account_queries
+from urbis.application.consumption import queries as consumption
 from urbis.application.identity import queries as identity_queries
 from urbis.application.metering import queries as metering_queries
 from urbis.application.portal import operations, ports
-from urbis.domain import accounts, engagement, identity, metering, portal
+from urbis.domain import accounts, engagement, identity, portal
 from urbis.kernel import errors, ids
 
 
@@ -21,33 +22,10 @@ class NoIntervalReads(errors.NotFound):
     code = "no_interval_reads"
 
 
-@attrs.frozen
-class DayUse:
-    day: date
-    quantity: float
-
-
-@attrs.frozen
-class RegisterReadRow:
-    read_at: datetime
-    value: float
-    read_type: str
-    consumption: float | None
-
-
-@attrs.frozen
-class MeterUse:
-    """One meter's use: daily totals (interval meters) or its dial reads (register meters)."""
-
-    serial: str
-    service: str
-    unit: str
-    days: tuple[DayUse, ...]
-    reads: tuple[RegisterReadRow, ...]
-
-    @property
-    def peak(self) -> float:
-        return max((d.quantity for d in self.days), default=0.0)
+# the portal charts what the agent console charts
+DayUse = consumption.DayUse
+RegisterReadRow = consumption.RegisterReadRow
+MeterUse = consumption.MeterUse
 
 
 @attrs.frozen
@@ -82,19 +60,14 @@ def account_page(
     :raises NotFound: if the account is not the customer's.
     """
     view = operations.own_account(penv=penv, account_id=account_id)
-    zone = _zone(penv)
-    end_day = penv.env.clock.now().astimezone(zone).date() + timedelta(days=1)
-    start = datetime.combine(end_day - timedelta(days=days), datetime.min.time(), tzinfo=zone)
-    end = datetime.combine(end_day, datetime.min.time(), tzinfo=zone)
-    usage = []
-    for service in view.services:
-        unit = operations.UNITS.get(service.service_point.service, "kWh")
-        for meter, _installation in service.meters:
-            usage.append(
-                _meter_use(
-                    penv, meter.serial, service.service_point.service.value, unit, start, end
-                )
-            )
+    usage = consumption.account_usage(
+        view=view,
+        intervals=penv.intervals,
+        registers=penv.registers,
+        zone=_zone(penv),
+        as_at=penv.env.clock.now(),
+        days=days,
+    )
     tenant = penv.env.actor.tenant_id
     return AccountPage(
         view=view,
@@ -102,42 +75,6 @@ def account_page(
         bills=tuple(penv.bills.for_account(tenant, view.account.id)),
         charges=tuple(penv.charges.for_account(tenant, view.account.id)),
     )
-
-
-def _meter_use(
-    penv: ports.PortalEnv, serial: str, service: str, unit: str, start: datetime, end: datetime
-) -> MeterUse:
-    reads = metering_queries.reads_as_of(
-        store=penv.intervals, meters=(serial,), start=start.astimezone(UTC), end=end.astimezone(UTC)
-    )
-    days: tuple[DayUse, ...] = ()
-    if reads.height:
-        zone = start.tzinfo
-        assert isinstance(zone, ZoneInfo)
-        daily = (
-            reads.group_by(pl.col("start").dt.convert_time_zone(zone.key).dt.date().alias("day"))
-            .agg(pl.col("quantity").sum())
-            .sort("day")
-        )
-        days = tuple(DayUse(day=d, quantity=round(q, 3)) for d, q in daily.iter_rows())
-    registers = metering.latest(
-        frame=penv.registers.scan(meters=[serial]), key=metering.REGISTER_KEY
-    ).collect()
-    rows = []
-    previous: float | None = None
-    for read_at, value, read_type in (
-        registers.sort("read_at").select("read_at", "value", "read_type").iter_rows()
-    ):
-        rows.append(
-            RegisterReadRow(
-                read_at=read_at,
-                value=value,
-                read_type=read_type,
-                consumption=None if previous is None else round(value - previous, 3),
-            )
-        )
-        previous = value
-    return MeterUse(serial=serial, service=service, unit=unit, days=days, reads=tuple(rows[-12:]))
 
 
 def reads_for_download(

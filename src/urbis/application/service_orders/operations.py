@@ -46,16 +46,17 @@ def create_order(
     reason: str,
     service_point_id: ids.ServicePointId | None = None,
     source: str | None = None,
+    scheduled_date: date | None = None,
 ) -> service_orders.ServiceOrder:
     """
-    Open a service order for an account.
+    Open a service order for an account (for a scheduled day, when one was agreed).
 
     ``source`` names what asked for it (``collections:<step>``); one source opens one order.
 
     :raises RoleRequired: unless the actor is an agent, field or collections staff.
     :raises NotFound: if the account (or the service point) does not exist for this tenant.
-    :raises InvalidServiceOrder: if the reason is empty, a meter exchange names no point, or
-        the account is closed.
+    :raises InvalidServiceOrder: if the reason is empty, a meter exchange names no point, the
+        account is closed, or the scheduled day has passed.
     :raises DuplicateOrderSource: if an order with that source already exists.
     """
     identity.require_role(actor=env.actor, allowed=WRITERS)
@@ -80,6 +81,7 @@ def create_order(
         created_at=env.clock.now(),
         service_point_id=service_point_id,
         source=source,
+        scheduled_date=scheduled_date,
     )
     env.orders.add(order)
     env.record(entity="service_order", entity_id=order.id, action="create", after=order)

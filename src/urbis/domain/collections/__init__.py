@@ -1,6 +1,7 @@
 """
 Collections: the ladder of steps for accounts in arrears (the policy itself is the
-``collection_action`` rule pack), protections, regulatory holds and payment arrangements.
+``collection_action`` rule pack), protections, regulatory holds, payment arrangements and
+payment promises.
 """
 
 from urbis.domain.collections._arrangements import (
@@ -18,6 +19,20 @@ from urbis.domain.collections._arrangements import (
     paid_from,
     standing,
 )
+from urbis.domain.collections._promises import (
+    MAX_PROMISE_DAYS,
+    InvalidPaymentPromise,
+    PaymentPromise,
+    PromiseAboveBalance,
+    PromiseAmountNotPositive,
+    PromiseDateInPast,
+    PromiseDateTooFar,
+    PromiseId,
+    PromiseStatus,
+    judge,
+    promise,
+)
+from urbis.domain.collections._promises import close as close_promise
 from urbis.domain.collections._protections import (
     FACTS,
     HoldId,
@@ -55,6 +70,7 @@ __all__ = [
     "HISTORY",
     "MAX_INSTALMENTS",
     "MAX_MONTHLY_RATE",
+    "MAX_PROMISE_DAYS",
     "STEPS",
     "SUSPENSIONS",
     "ArrangementId",
@@ -63,9 +79,17 @@ __all__ = [
     "Instalment",
     "InvalidArrangement",
     "InvalidCollectionsFrame",
+    "InvalidPaymentPromise",
     "InvalidProtection",
     "Ladder",
     "PaymentArrangement",
+    "PaymentPromise",
+    "PromiseAboveBalance",
+    "PromiseAmountNotPositive",
+    "PromiseDateInPast",
+    "PromiseDateTooFar",
+    "PromiseId",
+    "PromiseStatus",
     "Protection",
     "ProtectionId",
     "ProtectionKind",
@@ -75,11 +99,14 @@ __all__ = [
     "add_months",
     "arrange",
     "close",
+    "close_promise",
     "empty_steps",
+    "judge",
     "paid_from",
     "plan_release",
     "plan_steps",
     "policy_inputs",
+    "promise",
     "protected_accounts",
     "region_key",
     "regions_on_hold",

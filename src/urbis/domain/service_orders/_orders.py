@@ -84,6 +84,7 @@ class ServiceOrder:
     notes: str = ""
     exchange: MeterExchange | None = None
     cancelled_at: datetime | None = None
+    scheduled_date: date | None = None  # the day agreed with the customer, when there is one
 
     def __attrs_post_init__(self) -> None:
         if self.created_at.tzinfo is None:
@@ -106,16 +107,23 @@ def new_order(
     created_at: datetime,
     service_point_id: ids.ServicePointId | None = None,
     source: str | None = None,
+    scheduled_date: date | None = None,
 ) -> ServiceOrder:
     """
-    Open a service order for an account.
+    Open a service order for an account, scheduled for a day when one was agreed.
 
     :raises InvalidServiceOrder: if the reason is empty, a meter exchange names no service
-        point, or the account is closed (no field work is sent to a closed account).
+        point, the account is closed (no field work is sent to a closed account), or the
+        scheduled day is before the day the order is opened.
     """
     if account.status is accounts.AccountStatus.CLOSED:
         raise InvalidServiceOrder(
             f"Account {account.number} is closed", details={"account": account.number}
+        )
+    if scheduled_date is not None and scheduled_date < created_at.date():
+        raise InvalidServiceOrder(
+            "An order cannot be scheduled for a day that has passed",
+            details={"scheduled_date": scheduled_date.isoformat()},
         )
     return ServiceOrder(
         id=id,
@@ -126,6 +134,7 @@ def new_order(
         created_at=created_at,
         service_point_id=service_point_id,
         source=source,
+        scheduled_date=scheduled_date,
     )
 
 

@@ -73,6 +73,14 @@ class ArrangementIn(BaseModel):
     rounding: Rounding = Rounding.HALF_UP
 
 
+class PromiseIn(BaseModel):
+    account_id: str
+    amount: Decimal
+    promised_date: date
+    channel: str = Field(default="PHONE", max_length=16)
+    note: str = Field(default="", max_length=500)
+
+
 class ProtectionIn(BaseModel):
     account_id: str
     active_from: date
@@ -164,6 +172,41 @@ def cancel_arrangement(arrangement_id: str, actor: Actor, container: Container) 
     return operations.arrangement_picture(arrangement)
 
 
+@router.post("/payment-promises", status_code=201)
+def register_promise(body: PromiseIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """
+    Record a customer's promise to pay an amount by a date (taken by the caller on a channel);
+    collections take no new step for the account until then.
+    """
+    as_of = container.clock.now().date()
+    promise = _collections(
+        container,
+        actor,
+        lambda env: operations.register_promise(
+            env=env,
+            account_id=ids.AccountId(body.account_id),
+            amount=body.amount,
+            promised_date=body.promised_date,
+            channel=body.channel,
+            note=body.note,
+            as_of=as_of,
+        ),
+    )
+    return operations.promise_picture(promise)
+
+
+@router.post("/payment-promises/{promise_id}/cancel")
+def cancel_promise(promise_id: str, actor: Actor, container: Container) -> dict[str, Any]:
+    """Withdraw an open promise; collections resume at the next run."""
+    as_of = container.clock.now().date()
+    promise = _collections(
+        container,
+        actor,
+        lambda env: operations.cancel_promise(env=env, promise_id=promise_id, as_of=as_of),
+    )
+    return operations.promise_picture(promise)
+
+
 @router.post("/collections/protections", status_code=201)
 def register_protection(body: ProtectionIn, actor: Actor, container: Container) -> dict[str, Any]:
     """Register a medical dependency of an account: it is never suspended while it lasts."""
@@ -209,6 +252,7 @@ class OrderIn(BaseModel):
     kind: service_orders.OrderKind
     reason: str = Field(min_length=1, max_length=500)
     service_point_id: str | None = None
+    scheduled_date: date | None = None
 
 
 class AssignIn(BaseModel):
@@ -247,6 +291,7 @@ def create_order(body: OrderIn, actor: Actor, container: Container) -> dict[str,
             service_point_id=None
             if body.service_point_id is None
             else ids.ServicePointId(body.service_point_id),
+            scheduled_date=body.scheduled_date,
         ),
     )
     return order_queries.picture(order)

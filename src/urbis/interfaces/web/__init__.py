@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,21 +17,26 @@ from fastapi.templating import Jinja2Templates
 
 from urbis.application.accounts import queries as account_queries
 from urbis.application.billing import queries as billing_queries
+from urbis.application.collections import operations as collections_ops
 from urbis.application.collections import queries as collections_queries
+from urbis.application.consumption import queries as consumption_queries
 from urbis.application.engagement import operations as engagement_ops
 from urbis.application.engagement import queries as engagement_queries
 from urbis.application.identity import operations as identity_ops
+from urbis.application.identity import queries as identity_queries
 from urbis.application.payments import queries as payments_queries
 from urbis.application.portal import queries as portal_queries
+from urbis.application.service_orders import operations as order_ops
 from urbis.application.service_orders import queries as order_queries
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import collections as collections_wiring
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import ledger as ledger_wiring
+from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import payments as payments_wiring
 from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import service_orders as orders_wiring
-from urbis.domain import engagement, identity
+from urbis.domain import engagement, identity, service_orders
 from urbis.interfaces.api import auth
 from urbis.interfaces.web import catalogue, portal
 from urbis.kernel import errors, ids
@@ -172,55 +180,99 @@ def mount(app: FastAPI) -> None:
         actor = _signed_in(request)
         if actor is None:
             return RedirectResponse("/login", status_code=303)
+        return _account_page(request, actor, account_id)
+
+    @app.post("/accounts/{account_id}/promises", include_in_schema=False)
+    def register_promise(
+        request: Request,
+        account_id: str,
+        amount: str = Form(...),
+        promised_date: str = Form(...),
+        channel: str = Form("PHONE"),
+        note: str = Form(""),
+    ) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
         container = auth.container_of(request)
         try:
-            view = account_queries.account_view(
-                env=container.env(actor), account_id=ids.AccountId(account_id)
-            )
+            promised_on = _date_field(promised_date, "promised_date")
+            amount_value = _amount_field(amount)
+            with container.engine.begin() as connection:
+                collections_ops.register_promise(
+                    env=collections_wiring.database_env(
+                        container=container, actor=actor, connection=connection
+                    ),
+                    account_id=ids.AccountId(account_id),
+                    amount=amount_value,
+                    promised_date=promised_on,
+                    channel=channel,
+                    note=note,
+                    as_of=container.clock.now().date(),
+                )
         except errors.DomainError as exc:
-            return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
-        statement = ledger_wiring.statement(
-            container=container,
-            actor=actor,
-            account_id=view.account.id,
-            as_of=container.clock.now().date(),
-        )
-        with container.engine.begin() as connection:
-            env = engagement_wiring.database_env(
-                container=container, actor=actor, connection=connection
-            )
-            now = container.clock.now()
-            cases = [
-                (
-                    case,
-                    engagement.sla_clock(case=case, as_at=now, calendar=env.calendar),
-                    # the deadline is the first instant after the last day to answer
-                    (case.deadline.astimezone(env.calendar.zone) - timedelta(days=1)).date(),
+            if isinstance(exc, errors.NotFound | errors.Forbidden | errors.NotAuthenticated):
+                return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+            return _account_page(request, actor, account_id, status=exc.status, promise_error=exc)
+        return RedirectResponse(f"/accounts/{account_id}#collections", status_code=303)
+
+    @app.post("/accounts/{account_id}/service-orders", include_in_schema=False)
+    def create_order(
+        request: Request,
+        account_id: str,
+        kind: str = Form(...),
+        reason: str = Form(...),
+        scheduled_date: str = Form(""),
+        service_point_id: str = Form(""),
+    ) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        container = auth.container_of(request)
+        fragment = bool(request.headers.get("hx-request"))
+        account = ids.AccountId(account_id)
+        try:
+            try:
+                order_kind = service_orders.OrderKind(kind)
+            except ValueError:
+                raise service_orders.InvalidServiceOrder(
+                    f"Unknown kind of order {kind!r}", details={"kind": kind}
+                ) from None
+            day = _date_field(scheduled_date, "scheduled_date") if scheduled_date else None
+            with container.engine.begin() as connection:
+                order_ops.create_order(
+                    env=orders_wiring.database_env(
+                        container=container, actor=actor, connection=connection
+                    ),
+                    account_id=account,
+                    kind=order_kind,
+                    reason=reason,
+                    service_point_id=ids.ServicePointId(service_point_id)
+                    if service_point_id
+                    else None,
+                    scheduled_date=day,
                 )
-                for case in reversed(env.cases.for_party(actor.tenant_id, view.holder.id))
-            ]
-            timeline = engagement_queries.customer_timeline(env=env, party_id=view.holder.id)
-            photos = (
-                ()
-                if actor.is_customer
-                else portal_queries.photos_of_meters(
-                    env=container.env(actor),
-                    photos=portal_wiring.photo_repository(connection),
-                    serials=tuple(m.serial for s in view.services for m, _ in s.meters),
+        except errors.DomainError as exc:
+            if not fragment:
+                if isinstance(exc, errors.NotFound | errors.Forbidden | errors.NotAuthenticated):
+                    return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+                return _account_page(
+                    request, actor, account_id, status=exc.status, orders_error=exc
                 )
+            return _render(
+                request,
+                "_orders.html",
+                status=exc.status,
+                orders=_orders_of(container, actor, account),
+                orders_error=exc,
             )
+        if not fragment:
+            return RedirectResponse(f"/accounts/{account_id}#field", status_code=303)
         return _render(
             request,
-            "account.html",
-            actor=actor,
-            view=view,
-            statement=statement,
-            **_money_and_field(container, actor, view.account.id),
-            photos=photos,
-            cases=cases,
-            timeline=timeline[:30],
-            case_kinds=list(engagement.CaseKind),
-            channels=list(engagement.InteractionChannel),
+            "_orders.html",
+            orders=_orders_of(container, actor, account),
+            orders_saved=True,
         )
 
     @app.post("/accounts/{account_id}/cases", include_in_schema=False)
@@ -307,10 +359,135 @@ def mount(app: FastAPI) -> None:
         )
 
 
+def _account_page(
+    request: Request, actor: identity.Actor, account_id: str, status: int = 200, **extra: Any
+) -> Response:
+    """The account's 360° page (with an action's error, when one failed)."""
+    container = auth.container_of(request)
+    try:
+        view = account_queries.account_view(
+            env=container.env(actor), account_id=ids.AccountId(account_id)
+        )
+    except errors.DomainError as exc:
+        return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+    today = container.clock.now().date()
+    statement = ledger_wiring.statement(
+        container=container, actor=actor, account_id=view.account.id, as_of=today
+    )
+    with container.engine.begin() as connection:
+        env = engagement_wiring.database_env(
+            container=container, actor=actor, connection=connection
+        )
+        now = container.clock.now()
+        cases = [
+            (
+                case,
+                engagement.sla_clock(case=case, as_at=now, calendar=env.calendar),
+                # the deadline is the first instant after the last day to answer
+                (case.deadline.astimezone(env.calendar.zone) - timedelta(days=1)).date(),
+            )
+            for case in reversed(env.cases.for_party(actor.tenant_id, view.holder.id))
+        ]
+        timeline = engagement_queries.customer_timeline(env=env, party_id=view.holder.id)
+        photos = (
+            ()
+            if actor.is_customer
+            else portal_queries.photos_of_meters(
+                env=container.env(actor),
+                photos=portal_wiring.photo_repository(connection),
+                serials=tuple(m.serial for s in view.services for m, _ in s.meters),
+            )
+        )
+    return _render(
+        request,
+        "account.html",
+        status=status,
+        usage={u.serial: u for u in _usage(container, actor, view)},
+        actor=actor,
+        view=view,
+        statement=statement,
+        **_money_and_field(container, actor, view.account.id),
+        photos=photos,
+        cases=cases,
+        timeline=timeline[:30],
+        case_kinds=list(engagement.CaseKind),
+        channels=list(engagement.InteractionChannel),
+        order_kinds=list(service_orders.OrderKind),
+        can_act=bool(actor.roles & collections_ops.WRITERS),
+        today=today.isoformat(),
+        **extra,
+    )
+
+
+def _usage(
+    container: Any, actor: identity.Actor, view: account_queries.AccountView
+) -> tuple[consumption_queries.MeterUse, ...]:
+    """The consumption of the account's meters, as the customer portal shows it."""
+    env = container.env(actor)
+    tenant = identity_queries.tenant(env=env)
+    if tenant is None or not any(s.meters for s in view.services):
+        return ()
+    stores = metering_wiring.for_tenant(
+        engine=container.engine, data_dir=container.data_dir, tenant_code=tenant.code
+    )
+    return consumption_queries.account_usage(
+        view=view,
+        intervals=stores.intervals,
+        registers=stores.registers,
+        zone=ZoneInfo(tenant.timezone),
+        as_at=container.clock.now(),
+    )
+
+
+def _date_field(text: str, field: str) -> date:
+    """A form's date (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise errors.InvalidValue(
+            f"{text!r} is not a date (YYYY-MM-DD)", details={"field": field}
+        ) from None
+
+
+_AMOUNT = re.compile(r"-?[0-9]{1,15}([.,][0-9]{1,2})?")
+
+
+def _amount_field(text: str) -> Decimal:
+    """
+    A form's amount of money: digits with up to two decimals after a point or a comma. Thousands
+    separators are refused rather than guessed ("50.000" is fifty thousand pesos to most
+    Colombians and fifty to a computer).
+    """
+    cleaned = text.strip().replace(" ", "")
+    if not _AMOUNT.fullmatch(cleaned):
+        raise errors.InvalidValue(
+            f"{text!r} is not an amount: write digits only, with up to two decimals",
+            details={"field": "amount"},
+        )
+    return Decimal(cleaned.replace(",", "."))
+
+
+def _orders_of(
+    container: Any, actor: identity.Actor, account_id: ids.AccountId
+) -> list[dict[str, Any]]:
+    with container.engine.begin() as connection:
+        orders: list[dict[str, Any]] = order_queries.list_orders(
+            env=orders_wiring.database_env(container=container, actor=actor, connection=connection),
+            account_id=account_id,
+        )
+    return orders
+
+
 def _money_and_field(container: Any, actor: identity.Actor, account_id: str) -> dict[str, Any]:
     """The 360° view's other contexts: bills, payments, service orders and collections."""
     account = ids.AccountId(account_id)
-    found: dict[str, Any] = {"bills": [], "payments": [], "orders": [], "collections": None}
+    found: dict[str, Any] = {
+        "bills": [],
+        "payments": [],
+        "orders": [],
+        "collections": None,
+        "taken_by": {},
+    }
     if not actor.roles & identity.STAFF_ROLES:
         return found
     billing_env = billing_wiring.billing_env(container=container, actor=actor)
@@ -330,6 +507,10 @@ def _money_and_field(container: Any, actor: identity.Actor, account_id: str) -> 
             account_id=account,
             as_of=container.clock.now().date(),
         )
+    found["taken_by"] = identity_queries.display_names(
+        env=container.env(actor),
+        user_ids=(p["taken_by"] for p in found["collections"]["promises"]),
+    )
     return found
 
 
