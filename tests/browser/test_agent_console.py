@@ -5,18 +5,16 @@ and opens the account page; screenshots are kept in .ci-results/screenshots.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests import servers
+from tests.browser.conftest import SCREENSHOTS
 from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.adapters.db import ledger as db_ledger
@@ -24,9 +22,6 @@ from urbis.adapters.db import tables
 from urbis.bootstrap import demo
 from urbis.domain import ledger
 from urbis.kernel import ids
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci-results" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -75,28 +70,6 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> bootstrap.App:
 def server(container: bootstrap.App) -> Iterator[str]:
     with servers.serving(container) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI (scripts/test.sh installs it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 class TestAgentConsoleInABrowser:
