@@ -219,6 +219,7 @@ def _run(row: Any) -> billing.BillRun:
         batch_size=row.batch_size,
         batches=row.batches,
         sample=row.sample,
+        validated_by=row.validated_by,
     )
 
 
@@ -317,7 +318,11 @@ class SqlBillingStore:
         self._c.execute(
             t.bill_runs.update()
             .where(t.bill_runs.c.id == run.id)
-            .values(status=run.status.value, finished_at=run.finished_at)
+            .values(
+                status=run.status.value,
+                finished_at=run.finished_at,
+                validated_by=run.validated_by,
+            )
         )
 
     def batches(self, run_id: str) -> Sequence[billing.Batch]:

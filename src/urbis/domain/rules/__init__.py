@@ -67,9 +67,16 @@ from urbis.domain.rules._simulation import (
     Transition,
     compare_answers,
 )
+from urbis.domain.rules._vector import DecisionKeys, TablePlan, decision_keys, table_plan
+from urbis.domain.rules._vector import Unsupported as UnsupportedExpression
 from urbis.domain.rules._testing import CaseResult, TestReport, judge_case, same_value
 
 __all__ = [
+    "DecisionKeys",
+    "TablePlan",
+    "UnsupportedExpression",
+    "decision_keys",
+    "table_plan",
     "BILL_VALIDATION",
     "CASE_ROUTING",
     "CATALOGUE",
