@@ -13,8 +13,8 @@ from typing import Any
 from urbis import bootstrap
 from urbis.adapters import compute
 from urbis.adapters.db import billing as db_billing
-from urbis.adapters.db.bill_particulars import DbBillParticulars
 from urbis.adapters.db import rules as db_rules
+from urbis.adapters.db.bill_particulars import DbBillParticulars
 from urbis.adapters.db.billing_tariffs import DbTariffSource
 from urbis.adapters.demo import bills as demo_bills
 from urbis.application.billing import document, ports, printing

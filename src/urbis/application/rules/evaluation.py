@@ -167,11 +167,7 @@ def _answer_by_plan(
     keys cannot decide are keyed by their own inputs; each key is asked with its first row.
     """
     keys = tuple(source.columns)
-    problems = [
-        p
-        for k in keys
-        for p in _whole_column_problems(source, point.input.field(k))
-    ]
+    problems = [p for k in keys for p in _whole_column_problems(source, point.input.field(k))]
     if problems:
         raise rules.InvalidRuleInput(
             f"Input for {point.key} does not fit its schema: " + "; ".join(problems),
@@ -185,10 +181,10 @@ def _answer_by_plan(
     key_names = [*decided.keys.columns, *(f"__raw_{k}" for k in keys), "__uncertain"]
     keyed = pl.concat(
         [
-            decided.keys.with_columns(pl.when(~unsure).then(pl.col(c)) for c in decided.keys.columns),
-            source.select(
-                pl.when(unsure).then(pl.col(k)).alias(f"__raw_{k}") for k in keys
+            decided.keys.with_columns(
+                pl.when(~unsure).then(pl.col(c)) for c in decided.keys.columns
             ),
+            source.select(pl.when(unsure).then(pl.col(k)).alias(f"__raw_{k}") for k in keys),
             pl.DataFrame([unsure.alias("__uncertain")]),
         ],
         how="horizontal",
@@ -208,9 +204,7 @@ def _answer_by_plan(
     schema = {f.name: f.polars_type() for f in point.output.fields}
     table = pl.DataFrame(answers, schema=schema, orient="row")
     lookup = pl.concat([firsts.drop("__row"), table], how="horizontal")
-    joined = keyed.join(
-        lookup, on=key_names, how="left", nulls_equal=True, maintain_order="left"
-    )
+    joined = keyed.join(lookup, on=key_names, how="left", nulls_equal=True, maintain_order="left")
     return joined.select(list(schema))
 
 

@@ -67,16 +67,17 @@ from urbis.domain.rules._simulation import (
     Transition,
     compare_answers,
 )
-from urbis.domain.rules._vector import DecisionKeys, TablePlan, decision_keys, table_plan
-from urbis.domain.rules._vector import Unsupported as UnsupportedExpression
 from urbis.domain.rules._testing import CaseResult, TestReport, judge_case, same_value
+from urbis.domain.rules._vector import (
+    DecisionKeys,
+    TablePlan,
+    decision_keys,
+    parse_expression,
+    table_plan,
+)
+from urbis.domain.rules._vector import Unsupported as UnsupportedExpression
 
 __all__ = [
-    "DecisionKeys",
-    "TablePlan",
-    "UnsupportedExpression",
-    "decision_keys",
-    "table_plan",
     "BILL_VALIDATION",
     "CASE_ROUTING",
     "CATALOGUE",
@@ -85,6 +86,7 @@ __all__ = [
     "SUBSIDY_FACTOR",
     "VEE_THRESHOLDS",
     "CaseResult",
+    "DecisionKeys",
     "ExtensionPoint",
     "Field",
     "FieldType",
@@ -108,10 +110,12 @@ __all__ = [
     "SampleChange",
     "Schema",
     "SimulationReport",
+    "TablePlan",
     "TestCase",
     "TestReport",
     "Transition",
     "UnknownExtensionPoint",
+    "UnsupportedExpression",
     "Value",
     "WrongPackStatus",
     "approve",
@@ -121,6 +125,7 @@ __all__ = [
     "check_pack_key",
     "compare_answers",
     "comparison_cuts",
+    "decision_keys",
     "edit_draft",
     "extension_point",
     "graph_problems",
@@ -129,10 +134,12 @@ __all__ = [
     "mark_tested",
     "names_in",
     "new_draft",
+    "parse_expression",
     "parse_graph",
     "publish",
     "read_json",
     "referenced_inputs",
     "same_value",
+    "table_plan",
     "test_cases_from_data",
 ]

@@ -79,7 +79,7 @@ class Ternary:
 Expr = Union[Literal, Name, Unary, Binary, Ternary]  # noqa: UP007 (forward references)
 
 
-class Unsupported(Exception):  # noqa: N818 (a signal, not a failure the user sees)
+class Unsupported(Exception):
     """The text uses more of the language than this module computes; the engine is asked."""
 
 
@@ -312,7 +312,7 @@ def _binary(expression: Binary, names: Mapping[str, Computed]) -> Computed:
     return Computed(compared, TRUTH, unsure)
 
 
-# --- the plan: which graphs qualify, and their decision keys ---------------------------------------
+# --- the plan: which graphs qualify, and their decision keys -------------------------------------
 
 
 @attrs.frozen
@@ -372,9 +372,9 @@ def _plan(content: str, point: ExtensionPoint) -> TablePlan | None:
     for node in graph.nodes:
         by_type.setdefault(node.type, []).append(node.id)
     allowed = {INPUT_NODE, OUTPUT_NODE, TABLE_NODE, EXPRESSION_NODE}
-    if set(by_type) - allowed or any(len(by_type.get(t, ())) != 1 for t in allowed - {
-        EXPRESSION_NODE
-    }):
+    if set(by_type) - allowed or any(
+        len(by_type.get(t, ())) != 1 for t in allowed - {EXPRESSION_NODE}
+    ):
         return None
     table = graph.node(by_type[TABLE_NODE][0])
     if table is None or not isinstance(table.content, dict) or table.content.get("passThrough"):
@@ -390,12 +390,13 @@ def _plan(content: str, point: ExtensionPoint) -> TablePlan | None:
     available: set[str] = set()
     expression_ids = by_type.get(EXPRESSION_NODE, [])
     for node_id in expression_ids:
-        node = graph.node(node_id)
-        if node is None or parents[node_id] != {input_id} or not isinstance(node.content, dict):
+        expression_node = graph.node(node_id)
+        if expression_node is None or parents[node_id] != {input_id}:
             return None
-        if node.content.get("passThrough"):
+        body = expression_node.content
+        if not isinstance(body, dict) or body.get("passThrough"):
             return None
-        for item in node.content.get("expressions", []) or []:
+        for item in body.get("expressions", []) or []:
             key, text = str(item.get("key", "")), str(item.get("value", ""))
             if not key.isidentifier() or key in kinds:
                 return None
@@ -432,7 +433,9 @@ def _plan(content: str, point: ExtensionPoint) -> TablePlan | None:
                 return None
             cuts.update(found)
         columns.append(
-            Column(id=column_id, expression=expression, cuts=tuple(sorted(cuts)) if numeric else None)
+            Column(
+                id=column_id, expression=expression, cuts=tuple(sorted(cuts)) if numeric else None
+            )
         )
     return TablePlan(
         node_id=table.id, node_name=table.name, computed=tuple(computed), columns=tuple(columns)
@@ -447,9 +450,7 @@ def _names(expression: Expr) -> set[str]:
     if isinstance(expression, Binary):
         return _names(expression.left) | _names(expression.right)
     if isinstance(expression, Ternary):
-        return _names(expression.condition) | _names(expression.then) | _names(
-            expression.otherwise
-        )
+        return _names(expression.condition) | _names(expression.then) | _names(expression.otherwise)
     return set()
 
 
@@ -509,9 +510,9 @@ def decision_keys(*, plan: TablePlan, point: ExtensionPoint, frame: pl.DataFrame
         else:
             found = compile_expression(column.expression, names)
             value = found.value
-            near = pl.any_horizontal([_near(value, pl.lit(float(c))) for c in column.cuts] or [
-                pl.lit(value=False)
-            ])
+            near = pl.any_horizontal(
+                [_near(value, pl.lit(float(c))) for c in column.cuts] or [pl.lit(value=False)]
+            )
             below = pl.sum_horizontal(
                 [(value > float(c)).cast(pl.Int64) for c in column.cuts] or [pl.lit(0)]
             )
@@ -520,12 +521,12 @@ def decision_keys(*, plan: TablePlan, point: ExtensionPoint, frame: pl.DataFrame
                 found.uncertain | value.is_null() | value.is_nan() | value.is_infinite() | near
             )
     flag = pl.any_horizontal(uncertain).fill_null(value=True) if uncertain else pl.lit(value=False)
-    result = frame.select(*keys, flag.alias("__uncertain")) if keys else frame.select(
-        flag.alias("__uncertain")
+    result = (
+        frame.select(*keys, flag.alias("__uncertain"))
+        if keys
+        else frame.select(flag.alias("__uncertain"))
     )
-    return DecisionKeys(
-        keys=result.drop("__uncertain"), uncertain=result.get_column("__uncertain")
-    )
+    return DecisionKeys(keys=result.drop("__uncertain"), uncertain=result.get_column("__uncertain"))
 
 
 def _exact_field(expression: Expr, kinds: Mapping[str, str], frame: pl.DataFrame) -> str | None:
