@@ -87,10 +87,17 @@ def answer_one(
 
 
 def answer_frame(
-    *, engine: ports.RuleEngine, pack: rules.PackVersion, frame: pl.DataFrame
+    *,
+    engine: ports.RuleEngine,
+    pack: rules.PackVersion,
+    frame: pl.DataFrame,
+    by_decision_key: bool = True,
 ) -> pl.DataFrame:
     """
     Answer every row of a frame: once per distinct combination of the inputs the graph reads.
+
+    A graph decided by one table (``rules.table_plan``) is asked once per distinct decision key
+    instead (ADR 0034); ``by_decision_key=False`` turns that off (benchmarks compare the two).
 
     Returns the answers (the output schema's columns, typed) in the frame's row order. Columns
     the graph does not read may be absent; optional inputs it reads may be absent too (null).
@@ -112,7 +119,7 @@ def answer_frame(
         for k in keys
         if k not in frame.columns
     ).select(keys)
-    plan = rules.table_plan(content=pack.content, point=point)
+    plan = rules.table_plan(content=pack.content, point=point) if by_decision_key else None
     if plan is not None and keys:
         return _answer_by_plan(engine=engine, pack=pack, point=point, plan=plan, source=source)
     keyed, values_of = _by_interval(
