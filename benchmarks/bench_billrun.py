@@ -47,8 +47,8 @@ from urbis.adapters import system
 from urbis.adapters.db import rules as db_rules
 from urbis.adapters.demo import seed
 from urbis.application.billing import operations
-from urbis.application.rules import answering, evaluation
 from urbis.application.identity import operations as identity_ops
+from urbis.application.rules import answering, evaluation
 from urbis.bootstrap import billing as wiring
 from urbis.bootstrap import demo
 from urbis.bootstrap import metering as metering_wiring
