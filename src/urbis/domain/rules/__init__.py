@@ -4,6 +4,8 @@ versioned, effective-dated decision graphs, their lifecycle, test cases and simu
 """
 
 from urbis.domain.rules._graph import (
+    UNSOUND,
+    GraphRefused,
     MalformedGraph,
     Node,
     Problem,
@@ -12,6 +14,7 @@ from urbis.domain.rules._graph import (
     names_in,
     parse_graph,
     referenced_inputs,
+    unsound_problems,
 )
 from urbis.domain.rules._packs import (
     InvalidRulePack,
@@ -84,12 +87,14 @@ __all__ = [
     "COLLECTION_ACTION",
     "DEPOSIT_REQUIRED",
     "SUBSIDY_FACTOR",
+    "UNSOUND",
     "VEE_THRESHOLDS",
     "CaseResult",
     "DecisionKeys",
     "ExtensionPoint",
     "Field",
     "FieldType",
+    "GraphRefused",
     "Impact",
     "ImpactKind",
     "InvalidHistory",
@@ -142,4 +147,5 @@ __all__ = [
     "same_value",
     "table_plan",
     "test_cases_from_data",
+    "unsound_problems",
 ]

@@ -46,6 +46,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "passed": "pasaron",
             "pass": "Pasa",
             "fail": "Falla",
+            "problems": "Por qué no se guardó",
             "status": {
                 "DRAFT": "Borrador",
                 "TESTED": "Probado",
@@ -80,6 +81,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "passed": "passed",
             "pass": "Pass",
             "fail": "Fail",
+            "problems": "Why it was not saved",
             "status": {
                 "DRAFT": "Draft",
                 "TESTED": "Tested",
