@@ -145,6 +145,9 @@ class BillingStore(Protocol):
         self, tenant_id: ids.TenantId, run_id: str, status: billing.BillStatus | None
     ) -> Sequence[billing.Bill]: ...
     def exceptions_of_run(self, run_id: str) -> pl.DataFrame: ...
+    def last_final_run(self, tenant_id: ids.TenantId) -> billing.BillRun | None:
+        """The tenant's most recently started final run that completed."""
+        ...
 
 
 BillingUnit = Callable[[], contextlib.AbstractContextManager[BillingStore]]
