@@ -197,10 +197,10 @@ def _history(
 ) -> tuple[pl.DataFrame, date, dict[str, Any] | None]:
     """The chosen history's rows, the day whose version in force is the baseline, and the run."""
     if kind == "last_bill_run":
-        env = billing_wiring.billing_env(
+        bills = billing_wiring.billing_env(
             container=container, actor=actor, runner=compute.InProcess()
         )
-        run, frame = billing_queries.last_run_validation_history(env=env)
+        run, frame = billing_queries.last_run_validation_history(env=bills)
         if run is None:
             return frame, _today(container, actor), None
         return frame, billing.billing_period(label=run["period"]).start, run
