@@ -463,12 +463,11 @@ def _settle(
         _, currency = store.tenant(env.tenant_id)
         bills = result.bills
         places = minor_unit(currency)
-        with timer("validation"):
+        with timer("validation: history"):
             history = store.history(env.tenant_id, bills["agreement_id"].to_list(), month.label)
-            answers = _validate(
-                validation,
-                validation_inputs(bills=bills, history=history, month=month, places=places),
-            )
+            inputs = validation_inputs(bills=bills, history=history, month=month, places=places)
+        with timer("validation: rules"):
+            answers = _validate(validation, inputs)
         hold = answers["action"] == "HOLD"
         if final:
             status = pl.when(hold).then(pl.lit("HELD")).otherwise(pl.lit("ISSUED"))
