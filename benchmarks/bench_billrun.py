@@ -255,7 +255,7 @@ def main() -> None:
                 "seconds": round(seconds, 1),
                 "agreements_per_second": round(agreements / seconds),
                 "stages": {
-                    k: round(v, 1) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])
+                    k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])
                 },
                 "seed_seconds_not_timed": round(seeded, 1),
                 "reads_seconds_not_timed": round(reads_seconds, 1),
