@@ -17,7 +17,7 @@ from tests.unit.rules.fakes import ENGINE
 from tests.unit.rules.test_batch_and_simulation import CountingEngine
 from urbis.adapters.rules import shipped
 from urbis.application.rules import evaluation
-from urbis.domain import rules
+from urbis.domain import billing, rules
 from urbis.kernel import ids
 
 POINT = rules.extension_point(key="bill_validation")
@@ -181,6 +181,14 @@ class TestAnswerPerDecisionKey:
         answered = evaluation.answer_frame(engine=ENGINE, pack=pack, frame=frame)
 
         assert _pairs(answered) == _one_by_one(pack, frame)
+
+    def test_the_shipped_pack_holds_what_the_configured_policy_holds(self) -> None:
+        frame = pl.DataFrame(_boundary_rows(), schema=SCHEMA)
+
+        answered = evaluation.answer_frame(engine=ENGINE, pack=_pack(), frame=frame)
+        policy = billing.validate_frame(frame=frame, policy=billing.ValidationPolicy())
+
+        assert _pairs(answered) == _pairs(policy)
 
     def test_asks_once_per_decision_key_not_once_per_bill(self) -> None:
         pack, engine = _pack(), CountingEngine()
