@@ -12,6 +12,13 @@ register`` two register reads per meter; with ``--reads interval`` electricity m
 smart meters with 15-minute data for the month (water stays on register reads). Then times one
 final bill run of October 2026 stage by stage (in this process, so the stages add up; with
 ``--workers 2`` the rating runs in a local pool and overlaps the writes). Prints JSON.
+
+``--validation`` picks what validates the bills (the "validation" stage, ADR 0034): ``pack``
+(default) installs the shipped rule packs and the run asks the published ``bill_validation``
+pack per decision key; ``distinct`` asks the same pack once per distinct combination of the
+inputs it reads (the way before decision keys, close to once per bill); ``policy`` installs no
+pack, so the configured policy validates. ``--history`` first bills September (not timed), so
+October's bills are compared with a history (ratios vary per bill).
 Targets (issue 5, 1,000,000 accounts on 2 cores): register reads <= 60 s, interval <= 300 s.
 """
 
@@ -26,28 +33,34 @@ import platform
 import resource
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
 from urbis import bootstrap
 from urbis.adapters import system
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.demo import seed
 from urbis.application.billing import operations
 from urbis.application.identity import operations as identity_ops
+from urbis.application.rules import answering, evaluation
 from urbis.bootstrap import billing as wiring
 from urbis.bootstrap import demo
 from urbis.bootstrap import metering as metering_wiring
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import identity, metering
 
 AS_AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def _reads(container: bootstrap.App, tenant: identity.Tenant, mode: str) -> int:
+def _reads(
+    container: bootstrap.App, tenant: identity.Tenant, mode: str, history: bool = False
+) -> int:
     with container.engine.begin() as connection:
         if mode == "interval":
             connection.execute(
@@ -69,13 +82,17 @@ def _reads(container: bootstrap.App, tenant: identity.Tenant, mode: str) -> int:
     n = registers.len()
     before = rng.integers(0, 9_000, n).astype(np.float64)
     advance = rng.integers(5, 400, n).astype(np.float64)
+    earlier = before - rng.integers(5, 400, n).astype(np.float64)
+    months = [(datetime(2026, 9, 30, 15, tzinfo=UTC), before)]
+    if history:
+        months.insert(0, (datetime(2026, 8, 30, 15, tzinfo=UTC), earlier))
+    months.append((datetime(2026, 10, 30, 15, tzinfo=UTC), before + advance))
     frame = pl.DataFrame(
         {
-            "meter": pl.concat([registers, registers]),
+            "meter": pl.concat([registers] * len(months)),
             "register": "E1",
-            "read_at": [datetime(2026, 9, 30, 15, tzinfo=UTC)] * n
-            + [datetime(2026, 10, 30, 15, tzinfo=UTC)] * n,
-            "value": np.concatenate([before, before + advance]),
+            "read_at": [at for at, _ in months for _ in range(n)],
+            "value": np.concatenate([values for _, values in months]),
             "unit": "kWh",
             "read_type": "ACTUAL",
             "source": "bench",
@@ -128,6 +145,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--postgres", help="a PostgreSQL server database URL to create one on")
+    parser.add_argument("--validation", choices=("pack", "distinct", "policy"), default="pack")
+    parser.add_argument("--history", action="store_true", help="bill September first (untimed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="urbis-bench-") as folder:
         os.environ["URBIS_DATA_DIR"] = folder
@@ -160,7 +179,7 @@ def main() -> None:
         demo.create_demo_tariffs(container, tenant.code)
         seeded = time.perf_counter() - started
         started = time.perf_counter()
-        read_rows = _reads(container, tenant, args.reads)
+        read_rows = _reads(container, tenant, args.reads, args.history)
         reads_seconds = time.perf_counter() - started
         actor = identity.Actor(
             user_id=identity_ops.SYSTEM_USER,
@@ -176,6 +195,17 @@ def main() -> None:
         operations.save_cycle(
             env=env, code="C01", read_day=2, bill_day=5, due_days=15, suspension_days=30
         )
+        if args.validation != "policy":
+            admin = identity.Actor(
+                user_id=identity_ops.SYSTEM_USER,
+                tenant_id=tenant.id,
+                roles=frozenset({identity.Role.ADMIN}),
+            )
+            rules_wiring.install_shipped_packs(container=container, actor=admin)
+        if args.validation == "distinct":
+            env = attrs.evolve(env, validator=_per_distinct_combination(container, tenant))
+        if args.history:
+            operations.start_run(env=env, cycle="C01", period="2026-09")
         stages: dict[str, float] = collections.defaultdict(float)
 
         @contextlib.contextmanager
@@ -219,10 +249,13 @@ def main() -> None:
                 "read_rows": read_rows,
                 "batch_size": args.batch_size,
                 "workers": args.workers,
+                "validation": args.validation,
+                "validated_by": summary["validated_by"],
+                "history": args.history,
                 "seconds": round(seconds, 1),
                 "agreements_per_second": round(agreements / seconds),
                 "stages": {
-                    k: round(v, 1) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])
+                    k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])
                 },
                 "seed_seconds_not_timed": round(seeded, 1),
                 "reads_seconds_not_timed": round(reads_seconds, 1),
@@ -233,6 +266,24 @@ def main() -> None:
             },
             indent=2,
         )
+    )
+
+
+def _per_distinct_combination(
+    container: bootstrap.App, tenant: identity.Tenant
+) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """The published pack asked once per distinct combination of its inputs (no decision keys)."""
+    with container.engine.connect() as connection:
+        pack = answering.version_in_force(
+            packs=db_rules.PackRepository(connection),
+            tenant_id=tenant.id,
+            extension_point="bill_validation",
+            as_of=datetime(2026, 10, 1, tzinfo=UTC).date(),
+        )
+    assert pack is not None
+    engine = rules_wiring.rule_engine()
+    return lambda frame: evaluation.answer_frame(
+        engine=engine, pack=pack, frame=frame, by_decision_key=False
     )
 
 

@@ -21,6 +21,8 @@ async function call(method, url, body) {
   if (!response.ok) {
     const error = new Error((data && data.message) || response.statusText);
     error.code = data && data.code;
+    // a refused graph lists each problem with its own code and node (rule_graph_refused)
+    error.problems = (data && data.details && data.details.problems) || [];
     throw error;
   }
   return data;
@@ -106,7 +108,11 @@ function Editor({ versionId, words }) {
     try {
       await work();
     } catch (e) {
-      setMessage({ kind: 'error', text: `${e.code || 'error'}: ${e.message}` });
+      setMessage({
+        kind: 'error',
+        text: `${e.code || 'error'}: ${e.message}`,
+        problems: e.problems || [],
+      });
     } finally {
       setBusy(false);
     }
@@ -188,6 +194,15 @@ function Editor({ versionId, words }) {
           </span>
         )}
       </div>
+      {message && message.problems && message.problems.length > 0 && (
+        <ul className="rules-problems" aria-label={words.problems} data-testid="save-problems">
+          {message.problems.map((p, i) => (
+            <li key={i}>
+              <code>{p.code}</code> {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <div
         className="rules-canvas"
         onPointerDownCapture={() => {

@@ -7,6 +7,7 @@ runs its saved test cases; a screenshot is kept in .ci-results/screenshots.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +107,25 @@ class TestRulesEditorInABrowser:
         approver.screenshot(
             path=str(SCREENSHOTS / "rules-editor-published-by-another.png"), full_page=True
         )
+
+    def test_a_graph_that_does_not_compile_is_refused_on_save_and_the_editor_says_why(
+        self, server: str, browser: Browser
+    ) -> None:
+        page = signed_in(browser, server, AUTHOR, height=900)
+        page.goto(f"{server}/rules/bill_validation_default/1")
+        page.get_by_role("button", name="Nuevo borrador a partir de esta versión").click(
+            timeout=SLOW
+        )
+        page.wait_for_url(re.compile(r".*/rules/bill_validation_default/\d+$"))
+        version = int(page.url.rsplit("/", 1)[1])
+        expect(page.get_by_test_id("version-status")).to_have_text("Borrador", timeout=SLOW)
+        page.get_by_text("Edit Table").click(timeout=SLOW)
+
+        _edit_cell(page, "> 1.65", "> > 1.65")
+        page.get_by_role("button", name="Guardar borrador").click()
+
+        expect(page.get_by_role("alert")).to_contain_text("rule_graph_refused", timeout=SLOW)
+        expect(page.get_by_test_id("save-problems")).to_contain_text("syntax", timeout=SLOW)
+        expect(page.get_by_text("Cambios sin guardar")).to_be_visible(timeout=SLOW)
+        page.screenshot(path=str(SCREENSHOTS / "rules-editor-save-refused.png"), full_page=True)
+        assert _saved_ratio_cell(page, server, version) == "> 1.65"

@@ -206,6 +206,76 @@ class TestTheLifecycleThroughTheApi:
         assert response.status_code == 422
         assert response.json()["code"] == "malformed_rule_graph"
 
+    @pytest.mark.parametrize(
+        ("spoil", "problem"),
+        [
+            ("loop", "loop"),
+            ("unknown_input", "unknown_input"),
+            ("unsupported_node", "unsupported_node"),
+            ("no_input", "input_node"),
+            ("bad_expression", "syntax"),
+        ],
+    )
+    def test_saving_an_unsound_graph_is_refused_with_its_problem_and_writes_nothing(
+        self, client: TestClient, spoil: str, problem: str
+    ) -> None:
+        sofia = token(client, "sofia")
+        draft = _new_draft(client, sofia, "bill_validation_default")
+        graph = json.loads(json.dumps(draft["content"]))
+        history = next(n for n in graph["nodes"] if n["type"] == "expressionNode")
+        if spoil == "loop":
+            graph["edges"].append(
+                {"id": "back", "sourceId": "validation", "targetId": "history", "type": "edge"}
+            )
+        elif spoil == "unknown_input":
+            history["content"]["expressions"][0]["value"] = "kwh_last_year / 12"
+        elif spoil == "unsupported_node":
+            history["type"] = "customNode"
+        elif spoil == "no_input":
+            graph["nodes"] = [n for n in graph["nodes"] if n["type"] != "inputNode"]
+            graph["edges"] = [e for e in graph["edges"] if e["sourceId"] != "request"]
+        else:
+            history["content"]["expressions"][0]["value"] = "consumption * * 2"
+        before = client.get(f"/api/v1/rules/versions/{draft['id']}/history", headers=sofia)
+
+        response = client.put(
+            f"/api/v1/rules/versions/{draft['id']}/content",
+            headers=sofia,
+            content=json.dumps(graph),
+        )
+
+        assert response.status_code == 422
+        assert response.json()["code"] == "rule_graph_refused"
+        assert problem in [p["code"] for p in response.json()["details"]["problems"]]
+        kept = client.get(f"/api/v1/rules/versions/{draft['id']}", headers=sofia).json()
+        assert kept["content"] == draft["content"]
+        after = client.get(f"/api/v1/rules/versions/{draft['id']}/history", headers=sofia)
+        assert after.json() == before.json()
+
+    def test_a_graph_still_being_drawn_can_be_saved(self, client: TestClient) -> None:
+        sofia = token(client, "sofia")
+        draft = _new_draft(client, sofia, "bill_validation_default")
+        graph = json.loads(json.dumps(draft["content"]))
+        graph["nodes"].append(
+            {
+                "id": "later",
+                "type": "expressionNode",
+                "name": "Not wired yet",
+                "position": {"x": 520, "y": 200},
+                "content": {"expressions": []},
+            }
+        )
+
+        response = client.put(
+            f"/api/v1/rules/versions/{draft['id']}/content",
+            headers=sofia,
+            content=json.dumps(graph),
+        )
+        tests = client.post(f"/api/v1/rules/versions/{draft['id']}/tests", headers=sofia)
+
+        assert response.status_code == 200, response.text
+        assert "unreachable_node" in [p["code"] for p in tests.json()["problems"]]
+
     def test_an_agent_cannot_draft(self, client: TestClient) -> None:
         agent = token(client, "ana")
         published = _published(client, agent, "bill_validation_default")

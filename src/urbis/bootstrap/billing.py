@@ -7,18 +7,22 @@ else ``URBIS_BILLRUN_WORKERS`` local processes, 0 = in this process; default: a 
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Any
 
 from urbis import bootstrap
 from urbis.adapters import compute
 from urbis.adapters.db import billing as db_billing
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db.bill_particulars import DbBillParticulars
 from urbis.adapters.db.billing_tariffs import DbTariffSource
 from urbis.adapters.demo import bills as demo_bills
 from urbis.application.billing import document, ports, printing
 from urbis.application.billing.reads import MeteringReadSource
+from urbis.application.rules import answering
 from urbis.bootstrap import documents as documents_wiring
 from urbis.bootstrap import metering as metering_wiring
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import identity
 from urbis.kernel import ids
 
@@ -26,6 +30,31 @@ from urbis.kernel import ids
 def tariff_source(*, container: bootstrap.App, tenant_id: ids.TenantId) -> ports.TariffSource:
     """The tariffs bill runs rate with: the tenant's tariffs in the database (ADR 0012)."""
     return DbTariffSource(container.engine, tenant_id)
+
+
+def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
+    """
+    The tenant's published ``bill_validation`` pack in force on a run's period (ADR 0034),
+    read once per run, evaluated per decision key by the process's rule engine.
+    """
+
+    def published(tenant_id: ids.TenantId, as_of: date) -> ports.Validation | None:
+        with container.engine.connect() as connection:
+            pack = answering.version_in_force(
+                packs=db_rules.PackRepository(connection),
+                tenant_id=tenant_id,
+                extension_point="bill_validation",
+                as_of=as_of,
+            )
+        if pack is None:
+            return None
+        engine = rules_wiring.rule_engine()
+        return ports.Validation(
+            validate=lambda frame: answering.answer_with(engine=engine, pack=pack, frame=frame),
+            source=pack.label,
+        )
+
+    return published
 
 
 def partition_runner(*, workers: int | None = None, scheduler: Any = None) -> ports.PartitionRunner:
@@ -67,6 +96,7 @@ def billing_env(
         reads=MeteringReadSource(registers=stores.registers, intervals=stores.intervals),
         runner=runner or partition_runner(),
         batch_size=size,
+        rules=validation_rules(container),
     )
 
 

@@ -219,6 +219,7 @@ def _run(row: Any) -> billing.BillRun:
         batch_size=row.batch_size,
         batches=row.batches,
         sample=row.sample,
+        validated_by=row.validated_by,
     )
 
 
@@ -317,7 +318,11 @@ class SqlBillingStore:
         self._c.execute(
             t.bill_runs.update()
             .where(t.bill_runs.c.id == run.id)
-            .values(status=run.status.value, finished_at=run.finished_at)
+            .values(
+                status=run.status.value,
+                finished_at=run.finished_at,
+                validated_by=run.validated_by,
+            )
         )
 
     def batches(self, run_id: str) -> Sequence[billing.Batch]:
@@ -475,6 +480,20 @@ class SqlBillingStore:
             query = query.where(b.status == status.value)
         rows = self._c.execute(query.order_by(b.account_id, b.agreement_id)).all()
         return [_bill(row, ()) for row in rows]
+
+    def last_final_run(self, tenant_id: ids.TenantId) -> billing.BillRun | None:
+        c = t.bill_runs.c
+        row = self._c.execute(
+            t.bill_runs.select()
+            .where(
+                c.tenant_id == tenant_id,
+                c.run_type == billing.RunType.FINAL.value,
+                c.status == billing.RunStatus.COMPLETED.value,
+            )
+            .order_by(c.started_at.desc(), c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _run(row)
 
     def exceptions_of_run(self, run_id: str) -> pl.DataFrame:
         e = t.bill_run_exceptions.c

@@ -160,6 +160,7 @@ def run_summary(run: billing.BillRun) -> dict[str, Any]:
         "bills": run.bills,
         "held": run.held,
         "exceptions": run.exceptions,
+        "validated_by": run.validated_by,
     }
 
 
@@ -317,6 +318,7 @@ def resume_run(
     if progress:
         progress(done, len(batches))
     catalogue: dict[str, tariffs.Tariff | None] = {}
+    validation = _validation(env, month)
 
     def work() -> Iterator[dict[str, Any]]:
         for batch in todo:
@@ -336,7 +338,7 @@ def resume_run(
     for batch in todo:
         with timer("determinants and rating (with loads when in process)"):
             result = next(results)
-        _settle(env, run, batch, cycle, month, result, timer)
+        _settle(env, run, batch, cycle, month, result, validation, timer)
         done += 1
         if progress:
             progress(done, len(batches))
@@ -351,6 +353,7 @@ def resume_run(
             held=sum(b.held for b in committed),
             exceptions=sum(b.exceptions for b in committed),
             agreements=sum(b.bills + b.exceptions for b in committed),
+            validated_by=validation.source,
         )
         store.update_run(finished)
         _audit(
@@ -451,6 +454,7 @@ def _settle(
     cycle: billing.BillCycle,
     month: billing.BillingPeriod,
     result: billing.BatchResult,
+    validation: ports.Validation,
     timer: Timer = _untimed,
 ) -> None:
     now = env.clock.now()
@@ -459,11 +463,11 @@ def _settle(
         _, currency = store.tenant(env.tenant_id)
         bills = result.bills
         places = minor_unit(currency)
-        with timer("validation"):
+        with timer("validation: history"):
             history = store.history(env.tenant_id, bills["agreement_id"].to_list(), month.label)
-            answers = _validate(
-                env, validation_inputs(bills=bills, history=history, month=month, places=places)
-            )
+            inputs = validation_inputs(bills=bills, history=history, month=month, places=places)
+        with timer("validation: rules"):
+            answers = _validate(validation, inputs)
         hold = answers["action"] == "HOLD"
         if final:
             status = pl.when(hold).then(pl.lit("HELD")).otherwise(pl.lit("ISSUED"))
@@ -529,16 +533,37 @@ def _settle(
                 "held": held,
                 "exceptions": result.exceptions.height,
                 "total": str(_amount(int(table["total"].sum()), places)),
+                "validated_by": validation.source,
             },
         )
 
 
-def _validate(env: ports.BillingEnv, inputs: pl.DataFrame) -> pl.DataFrame:
+POLICY = "configured policy (no bill_validation pack in force)"
+GIVEN = "given validator"
+
+
+def _validation(env: ports.BillingEnv, month: billing.BillingPeriod) -> ports.Validation:
+    """
+    What validates a run's bills (ADR 0034): a validator given to the environment; else the
+    tenant's published ``bill_validation`` pack in force on the period's first day; else, when
+    none is in force, the configured policy, and the run says so (``validated_by``).
+    """
+    if env.validator is not None:
+        return ports.Validation(validate=env.validator, source=GIVEN)
+    if env.rules is not None:
+        published = env.rules(env.tenant_id, month.start)
+        if published is not None:
+            return published
+    policy = env.policy
+    return ports.Validation(
+        validate=lambda frame: billing.validate_frame(frame=frame, policy=policy), source=POLICY
+    )
+
+
+def _validate(validation: ports.Validation, inputs: pl.DataFrame) -> pl.DataFrame:
     if inputs.is_empty():
         return pl.DataFrame(schema={"action": pl.String, "reason": pl.String})
-    if env.validator is not None:
-        return env.validator(inputs)
-    return billing.validate_frame(frame=inputs, policy=env.policy)
+    return validation.validate(inputs).select("action", "reason")
 
 
 def _bill_or_fail(store: ports.BillingStore, env: ports.BillingEnv, bill_id: str) -> billing.Bill:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from typing import Protocol, TypeVar
 
 import attrs
@@ -84,6 +85,21 @@ BillValidator = Callable[[pl.DataFrame], pl.DataFrame]
 """Answers ``action`` and ``reason`` per row of a frame of ``billing.VALIDATION_INPUTS``."""
 
 
+@attrs.frozen
+class Validation:
+    """What validates a run's bills, and how the run names it (``validated_by``)."""
+
+    validate: BillValidator
+    source: str
+
+
+ValidationRules = Callable[[ids.TenantId, date], Validation | None]
+"""
+The tenant's published ``bill_validation`` pack in force on a date, ready to validate frames;
+None when the tenant has none in force.
+"""
+
+
 class BillingStore(Protocol):
     """Billing's records inside one transaction, with the ledger and the audit log."""
 
@@ -129,6 +145,9 @@ class BillingStore(Protocol):
         self, tenant_id: ids.TenantId, run_id: str, status: billing.BillStatus | None
     ) -> Sequence[billing.Bill]: ...
     def exceptions_of_run(self, run_id: str) -> pl.DataFrame: ...
+    def last_final_run(self, tenant_id: ids.TenantId) -> billing.BillRun | None:
+        """The tenant's most recently started final run that completed."""
+        ...
 
 
 BillingUnit = Callable[[], contextlib.AbstractContextManager[BillingStore]]
@@ -148,6 +167,7 @@ class BillingEnv:
     tariffs: TariffSource
     reads: ReadSource
     runner: PartitionRunner
-    validator: BillValidator | None = None  # None: the configured policy
+    validator: BillValidator | None = None  # given: it validates, whatever the rules say
+    rules: ValidationRules | None = None  # the published pack; none in force: the policy
     policy: billing.ValidationPolicy = attrs.field(factory=billing.ValidationPolicy)
     batch_size: int = 5000

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+import polars as pl
+
 from urbis.application.billing import ports
-from urbis.application.billing.operations import bill_summary, run_summary
+from urbis.application.billing.operations import bill_summary, run_summary, validation_inputs
 from urbis.domain import billing, identity
 from urbis.kernel import ids
+from urbis.kernel.money import minor_unit
 
 
 def _staff(env: ports.BillingEnv) -> None:
@@ -91,3 +95,49 @@ def get_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
     if bill is None:
         raise billing.BillNotFound(f"No bill {bill_id}", details={"bill_id": bill_id})
     return bill_summary(bill)
+
+
+def last_run_validation_history(
+    *, env: ports.BillingEnv
+) -> tuple[dict[str, Any] | None, pl.DataFrame]:
+    """
+    The last completed final run, and the ``bill_validation`` inputs of its bills as the run
+    asked them (amount, consumption, the history before its period, estimates in a row), with
+    an ``account`` column (the agreement) for simulations; (None, empty) when there is none.
+
+    :raises RoleRequired: unless the actor is staff.
+    """
+    _staff(env)
+    with env.store() as store:
+        run = store.last_final_run(env.tenant_id)
+        if run is None:
+            return None, pl.DataFrame()
+        _, currency = store.tenant(env.tenant_id)
+        bills = [
+            b
+            for b in store.bills_of_run(env.tenant_id, run.id, None)
+            if b.rebills is None  # the bills the run itself made
+        ]
+        places = minor_unit(currency)
+        frame = pl.DataFrame(
+            {
+                "agreement_id": [b.agreement_id for b in bills],
+                "service": [b.service for b in bills],
+                "total": [int(b.total.amount.scaleb(places)) for b in bills],
+                "consumption_milli": [int(Decimal(b.consumption).scaleb(3)) for b in bills],
+                "estimated": [b.estimated for b in bills],
+            },
+            schema={
+                "agreement_id": pl.String,
+                "service": pl.String,
+                "total": pl.Int64,
+                "consumption_milli": pl.Int64,
+                "estimated": pl.Boolean,
+            },
+        )
+        history = store.history(env.tenant_id, frame["agreement_id"].to_list(), run.period)
+    month = billing.billing_period(label=run.period)
+    inputs = validation_inputs(bills=frame, history=history, month=month, places=places)
+    return run_summary(run), pl.concat(
+        [frame.select(pl.col("agreement_id").alias("account")), inputs], how="horizontal"
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import polars as pl
+
 from urbis.application._support import found
 from urbis.application.collections import operations, ports
 from urbis.domain import collections, identity
@@ -111,3 +113,34 @@ def regulatory_holds(*, env: ports.CollectionsEnv) -> list[dict[str, Any]]:
         }
         for h in env.protections.holds(env.actor.tenant_id)
     ]
+
+
+def arrears_history(*, env: ports.CollectionsEnv, as_of: date) -> pl.DataFrame:
+    """
+    The ``collection_action`` inputs of every account in arrears on a day, as a run would ask
+    them, with an ``account`` column, for simulating a policy draft. Nothing is written: an
+    active arrangement counts as kept (a run would first judge its instalments).
+
+    :raises RoleRequired: unless the actor is staff.
+    """
+    identity.require_role(actor=env.actor, allowed=READERS)
+    tenant = env.actor.tenant_id
+    kept = frozenset(a.account_id for a in env.arrangements.active(tenant))
+    arrears = env.arrears.overdue(tenant, as_of)
+    accounts = arrears.get_column("account_id").to_list()
+    facts = env.facts.facts(tenant, accounts)
+    candidates = arrears.join(
+        facts.select("account_id", "status"), on="account_id", how="left", maintain_order="left"
+    ).with_columns(suspended=pl.col("status").fill_null("") == "SUSPENDED")
+    inputs = collections.policy_inputs(
+        candidates=candidates,
+        facts=facts,
+        medical=collections.protected_accounts(
+            protections=env.protections.protections(tenant), as_of=as_of
+        ),
+        arranged=kept,
+        held_regions=collections.regions_on_hold(holds=env.protections.holds(tenant), as_of=as_of),
+    )
+    return pl.concat(
+        [candidates.select(pl.col("account_id").alias("account")), inputs], how="horizontal"
+    )

@@ -81,3 +81,45 @@ def answer_frame(
             how="horizontal",
         ),
     )
+
+
+def version_in_force(
+    *,
+    packs: ports.RulePackRepository,
+    tenant_id: ids.TenantId,
+    extension_point: str,
+    as_of: date,
+) -> rules.PackVersion | None:
+    """
+    The tenant's published version answering a question on a date; None when none is in force.
+
+    :raises UnknownExtensionPoint: if the system asks no such question.
+    """
+    rules.extension_point(key=extension_point)
+    try:
+        return rules.in_force(
+            versions=packs.for_extension_point(tenant_id, extension_point),
+            extension_point=extension_point,
+            as_of=as_of,
+        )
+    except rules.NoPackInForce:
+        return None
+
+
+def answer_with(
+    *, engine: ports.RuleEngine, pack: rules.PackVersion, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """
+    One version's answers for every row of a frame (``evaluation.answer_frame``), every failure
+    naming the pack and version.
+
+    :raises InvalidRuleInput: if a column the graph reads is missing or does not fit.
+    :raises RuleEvaluationFailed: if the graph fails (naming the pack, version and node).
+    """
+    try:
+        return evaluation.answer_frame(engine=engine, pack=pack, frame=frame)
+    except rules.InvalidRuleInput as exc:
+        raise rules.InvalidRuleInput(
+            f"{pack.label}: {exc.message}",
+            details={**exc.details, "pack_key": pack.pack_key, "version": pack.version},
+        ) from None

@@ -87,10 +87,17 @@ def answer_one(
 
 
 def answer_frame(
-    *, engine: ports.RuleEngine, pack: rules.PackVersion, frame: pl.DataFrame
+    *,
+    engine: ports.RuleEngine,
+    pack: rules.PackVersion,
+    frame: pl.DataFrame,
+    by_decision_key: bool = True,
 ) -> pl.DataFrame:
     """
     Answer every row of a frame: once per distinct combination of the inputs the graph reads.
+
+    A graph decided by one table (``rules.table_plan``) is asked once per distinct decision key
+    instead (ADR 0034); ``by_decision_key=False`` turns that off (benchmarks compare the two).
 
     Returns the answers (the output schema's columns, typed) in the frame's row order. Columns
     the graph does not read may be absent; optional inputs it reads may be absent too (null).
@@ -112,6 +119,9 @@ def answer_frame(
         for k in keys
         if k not in frame.columns
     ).select(keys)
+    plan = rules.table_plan(content=pack.content, point=point) if by_decision_key else None
+    if plan is not None and keys:
+        return _answer_by_plan(engine=engine, pack=pack, point=point, plan=plan, source=source)
     keyed, values_of = _by_interval(
         source, point, rules.comparison_cuts(content=pack.content, point=point)
     )
@@ -149,6 +159,103 @@ def answer_frame(
     lookup = pl.concat([distinct, table], how="horizontal")
     joined = keyed.join(lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
     return joined.select(list(schema))
+
+
+def _answer_by_plan(
+    *,
+    engine: ports.RuleEngine,
+    pack: rules.PackVersion,
+    point: rules.ExtensionPoint,
+    plan: rules.TablePlan,
+    source: pl.DataFrame,
+) -> pl.DataFrame:
+    """
+    Answer a frame once per distinct decision key of its deciding table (ADR 0034): rows the
+    keys cannot decide are keyed by their own inputs; each key is asked with its first row.
+    """
+    keys = tuple(source.columns)
+    problems = [p for k in keys for p in _whole_column_problems(source, point.input.field(k))]
+    if problems:
+        raise rules.InvalidRuleInput(
+            f"Input for {point.key} does not fit its schema: " + "; ".join(problems),
+            details={"question": point.key, "problems": problems},
+        )
+    try:
+        decided = rules.decision_keys(plan=plan, point=point, frame=source)
+    except rules.UnsupportedExpression:
+        return _answer_distinct(engine=engine, pack=pack, point=point, source=source)
+    unsure = decided.uncertain
+    key_names = [*decided.keys.columns, *(f"__raw_{k}" for k in keys), "__uncertain"]
+    keyed = pl.concat(
+        [
+            decided.keys.with_columns(
+                pl.when(~unsure).then(pl.col(c)) for c in decided.keys.columns
+            ),
+            source.select(pl.when(unsure).then(pl.col(k)).alias(f"__raw_{k}") for k in keys),
+            pl.DataFrame([unsure.alias("__uncertain")]),
+        ],
+        how="horizontal",
+    ).with_row_index("__row")
+    firsts = keyed.group_by(key_names, maintain_order=True).agg(pl.col("__row").first())
+    rows = firsts.get_column("__row")
+    contexts = source[rows].to_dicts()
+    subschema = rules.Schema(fields=tuple(point.input.field(k) for k in keys))
+    for context in contexts:
+        found = subschema.problems(context, strict=False)
+        if found:
+            raise rules.InvalidRuleInput(
+                f"Input for {point.key} does not fit its schema: " + "; ".join(found),
+                details={"question": point.key, "problems": list(found)},
+            )
+    answers = _answers(engine=engine, pack=pack, point=point, contexts=contexts)
+    schema = {f.name: f.polars_type() for f in point.output.fields}
+    table = pl.DataFrame(answers, schema=schema, orient="row")
+    lookup = pl.concat([firsts.drop("__row"), table], how="horizontal")
+    joined = keyed.join(lookup, on=key_names, how="left", nulls_equal=True, maintain_order="left")
+    return joined.select(list(schema))
+
+
+def _answer_distinct(
+    *,
+    engine: ports.RuleEngine,
+    pack: rules.PackVersion,
+    point: rules.ExtensionPoint,
+    source: pl.DataFrame,
+) -> pl.DataFrame:
+    """Answer once per distinct combination of the inputs read (no intervals)."""
+    distinct = source.unique(maintain_order=True)
+    contexts = distinct.to_dicts()
+    answers = _answers(engine=engine, pack=pack, point=point, contexts=contexts)
+    schema = {f.name: f.polars_type() for f in point.output.fields}
+    lookup = pl.concat(
+        [distinct, pl.DataFrame(answers, schema=schema, orient="row")], how="horizontal"
+    )
+    joined = source.join(
+        lookup, on=list(source.columns), how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined.select(list(schema))
+
+
+def _whole_column_problems(frame: pl.DataFrame, field: rules.Field) -> list[str]:
+    """A column's values against its field, all rows at once (ranges, required, choices)."""
+    if field.type in (rules.FieldType.INTEGER, rules.FieldType.DECIMAL):
+        dtype = frame.schema[field.name]
+        if dtype.is_numeric() or isinstance(dtype, pl.Decimal):
+            return _column_problems(frame, field)
+        return []
+    column = frame.get_column(field.name)
+    found: list[str] = []
+    if field.required and column.null_count():
+        found.append(f"{field.name}: is required ({column.null_count()} rows have none)")
+    if field.choices and column.dtype == pl.String:
+        seen = column.drop_nulls().unique()
+        outside = seen.filter(~seen.is_in(list(field.choices)))
+        if outside.len():
+            found.append(
+                f"{field.name}: must be one of {', '.join(field.choices)} "
+                f"(got {', '.join(sorted(str(v) for v in outside.to_list())[:5])})"
+            )
+    return found
 
 
 def _scale(value: Decimal) -> int:

@@ -163,6 +163,9 @@ def edit_draft(
     :raises PackNotEditable: if it is approved or published.
     :raises InvalidRulePack: if the test cases or title are unusable.
     :raises MalformedGraph: if the content is not a JSON object.
+    :raises GraphRefused: if the graph is unsound (``rules.UNSOUND``: malformed, loops, reads
+        names the question does not give, ...) or an expression does not compile; nothing is
+        written.
     """
     identity.require_role(actor=env.actor, allowed=AUTHORS)
     before = _get(env, version_id)
@@ -175,9 +178,29 @@ def edit_draft(
         effective_from=effective_from,
         title=title,
     )
+    if content is not None:
+        _refuse_unsound(env, after)
     env.packs.update(after)
     _audit(env, action="edited", before=before, after=after)
     return after.picture()
+
+
+def _refuse_unsound(env: ports.RulesEnv, pack: rules.PackVersion) -> None:
+    point = rules.extension_point(key=pack.extension_point)
+    problems = rules.unsound_problems(content=pack.content, point=point)
+    if not problems:
+        problems = env.engine.syntax_problems(content=pack.content)
+    if problems:
+        raise rules.GraphRefused(
+            f"{pack.label} cannot be saved: " + "; ".join(p.message for p in problems),
+            details={
+                "pack_key": pack.pack_key,
+                "version": pack.version,
+                "problems": [
+                    {"code": p.code, "message": p.message, "node_id": p.node_id} for p in problems
+                ],
+            },
+        )
 
 
 def report_picture(report: rules.TestReport) -> dict[str, Any]:

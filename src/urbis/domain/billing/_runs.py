@@ -54,6 +54,8 @@ class BillRun:
     bills: int = 0
     held: int = 0
     exceptions: int = 0
+    validated_by: str | None = None
+    """What decided which bills to hold: ``<pack> v<n>`` or the configured policy."""
 
 
 @attrs.frozen

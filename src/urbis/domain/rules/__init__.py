@@ -4,6 +4,8 @@ versioned, effective-dated decision graphs, their lifecycle, test cases and simu
 """
 
 from urbis.domain.rules._graph import (
+    UNSOUND,
+    GraphRefused,
     MalformedGraph,
     Node,
     Problem,
@@ -12,6 +14,7 @@ from urbis.domain.rules._graph import (
     names_in,
     parse_graph,
     referenced_inputs,
+    unsound_problems,
 )
 from urbis.domain.rules._packs import (
     InvalidRulePack,
@@ -68,6 +71,14 @@ from urbis.domain.rules._simulation import (
     compare_answers,
 )
 from urbis.domain.rules._testing import CaseResult, TestReport, judge_case, same_value
+from urbis.domain.rules._vector import (
+    DecisionKeys,
+    TablePlan,
+    decision_keys,
+    parse_expression,
+    table_plan,
+)
+from urbis.domain.rules._vector import Unsupported as UnsupportedExpression
 
 __all__ = [
     "BILL_VALIDATION",
@@ -76,11 +87,14 @@ __all__ = [
     "COLLECTION_ACTION",
     "DEPOSIT_REQUIRED",
     "SUBSIDY_FACTOR",
+    "UNSOUND",
     "VEE_THRESHOLDS",
     "CaseResult",
+    "DecisionKeys",
     "ExtensionPoint",
     "Field",
     "FieldType",
+    "GraphRefused",
     "Impact",
     "ImpactKind",
     "InvalidHistory",
@@ -101,10 +115,12 @@ __all__ = [
     "SampleChange",
     "Schema",
     "SimulationReport",
+    "TablePlan",
     "TestCase",
     "TestReport",
     "Transition",
     "UnknownExtensionPoint",
+    "UnsupportedExpression",
     "Value",
     "WrongPackStatus",
     "approve",
@@ -114,6 +130,7 @@ __all__ = [
     "check_pack_key",
     "compare_answers",
     "comparison_cuts",
+    "decision_keys",
     "edit_draft",
     "extension_point",
     "graph_problems",
@@ -122,10 +139,13 @@ __all__ = [
     "mark_tested",
     "names_in",
     "new_draft",
+    "parse_expression",
     "parse_graph",
     "publish",
     "read_json",
     "referenced_inputs",
     "same_value",
+    "table_plan",
     "test_cases_from_data",
+    "unsound_problems",
 ]

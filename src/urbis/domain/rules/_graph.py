@@ -25,6 +25,27 @@ class MalformedGraph(errors.InvalidValue):
     code = "malformed_rule_graph"
 
 
+class GraphRefused(errors.InvalidValue):
+    """A draft's graph that cannot be saved: ``details["problems"]`` names each, with its code."""
+
+    code = "rule_graph_refused"
+
+
+UNSOUND = frozenset(
+    {
+        "malformed",
+        "duplicate_node",
+        "unsupported_node",
+        "input_node",
+        "dangling_edge",
+        "loop",
+        "unknown_input",
+    }
+)
+"""Problems a saved draft may never have; the rest (unreachable nodes, answers not produced
+yet) are a graph still being drawn, and stop it only at test, submit and approve."""
+
+
 INPUT_NODE = "inputNode"
 OUTPUT_NODE = "outputNode"
 TABLE_NODE = "decisionTableNode"
@@ -371,6 +392,11 @@ def _missing_answers(graph: Graph, point: ExtensionPoint) -> Iterator[Problem]:
                 code="missing_output",
                 message=f"No node produces the answer {field.name!r} of {point.key}",
             )
+
+
+def unsound_problems(*, content: str, point: ExtensionPoint) -> tuple[Problem, ...]:
+    """The problems of a graph that stop it being saved at all (``UNSOUND``; empty when none)."""
+    return tuple(p for p in graph_problems(content=content, point=point) if p.code in UNSOUND)
 
 
 def referenced_inputs(*, content: str, point: ExtensionPoint) -> tuple[str, ...]:

@@ -1,0 +1,184 @@
+"""
+An analyst simulates a draft rule pack on a screen, over histories read from the database: the
+last final bill run's bills (bill validation) and the accounts in arrears (collections policy).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.functional import test_api_and_web as api_suite
+from tests.functional.test_api_and_web import add_user, make_tenant
+from tests.integration.billing import helpers
+from urbis import bootstrap
+from urbis.adapters import system
+from urbis.application.billing import operations as billing_ops
+from urbis.application.billing import queries as billing_queries
+from urbis.bootstrap import rules as wiring
+from urbis.domain import identity
+from urbis.interfaces.api import create_app
+from urbis.kernel import ids
+
+NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # October's bills fell due on 20 November
+AUG = datetime(2026, 8, 30, 15, tzinfo=UTC)
+SEPT = datetime(2026, 9, 30, 15, tzinfo=UTC)
+OCT = datetime(2026, 10, 30, 15, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def utility(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A utility whose shipped packs are published, with September and October billed."""
+    folder: Path = tmp_path_factory.mktemp("rules-simulation")
+    container = bootstrap.build(
+        url=f"sqlite:///{folder / 'simulation.sqlite3'}",
+        clock=system.FixedClock(NOW),
+        secret="a-test-signing-secret-of-enough-length-0123456789",
+    )
+    tenant = make_tenant(container, "epm")
+    add_user(container, "sofia", identity.Role.RULES_AUTHOR)
+    wiring.install_shipped_packs(
+        container=container,
+        actor=identity.Actor(
+            user_id=ids.UserId("setup"), tenant_id=tenant.id, roles=frozenset({identity.Role.ADMIN})
+        ),
+    )
+    agent = container.env(
+        identity.Actor(
+            user_id=ids.UserId("tester"),
+            tenant_id=tenant.id,
+            roles=frozenset({identity.Role.AGENT, identity.Role.FIELD}),
+        )
+    )
+    homes = helpers.seed_homes(container, agent, tenant, count=3)
+    helpers.add_register_reads(
+        container,
+        tenant,
+        [
+            (home.meter, at, value, "ACTUAL")
+            for home, october in zip(homes, (800.0, 700.0, 710.0), strict=True)
+            for at, value in ((AUG, 500.0), (SEPT, 600.0), (OCT, october))
+        ],
+    )
+    env = helpers.billing_env(container, tenant)
+    billing_ops.start_run(env=env, cycle="C01", period="2026-09")
+    october = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+    assert october["held"] == 1  # the first home used about twice its history
+    held = billing_queries.held_bills(env=env, run_id=str(october["id"]))[0]
+    with TestClient(create_app(container)) as client:
+        yield {"container": container, "client": client, "homes": homes, "held": held}
+
+
+def _draft(client: TestClient, key: str, spoil: Any = None) -> dict[str, Any]:
+    sofia = api_suite.token(client, "sofia")
+    published = client.get(f"/api/v1/rules/packs/{key}/versions/1", headers=sofia).json()
+    draft: dict[str, Any] = client.post(
+        f"/api/v1/rules/versions/{published['id']}/drafts", headers=sofia
+    ).json()
+    if spoil is not None:
+        graph = draft["content"]
+        spoil(graph)
+        saved = client.put(
+            f"/api/v1/rules/versions/{draft['id']}/content",
+            headers=sofia,
+            content=json.dumps(graph),
+        )
+        assert saved.status_code == 200, saved.text
+    return draft
+
+
+def _signed_in(container: bootstrap.App) -> TestClient:
+    browser = TestClient(create_app(container))
+    response = browser.post(
+        "/login",
+        data={"tenant": "epm", "username": "sofia", "password": api_suite.PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return browser
+
+
+def _figure(page: str, name: str) -> str:
+    found = re.search(rf'data-testid="{name}">([^<]*)<', page)
+    assert found is not None, page
+    return found.group(1).strip()
+
+
+def _higher_threshold(graph: dict[str, Any]) -> None:
+    table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
+    rule = next(r for r in table["content"]["rules"] if r["_id"] == "rule-5")
+    rule["in-ratio"] = "> 3.0"
+
+
+class TestSimulationPage:
+    def test_the_version_page_leads_to_its_simulation_with_the_histories_of_its_question(
+        self, utility: dict[str, Any]
+    ) -> None:
+        browser = _signed_in(utility["container"])
+
+        version = browser.get("/rules/bill_validation_default/1")
+        form = browser.get("/rules/bill_validation_default/1/simulation")
+        english = browser.get("/rules/co_collections_policy/1/simulation?lang=en")
+
+        assert 'href="/rules/bill_validation_default/1/simulation"' in version.text
+        assert "Simular contra la versión vigente" in version.text
+        assert form.status_code == 200
+        assert 'value="last_bill_run"' in form.text
+        assert "Las facturas de la última facturación definitiva" in form.text
+        assert 'value="arrears"' in english.text
+        assert "The accounts in arrears today" in english.text
+
+    def test_a_draft_with_a_higher_threshold_over_the_last_bill_run_releases_the_held_bill(
+        self, utility: dict[str, Any]
+    ) -> None:
+        client, homes = utility["client"], utility["homes"]
+        draft = _draft(client, "bill_validation_default", _higher_threshold)
+        browser = _signed_in(utility["container"])
+
+        page = browser.get(
+            f"/rules/bill_validation_default/{draft['version']}/simulation",
+            params={"history": "last_bill_run"},
+        )
+
+        assert page.status_code == 200, page.text
+        assert "Facturación 2026-10 (ciclo C01)" in page.text
+        assert _figure(page.text, "rows") == "3"
+        assert _figure(page.text, "changed") == "1"
+        money = _figure(page.text, "money")  # what the changed decisions put at stake
+        assert money.startswith(f"{utility['held']['total']} COP")
+        samples = page.text[page.text.index('data-testid="samples"') :]
+        assert homes[0].agreement_id in samples
+        assert "HOLD" in samples
+        assert "HIGH_AGAINST_HISTORY" in samples
+        assert homes[1].agreement_id not in samples
+
+    def test_the_accounts_in_arrears_are_the_history_of_a_collections_policy_draft(
+        self, utility: dict[str, Any]
+    ) -> None:
+        draft = _draft(utility["client"], "co_collections_policy")
+        browser = _signed_in(utility["container"])
+
+        page = browser.get(
+            f"/rules/co_collections_policy/{draft['version']}/simulation",
+            params={"history": "arrears", "lang": "en"},
+        )
+
+        assert page.status_code == 200, page.text
+        assert "Decisions compared" in page.text
+        assert int(_figure(page.text, "rows")) == 3  # every home owes September's bill
+        assert _figure(page.text, "changed") == "0"  # an unchanged copy decides alike
+
+    def test_a_question_without_a_history_on_screen_says_so(self, utility: dict[str, Any]) -> None:
+        browser = _signed_in(utility["container"])
+
+        page = browser.get("/rules/case_routing_default/1/simulation", params={"history": "x"})
+
+        assert page.status_code == 200
+        assert "aún no tiene una historia en pantalla" in page.text
