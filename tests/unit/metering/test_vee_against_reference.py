@@ -9,6 +9,7 @@ of 1/8 so that every total is exact whatever order it is added in.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -55,7 +56,7 @@ def reference(
     for (meter, channel), reads in series.items():
         reads.sort(key=lambda r: r[2])
         limits = _limits(meter, listed)
-        for here, after in zip(reads, reads[1:], strict=False):
+        for here, after in itertools.pairwise(reads):
             step = timedelta(minutes=here[3])
             if after[2] > here[2] + step:
                 missing = int((after[2] - here[2]) / step - 1)
