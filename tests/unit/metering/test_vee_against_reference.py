@@ -89,11 +89,11 @@ def reference(
         if expected is not None and meter in expected:
             for day, total in totals.items():
                 at = datetime.fromtimestamp(day * 86_400, tz=UTC)
-                detail = (total, expected[meter])
+                usage = (total, expected[meter])
                 if total > expected[meter] * limits.high_factor:
-                    found[(meter, channel, at, "HIGH_USAGE", 1, detail)] += 1
+                    found[(meter, channel, at, "HIGH_USAGE", 1, usage)] += 1
                 if total < expected[meter] * limits.low_factor:
-                    found[(meter, channel, at, "LOW_USAGE", 1, detail)] += 1
+                    found[(meter, channel, at, "LOW_USAGE", 1, usage)] += 1
         zero_days = sorted(day for day, total in totals.items() if total == 0)
         runs: list[list[int]] = []
         for day in zero_days:
