@@ -39,6 +39,8 @@ AS_AT = datetime(2026, 4, 1, tzinfo=UTC)
 THRESHOLDS = {"RES": metering.Thresholds()}
 # the columns validation reads (a Parquet scan reads no others)
 VALIDATED = ["meter", "channel", "start", "minutes", "quantity"]
+# (kind, path, the partition's meters, where a CSV partition is written as Parquet)
+Job = tuple[str, str, list[str], str | None]
 
 
 def serials(first: int, count: int) -> list[str]:
@@ -80,10 +82,16 @@ def validate(reads: pl.DataFrame, meters: list[str]) -> Counter[str]:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: a spawned worker's own, not its parent's)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_partition(job: tuple[str, str, list[str], str | None]) -> dict[str, Any]:
+def run_partition(job: Job) -> dict[str, Any]:
     """Ingest and validate one partition; report findings, CPU seconds and peak memory."""
     kind, path, meters, converted = job
     cpu = time.process_time()
@@ -111,7 +119,7 @@ def warm_up(_: int) -> float:
 
 def timed(
     mapper: Callable[[Callable[[Any], dict[str, Any]], Iterable[Any]], Iterable[dict[str, Any]]],
-    jobs: list[tuple[str, str, list[str], str | None]],
+    jobs: list[Job],
 ) -> dict[str, Any]:
     began, cpu_here = time.perf_counter(), time.process_time()
     results = list(mapper(run_partition, jobs))
@@ -150,16 +158,23 @@ def compaction(root: Path, meters: int, days: int) -> dict[str, Any]:
         )
         sequence += store.append(stamped)
 
+    def all_versions() -> tuple[float, int]:
+        began = time.perf_counter()
+        frame = store.scan().collect()
+        return time.perf_counter() - began, frame.height
+
     def latest_reads() -> tuple[float, int]:
         began = time.perf_counter()
         frame = metering.latest(frame=store.scan(), as_of=AS_AT).collect()
         return time.perf_counter() - began, frame.height
 
     files_before = len(store.files())
+    scan_before = min(all_versions() for _ in range(3))
     before = min(latest_reads() for _ in range(3))
     began = time.perf_counter()
     done = store.compact()
     compact_s = time.perf_counter() - began
+    scan_after = min(all_versions() for _ in range(3))
     after = min(latest_reads() for _ in range(3))
     assert before[1] == after[1] == fleet.height
     return {
@@ -169,6 +184,8 @@ def compaction(root: Path, meters: int, days: int) -> dict[str, Any]:
         "files_after": len(store.files()),
         "partitions_compacted": len(done),
         "compact_s": round(compact_s, 3),
+        "scan_all_versions_before_s": round(scan_before[0], 3),
+        "scan_all_versions_after_s": round(scan_after[0], 3),
         "latest_reads_before_s": round(before[0], 3),
         "latest_reads_after_s": round(after[0], 3),
         "latest_reads_per_s_before": round(before[1] / before[0]),
@@ -187,7 +204,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        parquet_jobs, csv_jobs, rows = [], [], 0
+        parquet_jobs: list[Job] = []
+        csv_jobs: list[Job] = []
+        rows = 0
         for number, first in enumerate(range(0, args.meters, args.partition)):
             count = min(args.partition, args.meters - first)
             part = fleet_partition(first, count, args.days, number)
