@@ -216,9 +216,8 @@ def _daily_totals(
         # slice of rows between its key's first and last position
         key = (pl.col("_sid") * (1 << 32) + start // _DAY_US - start.min() // _DAY_US).alias("_key")
         holding = ordered.select(pl.arg_where(only_days_with.fill_null(True))).to_series()
-        if holding.is_empty():
-            rows = ordered.select("_sid", "start", "quantity").clear()
-        else:
+        positions = holding
+        if not holding.is_empty():
             keys = ordered.select(key).to_series().set_sorted()
             wanted_keys = keys.gather(holding).unique(maintain_order=True)
             first = keys.search_sorted(wanted_keys, side="left")
@@ -228,7 +227,7 @@ def _daily_totals(
                 .select(pl.int_ranges("first", "after").explode())
                 .to_series()
             )
-            rows = ordered.select(pl.col("_sid", "start", "quantity").gather(positions))
+        rows = ordered.select(pl.col("_sid", "start", "quantity").gather(positions))
     # rows are in series and start order, so each (series, UTC day) is one run of rows
     day = (start // _DAY_US).alias("_day")
     return (
