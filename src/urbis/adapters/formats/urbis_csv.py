@@ -114,9 +114,10 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
             schema={
                 "meter": pl.String(),
                 "channel": pl.String(),
-                # a file repeats each timestamp once per meter: read as a dictionary, each
-                # distinct text is parsed once and rows take its instant by dictionary code
-                "interval_start": pl.Categorical(),
+                # a file repeats each timestamp once per meter: read as a dictionary of its
+                # own (codes from 0), each distinct text is parsed once and rows take its
+                # instant by dictionary code
+                "interval_start": pl.Categorical(pl.Categories.random()),
                 "interval_minutes": pl.Int32(),
                 "quantity": pl.Float64(),
                 "unit": pl.String(),
@@ -153,7 +154,7 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
     parsed = stamps.select(
         "code", (naive - pl.duration(minutes=shift)).dt.replace_time_zone("UTC").alias("start")
     )
-    # instants indexed by dictionary code (codes are small integers, shared by the process)
+    # instants indexed by dictionary code
     by_code = (
         pl.DataFrame({"code": pl.int_range(int(parsed.get_column("code").max()) + 1, eager=True)})  # type: ignore[arg-type]
         .cast(pl.UInt32)
