@@ -175,6 +175,26 @@ class TestUrbisCsv:
         assert frame.item(0, "start") == datetime(2026, 3, 1, 5, 0, tzinfo=UTC)
         assert frame.item(0, "quality") == "ACTUAL"
 
+    def test_gives_each_row_the_instant_of_its_own_text_when_texts_repeat(
+        self, tmp_path: Path
+    ) -> None:
+        offsets = ("+00:00", "-05:00", "Z", "+05:30")
+        rows = [
+            (f"M{meter}", f"2026-03-01T{hour:02d}:00:00{offsets[(meter + hour) % 4]}")
+            for hour in range(6)
+            for meter in range(7)
+        ]
+        path = tmp_path / "many.csv"
+        path.write_text(HEADER + "".join(f"{m},E1,{t},60,1.0,kWh,A\n" for m, t in rows))
+
+        frame = urbis_csv.read_intervals(path)
+
+        expected = [
+            datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) for _, text in rows
+        ]
+        assert frame.get_column("meter").to_list() == [m for m, _ in rows]
+        assert frame.get_column("start").to_list() == expected
+
     @pytest.mark.parametrize(
         ("row", "reason"),
         [

@@ -114,7 +114,10 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
             schema={
                 "meter": pl.String(),
                 "channel": pl.String(),
-                "interval_start": pl.String(),
+                # a file repeats each timestamp once per meter: read as a dictionary of its
+                # own (codes from 0), each distinct text is parsed once and rows take its
+                # instant by dictionary code
+                "interval_start": pl.Categorical(pl.Categories.random()),
                 "interval_minutes": pl.Int32(),
                 "quantity": pl.Float64(),
                 "unit": pl.String(),
@@ -126,8 +129,10 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
         return None
     if frame.is_empty() or frame.null_count().sum_horizontal().item() != 0:
         return None
-    # A file repeats each timestamp once per meter: each distinct text is parsed once.
-    stamps = frame.select(pl.col("interval_start").unique())
+    stamps = frame.select(pl.col("interval_start").unique()).select(
+        pl.col("interval_start").to_physical().alias("code"),
+        pl.col("interval_start").cast(pl.String),
+    )
     offsets = {
         text: _offset_minutes(text)
         for text in stamps.get_column("interval_start").str.slice(19).unique().to_list()
@@ -147,13 +152,19 @@ def _fast_intervals(path: Path) -> pl.DataFrame | None:
     naive = text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
     shift = text.str.slice(19).replace_strict(offsets, return_dtype=pl.Int64)
     parsed = stamps.select(
-        text, (naive - pl.duration(minutes=shift)).dt.replace_time_zone("UTC").alias("start")
+        "code", (naive - pl.duration(minutes=shift)).dt.replace_time_zone("UTC").alias("start")
     )
-    distinct, instants = parsed.get_column("interval_start"), parsed.get_column("start")
+    # instants indexed by dictionary code
+    by_code = (
+        pl.DataFrame({"code": pl.int_range(int(parsed.get_column("code").max()) + 1, eager=True)})  # type: ignore[arg-type]
+        .cast(pl.UInt32)
+        .join(parsed, on="code", how="left", maintain_order="left")
+        .get_column("start")
+    )
     data = frame.select(
         "meter",
         "channel",
-        pl.col("interval_start").replace_strict(distinct, instants).alias("start"),
+        pl.lit(by_code).gather(pl.col("interval_start").to_physical()).alias("start"),
         pl.col("interval_minutes").alias("minutes"),
         "quantity",
         pl.col("unit").replace_strict(unit_map, return_dtype=pl.String),

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from urbis.application.metering import ports
 from urbis.domain import metering
 
 RANGES = 64
+# A compaction in progress: which files it replaces and the one file that replaces them.
+JOURNAL = "compaction.json"
+VERSION_ORDER = ("meter", "channel", "start", "recorded_at", "sequence")
 
 
 def meter_range(serial: str) -> int:
@@ -31,6 +37,65 @@ def _months(start: datetime | None, end: datetime | None) -> set[str] | None:
         months.add(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _journal(folder: Path) -> dict[str, Any] | None:
+    path = folder / JOURNAL
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def _live_files(folder: Path) -> list[Path]:
+    """
+    The files that hold the partition now: while a compaction's new file is in place but
+    the files it replaces are not yet removed, the new file alone.
+    """
+    files = sorted(folder.glob("*.parquet"))
+    journal = _journal(folder)
+    if journal is not None and (folder / journal["into"]).exists():
+        replaced = set(journal["replaces"])
+        return [f for f in files if f.name not in replaced]
+    return files
+
+
+def _write_journal(folder: Path, data: dict[str, Any]) -> None:
+    temporary = folder / f"{JOURNAL}.tmp"
+    temporary.write_text(json.dumps(data))
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    temporary.replace(folder / JOURNAL)
+
+
+def _finish(folder: Path) -> None:
+    """Remove the files a compaction replaced, then its journal."""
+    journal = _journal(folder)
+    if journal is None:
+        return
+    for name in journal["replaces"]:
+        (folder / name).unlink(missing_ok=True)
+    (folder / JOURNAL).unlink()
+
+
+def _recover(folder: Path) -> None:
+    """Finish a compaction whose new file is in place, or forget one that never got there."""
+    journal = _journal(folder)
+    if journal is not None and (folder / journal["into"]).exists():
+        _finish(folder)
+    elif journal is not None:
+        (folder / JOURNAL).unlink()
+    for leftover in folder.glob("*.tmp"):
+        leftover.unlink()
+
+
+def _rows(path: Path) -> int:
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+
+
+def _is_sorted(path: Path) -> bool:
+    keys = pl.read_parquet(path, columns=list(VERSION_ORDER))
+    return keys.equals(keys.sort(list(VERSION_ORDER), maintain_order=True))
 
 
 class ParquetIntervalStore:
@@ -100,8 +165,48 @@ class ParquetIntervalStore:
                 continue
             if ranges is not None and bucket not in ranges:
                 continue
-            found.extend(sorted(folder.glob("*.parquet")))
+            found.extend(_live_files(folder))
         return found
+
+    def compact(self, *, month: str | None = None) -> tuple[ports.Compaction, ...]:
+        """
+        Merge each partition's delivery files into one file sorted by meter, channel, start
+        and version, keeping every version. The new file is written and synced first; a
+        journal then names the files it replaces; it is renamed into place (from then on
+        readers see it alone) and the old files are removed. A crash at any step leaves
+        either the old files or the new one readable; the next compaction finishes or
+        undoes what the journal records. One compaction at a time per store.
+        """
+        done = []
+        for folder in sorted(self.data.glob("month=*/range=*")):
+            if month is not None and folder.parent.name != f"month={month}":
+                continue
+            _recover(folder)
+            files = _live_files(folder)
+            if len(files) < 2 and (not files or _is_sorted(files[0])):
+                continue
+            merged = pl.read_parquet(files, schema=metering.INTERVAL_SCHEMA).sort(
+                list(VERSION_ORDER), maintain_order=True
+            )
+            name = f"{uuid.uuid4().hex}.parquet"
+            temporary = folder / f"{name}.tmp"
+            merged.write_parquet(temporary, statistics=True)
+            with temporary.open("rb") as handle:
+                os.fsync(handle.fileno())
+            if _rows(temporary) != merged.height:
+                temporary.unlink()
+                raise OSError(f"compaction of {folder} wrote a short file")
+            _write_journal(folder, {"replaces": [f.name for f in files], "into": name})
+            temporary.rename(folder / name)
+            _finish(folder)
+            done.append(
+                ports.Compaction(
+                    partition=f"{folder.parent.name}/{folder.name}",
+                    files_before=len(files),
+                    rows=merged.height,
+                )
+            )
+        return tuple(done)
 
     def scan(
         self,

@@ -31,6 +31,14 @@ class EditWithoutReason(errors.InvalidValue):
     code = "edit_without_reason"
 
 
+class CompactionNotNeeded(errors.InvalidValue):
+    code = "interval_store_not_compacted"
+
+
+class InvalidMonth(errors.InvalidValue):
+    code = "invalid_month"
+
+
 @attrs.frozen
 class IngestResult:
     """What one delivery did: rows received, new versions stored, duplicates ignored."""
@@ -382,3 +390,23 @@ def run_register_vee(
         )
     )
     return derived
+
+
+def compact_intervals(
+    *, store: ports.IntervalStore, month: str | None = None
+) -> tuple[ports.Compaction, ...]:
+    """
+    Merge the delivery files of each interval partition (of one month, or all) into one
+    sorted file keeping every version (ADR 0027).
+
+    :raises InvalidMonth: if ``month`` is not ``YYYY-MM``.
+    :raises CompactionNotNeeded: if the store does not keep reads in files (PostgreSQL).
+    """
+    if month is not None:
+        try:
+            datetime.strptime(month, "%Y-%m")  # noqa: DTZ007 (a calendar month, no instant)
+        except ValueError as error:
+            raise InvalidMonth(f"month must be YYYY-MM, not {month!r}") from error
+    if not isinstance(store, ports.CompactsIntervals):
+        raise CompactionNotNeeded("this interval store keeps reads in a database table")
+    return store.compact(month=month)

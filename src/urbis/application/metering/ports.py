@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 import polars as pl
@@ -35,6 +35,26 @@ class IntervalStore(Protocol):
 
     def next_sequence(self) -> int:
         """A sequence number greater than every stored one."""
+        ...
+
+
+@attrs.frozen
+class Compaction:
+    """One partition merged into a single file: which, from how many files, how many rows."""
+
+    partition: str
+    files_before: int
+    rows: int
+
+
+@runtime_checkable
+class CompactsIntervals(Protocol):
+    def compact(self, *, month: str | None = None) -> tuple[Compaction, ...]:
+        """
+        Merge each partition's delivery files (of one month, ``YYYY-MM``, or all) into one
+        sorted file keeping every version; readers see the old files or the new one, never
+        a mixture, and a crash loses nothing.
+        """
         ...
 
 

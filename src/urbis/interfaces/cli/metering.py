@@ -174,6 +174,23 @@ def register(app: typer.Typer) -> None:
             f"{stats.received - stats.stored} already held, {stats.rejected} rejected"
         )
 
+    @meter.command("compact")
+    def compact(
+        month: Annotated[
+            str | None, typer.Option("--month", help="Only this month, YYYY-MM.")
+        ] = None,
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Merge each interval partition's delivery files into one sorted file."""
+        adapters = _adapters(data_dir)
+        try:
+            done = operations.compact_intervals(store=adapters.intervals, month=month)
+        except errors.DomainError as error:
+            raise _fail(error) from error
+        for item in done:
+            typer.echo(f"{item.partition}: {item.files_before} files, {item.rows} reads")
+        typer.echo(f"{len(done)} partitions compacted")
+
     @meter.command("vee")
     def vee(
         start: Annotated[str, typer.Option("--from")],
