@@ -45,12 +45,16 @@ class TestBillRunBenchmark:
 
 
 class TestMeteringBenchmark:
-    def test_parquet_and_csv_paths_find_the_same_problems(self) -> None:
+    def test_every_path_finds_the_same_problems_and_compaction_keeps_every_read(self) -> None:
         found = _run("bench_metering", "--meters", "20", "--days", "2", "--partition", "10")
+        paths = [found["in_process"]["parquet"], found["in_process"]["csv"]]
 
         assert found["reads"] > 20 * 2 * 90
-        assert found["findings"] == found["csv_findings"]
-        assert found["findings"] > 0
+        assert all(p["reads"] == found["reads"] for p in paths)
+        assert paths[0]["findings"] == paths[1]["findings"]
+        assert sum(paths[0]["findings"].values()) > 0
+        assert found["same_findings_everywhere"] is True
+        assert found["compaction"]["files_after"] < found["compaction"]["files_before"]
 
 
 class TestPaymentFilesBenchmark:
