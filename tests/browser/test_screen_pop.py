@@ -57,7 +57,7 @@ class TestScreenPop:
         page.wait_for_selector("h1")
         account_url = page.url
         timeline = page.locator("ol.timeline")
-        page.wait_for_timeout(1500)  # the console's event stream connects
+        expect(page.locator("#live[data-connected='true']")).to_have_count(1, timeout=20_000)
 
         answered = _call(server, "pop-1", "+57 310 555 0142")
         notice = page.get_by_test_id("live").locator(".live-note").first

@@ -82,11 +82,8 @@ def _poll(
 
 
 async def _stream(
-    request: Request, container: bootstrap.App, actor: identity.Actor, language: str
+    request: Request, container: bootstrap.App, actor: identity.Actor, language: str, cursor: str
 ) -> AsyncIterator[str]:
-    cursor, _ = await run_in_threadpool(
-        _poll, container, actor, request.headers.get("last-event-id")
-    )
     yield "retry: 3000\n\n"
     quiet = 0.0
     while not await request.is_disconnected():
@@ -118,8 +115,14 @@ def mount(app: FastAPI) -> None:
         from urbis.interfaces import web
 
         language = web.language(request)
+        container = auth.container_of(request)
+        # the cursor is fixed before the answer starts: whatever is logged once the console
+        # sees the stream open is sent
+        cursor, _ = await run_in_threadpool(
+            _poll, container, actor, request.headers.get("last-event-id")
+        )
         return StreamingResponse(
-            _stream(request, auth.container_of(request), actor, language),
+            _stream(request, container, actor, language, cursor),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )

@@ -7,6 +7,13 @@
   const spanish = document.documentElement.lang !== 'en';
   const closeWord = spanish ? 'Cerrar aviso' : 'Dismiss notice';
   const source = new EventSource('/agent/events');
+  // the stream is open: what is logged from now on will show (tests wait for this)
+  source.addEventListener('open', () => {
+    live.dataset.connected = 'true';
+  });
+  source.addEventListener('error', () => {
+    delete live.dataset.connected;
+  });
   source.addEventListener('interaction', (message) => {
     const e = JSON.parse(message.data);
     const note = document.createElement('article');
