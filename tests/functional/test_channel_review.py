@@ -233,7 +233,8 @@ class TestReviewingKeptPayloads:
         ).json()
 
         assert done.status_code == 200
-        assert done.json()["reviewed_by"] and done.json()["reviewed_at"]
+        assert done.json()["reviewed_by"]
+        assert done.json()["reviewed_at"]
         assert (again.status_code, again.json()["code"]) == (409, "payload_already_reviewed")
         assert [r["id"] for r in pending] == [rows[1]["id"]]
         assert {r["id"] for r in everything} == {rows[0]["id"], rows[1]["id"]}
@@ -281,7 +282,8 @@ class TestReviewingKeptPayloads:
         assert "<script>alert(" not in spanish.text
         assert "malformed_payload" in spanish.text
         assert "Marcar como revisado" in spanish.text
-        assert "Rejected messages" in english.text and "Mark as reviewed" in english.text
+        assert "Rejected messages" in english.text
+        assert "Mark as reviewed" in english.text
         ((payload_id,),) = _ids(server)
 
         reviewed = browser.post(f"{server.url}/rejected/{payload_id}/reviewed", timeout=10)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import xmltodict
+import xmltodict  # type: ignore[import-untyped]
 from georeport import GeoReport  # type: ignore[import-untyped]
 
 from tests import servers
@@ -84,9 +84,7 @@ class City:
         return value
 
     def counts(self) -> tuple[int, ...]:
-        return tuple(
-            self.count(t) for t in ("service_requests", "cases", "service_orders")
-        )
+        return tuple(self.count(t) for t in ("service_requests", "cases", "service_orders"))
 
     def account(self) -> tuple[str, str]:
         """The showcase customer's account: (id, number)."""
@@ -134,7 +132,8 @@ class TestUtilityFaultsBecomeServiceOrders:
         )
         assert (kind, order_status, order_account) == ("INSPECTION", "OPEN", account_id)
         assert source == f"open311:{case_id}"
-        assert "redes-acueducto" in reason and "SEVERIDAD: CHORRO" in reason
+        assert "redes-acueducto" in reason
+        assert "SEVERIDAD: CHORRO" in reason
         assert city.count("service_orders") == orders_before + 1
 
     def test_a_leak_naming_an_unknown_account_is_refused_and_creates_nothing(
@@ -289,9 +288,7 @@ class TestReadingRequestsBack:
         self, filed: tuple[City, dict[str, str]], fmt: str
     ) -> None:
         city, _ = filed
-        query = urlencode(
-            {"start_date": w3(START - timedelta(days=100)), "end_date": w3(START)}
-        )
+        query = urlencode({"start_date": w3(START - timedelta(days=100)), "end_date": w3(START)})
 
         status, body = city.get(f"requests.{fmt}?{query}")
 
@@ -335,7 +332,8 @@ class TestRefusedRequestsAreKeptForReview:
         body = json.loads(raw)["body"] if isinstance(raw, str) else raw["body"]
         assert code == "invalid_api_key"
         assert "a-leaked-secret-key" not in body
-        assert "service_code=AGUA-FUGA" in body and "api_key=%28removed%29" in body
+        assert "service_code=AGUA-FUGA" in body
+        assert "api_key=%28removed%29" in body
 
     def test_a_missing_location_is_kept(self, city: City) -> None:
         before = city.count("rejected_payloads")

@@ -5,7 +5,6 @@ transaction (or nothing at all), and kept payloads are marked reviewed.
 
 from __future__ import annotations
 
-
 import pytest
 import sqlalchemy as sa
 

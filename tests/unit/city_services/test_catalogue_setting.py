@@ -32,7 +32,8 @@ def test_the_setting_names_the_citys_file(tmp_path: Path) -> None:
 
     assert catalogue.jurisdiction_id == "bogota.gov.co"
     hole = catalogue.get("HUECO")
-    assert hole is not None and hole.utility_fault
+    assert hole is not None
+    assert hole.utility_fault
 
 
 @pytest.mark.parametrize(

@@ -270,7 +270,7 @@ class RejectedPayloadRepository:
 
     def _rows(
         self, condition: sa.ColumnElement[bool], tenant_id: ids.TenantId
-    ) -> list[ports.RejectedPayload]:
+    ) -> Sequence[ports.RejectedPayload]:
         c = t.rejected_payloads.c
         rows = self._c.execute(
             t.rejected_payloads.select()
@@ -299,7 +299,7 @@ class RejectedPayloadRepository:
         return result
 
     def get(self, tenant_id: ids.TenantId, payload_id: str) -> ports.RejectedPayload | None:
-        found = [p for p in self._rows(t.rejected_payloads.c.id == payload_id, tenant_id)]
+        found = self._rows(t.rejected_payloads.c.id == payload_id, tenant_id)
         return found[0] if found else None
 
     def mark_reviewed(self, rejected: ports.RejectedPayload) -> None:

@@ -186,9 +186,7 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
 SECRET_FIELDS = frozenset({"api_key"})
 
 
-def keep_refused_request(
-    *, env: Open311Env, form: Form, error: city_services.Open311Error
-) -> None:
+def keep_refused_request(*, env: Open311Env, form: Form, error: city_services.Open311Error) -> None:
     """
     Keep a refused POST requests.{format} for review, as the form it came in without its
     secrets (the api_key's value is dropped, its presence is noted), with the reason.

@@ -88,6 +88,12 @@ class _CountingRejections:
     def list(self, tenant_id: ids.TenantId) -> Any:
         return self.inner.list(tenant_id)
 
+    def get(self, tenant_id: ids.TenantId, payload_id: str) -> ports.RejectedPayload | None:
+        return self.inner.get(tenant_id, payload_id)
+
+    def mark_reviewed(self, rejected: ports.RejectedPayload) -> None:
+        self.inner.mark_reviewed(rejected)
+
 
 def _accept(
     container: bootstrap.App, tenant_code: str, provider: str, content_type: str, body: bytes

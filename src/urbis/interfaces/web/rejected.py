@@ -107,7 +107,9 @@ def mount(app: FastAPI) -> None:
             return actor
         return page(request, actor, show_all=all)
 
-    @app.post("/rejected/{payload_id}/reviewed", response_class=HTMLResponse, include_in_schema=False)
+    @app.post(
+        "/rejected/{payload_id}/reviewed", response_class=HTMLResponse, include_in_schema=False
+    )
     def reviewed(request: Request, payload_id: str) -> Response:
         actor = reviewer(request)
         if isinstance(actor, Response):
