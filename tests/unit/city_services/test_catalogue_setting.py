@@ -70,3 +70,17 @@ def test_urbis_serve_stops_at_start_with_a_clear_error(
     assert result.exit_code == 2
     assert "invalid_service_catalogue" in result.output
     assert "missing.yaml: no such file" in result.output.replace("\n", "")
+
+
+def test_urbis_open311_services_lists_the_configured_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bogota.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    monkeypatch.setenv("URBIS_OPEN311_CATALOGUE", str(path))
+
+    result = CliRunner().invoke(app, ["open311", "services"])
+
+    assert result.exit_code == 0, result.output
+    assert "HUECO" in result.output
+    assert "AGUA-FUGA" not in result.output
