@@ -444,6 +444,15 @@ def _bill_entry(
     )
 
 
+def _new_ids(env: ports.BillingEnv, count: int) -> list[str]:
+    # A generator that makes ids in bulk (the system's does) saves ~20 µs an id: a run of a
+    # million accounts makes six million.
+    many: Callable[[int], list[str]] | None = getattr(env.ids, "new_ids", None)
+    if many is not None:
+        return many(count)
+    return [env.ids.new_id() for _ in range(count)]
+
+
 def _settle(
     env: ports.BillingEnv,
     run: billing.BillRun,
@@ -470,7 +479,7 @@ def _settle(
         else:
             status = pl.lit("TRIAL")
         table = bills.with_columns(
-            pl.Series("id", [env.ids.new_id() for _ in range(bills.height)], dtype=pl.String),
+            pl.Series("id", _new_ids(env, bills.height), dtype=pl.String),
             pl.lit(env.tenant_id).alias("tenant_id"),
             pl.lit(run.id).alias("run_id"),
             pl.lit("FINAL" if final else run.id).alias("run_key"),
@@ -484,9 +493,7 @@ def _settle(
         if final:
             with timer("ledger entries"):
                 issued = table.filter(pl.col("status") == "ISSUED")
-                entry_ids = pl.Series(
-                    "entry_id", [env.ids.new_id() for _ in range(issued.height)], dtype=pl.String
-                )
+                entry_ids = pl.Series("entry_id", _new_ids(env, issued.height), dtype=pl.String)
                 issued = issued.with_columns(entry_ids)
                 heads, postings = billing.bill_postings(bills=issued, booked_at=now)
                 table = table.join(
