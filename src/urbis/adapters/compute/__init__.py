@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import collections
-import contextlib
 import concurrent.futures
+import contextlib
 import multiprocessing
 import queue
 import threading
