@@ -253,6 +253,90 @@ class TestCorrections:
         assert _ledger_rows(container, tenant) == 1
         assert _owed(container, tenant, homes[0].account_id) == int(Decimal(held["total"]) * 100)
 
+    def test_releasing_a_held_bill_of_zero_issues_it_without_a_ledger_entry(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, run = _billed(container, tenant, agent_env, [180.0, 0.0])
+        held = billing_queries.held_bills(env=env, run_id=str(run["id"]))[0]
+        before = _ledger_rows(container, tenant)
+
+        released = billing_ops.release_bill(env=env, bill_id=held["id"])
+
+        assert held["agreement_id"] == homes[1].agreement_id
+        assert Decimal(held["total"]) == 0
+        assert released["status"] == "ISSUED"
+        assert released["entry_id"] is None
+        assert _ledger_rows(container, tenant) == before
+        assert _owed(container, tenant, homes[1].account_id) == 0
+        with pytest.raises(billing.BillNotHeld):
+            billing_ops.release_bill(env=env, bill_id=held["id"])
+
+    def test_cancelling_an_issued_bill_of_zero_reverses_nothing(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, _, run = _billed(container, tenant, agent_env, [0.0])
+        held = billing_queries.held_bills(env=env, run_id=str(run["id"]))[0]
+        billing_ops.release_bill(env=env, bill_id=held["id"])
+
+        cancelled = billing_ops.cancel_bill(env=env, bill_id=held["id"], reason="lectura errada")
+
+        assert cancelled["status"] == "CANCELLED"
+        assert cancelled["entry_id"] is None
+        assert _ledger_rows(container, tenant) == 0
+
+    def test_rebilling_to_zero_issues_the_new_bill_without_a_ledger_entry(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, _ = _billed(container, tenant, agent_env, [180.0])
+        bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+        helpers.add_register_reads(
+            container, tenant, [(homes[0].meter, OCT, 500.0, "ACTUAL")], later=True
+        )
+
+        new = billing_ops.rebill(env=env, bill_id=bill["id"], reason="sin consumo")
+
+        assert new["status"] == "ISSUED"
+        assert Decimal(new["total"]) == 0
+        assert new["entry_id"] is None
+        assert _ledger_rows(container, tenant) == 2  # the bill and its reversal
+        assert _owed(container, tenant, homes[0].account_id) == 0
+
+    def test_a_run_that_issues_a_bill_of_zero_posts_no_entry_for_it(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=2)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (homes[0].meter, SEPT, 500.0, "ACTUAL"),
+                (homes[0].meter, OCT, 680.0, "ACTUAL"),
+                (homes[1].meter, SEPT, 500.0, "ACTUAL"),
+                (homes[1].meter, OCT, 500.0, "ACTUAL"),
+            ],
+        )
+        env = attrs.evolve(helpers.billing_env(container, tenant), validator=_issue_everything)
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        bills = {
+            h.agreement_id: billing_queries.bills_of_account(env=env, account_id=h.account_id)[0]
+            for h in homes
+        }
+        assert run["bills"] == 2 and run["held"] == 0
+        assert bills[homes[1].agreement_id]["status"] == "ISSUED"
+        assert bills[homes[1].agreement_id]["entry_id"] is None
+        assert bills[homes[0].agreement_id]["entry_id"] is not None
+        assert _ledger_rows(container, tenant) == 1
+        assert (
+            _count(
+                container,
+                "SELECT count(*) FROM postings p LEFT JOIN journal_entries e "
+                "ON e.id = p.entry_id WHERE e.id IS NULL",
+            )
+            == 0
+        )
+
     def test_an_unknown_bill_is_a_clear_error(
         self, container: bootstrap.App, tenant: identity.Tenant
     ) -> None:
@@ -264,3 +348,9 @@ class TestCorrections:
 
 def _hold_everything(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(pl.lit("HOLD").alias("action"), pl.lit("REVIEW").alias("reason"))
+
+
+def _issue_everything(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.lit("ISSUE").alias("action"), pl.lit(None, dtype=pl.String).alias("reason")
+    ).select("action", "reason")

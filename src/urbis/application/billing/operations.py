@@ -492,7 +492,13 @@ def _settle(
         heads = postings = None
         if final:
             with timer("ledger entries"):
-                issued = table.filter(pl.col("status") == "ISSUED")
+                # a bill of zero in every amount moves no money: issued, with no entry
+                issued = table.filter(
+                    (pl.col("status") == "ISSUED")
+                    & pl.any_horizontal(
+                        pl.col(c) != 0 for c in ("revenue", "subsidy", "contribution", "taxes")
+                    )
+                )
                 entry_ids = pl.Series("entry_id", _new_ids(env, issued.height), dtype=pl.String)
                 issued = issued.with_columns(entry_ids)
                 heads, postings = billing.bill_postings(bills=issued, booked_at=now)
@@ -615,9 +621,15 @@ def _entry_for(env: ports.BillingEnv, bill: billing.Bill) -> ledger.JournalEntry
     return _bill_entry(env, row, places, env.clock.now())
 
 
+def _postable(bill: billing.Bill) -> bool:
+    """Whether a bill moves money: a bill of zero in every amount has no ledger entry."""
+    return any(m.amount for m in (bill.revenue, bill.subsidy, bill.contribution, bill.taxes))
+
+
 def release_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
     """
-    Issue a bill held for review, posting it to the ledger.
+    Issue a bill held for review, posting it to the ledger (a bill of zero in every amount is
+    issued with no ledger entry: there is nothing to post).
 
     :raises BillNotFound: if the tenant has no such bill.
     :raises BillNotHeld: if the bill is not held.
@@ -628,9 +640,10 @@ def release_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
         bill = _bill_or_fail(store, env, bill_id)
         if bill.status is not billing.BillStatus.HELD:
             billing.release_bill(bill=bill, entry_id="")  # raises BillNotHeld
-        entry = _entry_for(env, bill)
-        released = billing.release_bill(bill=bill, entry_id=entry.id)
-        store.ledger.add(entry)
+        entry = _entry_for(env, bill) if _postable(bill) else None
+        released = billing.release_bill(bill=bill, entry_id=None if entry is None else entry.id)
+        if entry is not None:
+            store.ledger.add(entry)
         store.update_bill(released)
         _audit(
             env,
@@ -760,11 +773,19 @@ def rebill(*, env: ports.BillingEnv, bill_id: str, reason: str) -> dict[str, Any
             pl.lit(now).alias("created_at"),
             pl.lit(bill.id).alias("rebills"),
         )
-        entry = _bill_entry(env, table.row(0, named=True), places, now)
-        table = table.with_columns(pl.lit(entry.id).alias("entry_id"))
+        head = table.row(0, named=True)
+        entry = (
+            _bill_entry(env, head, places, now)
+            if any(head[c] for c in ("revenue", "subsidy", "contribution", "taxes"))
+            else None
+        )
+        table = table.with_columns(
+            pl.lit(None if entry is None else entry.id, dtype=pl.String).alias("entry_id")
+        )
         lines = result.lines.with_columns(pl.lit(new_id).alias("bill_id")).drop("agreement_id")
         store.write_bills(table.drop("tariff_code"), lines)
-        store.ledger.add(entry)
+        if entry is not None:
+            store.ledger.add(entry)
         created = store.bill(env.tenant_id, new_id)
         assert created is not None
         _audit(

@@ -121,9 +121,10 @@ def cancel_bill(*, bill: Bill, at: datetime, reason: str, reversal_entry_id: str
     )
 
 
-def release_bill(*, bill: Bill, entry_id: str) -> Bill:
+def release_bill(*, bill: Bill, entry_id: str | None) -> Bill:
     """
-    Return a held bill issued, posted by the ledger entry ``entry_id``.
+    Return a held bill issued, posted by the ledger entry ``entry_id`` (``None`` for a bill
+    with nothing to post: every amount zero).
 
     :raises BillNotHeld: if the bill is not held for review.
     """
