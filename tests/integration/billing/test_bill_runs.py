@@ -323,7 +323,8 @@ class TestCorrections:
             h.agreement_id: billing_queries.bills_of_account(env=env, account_id=h.account_id)[0]
             for h in homes
         }
-        assert run["bills"] == 2 and run["held"] == 0
+        assert run["bills"] == 2
+        assert run["held"] == 0
         assert bills[homes[1].agreement_id]["status"] == "ISSUED"
         assert bills[homes[1].agreement_id]["entry_id"] is None
         assert bills[homes[0].agreement_id]["entry_id"] is not None
