@@ -45,6 +45,11 @@ COLUMNS = {
     "description": pl.String,
     "part": pl.String,
     "amount": pl.Int64,
+    # what the line prices and at what (null when it has no single quantity): the quantity in
+    # thousandths of its unit (kWh, share of month, days, or money for a percentage tax),
+    # rounded half-even; the unit price in millionths, exact (the batch engine's scale)
+    "quantity_milli": pl.Int64,
+    "unit_price_micro": pl.Int64,
 }
 
 
@@ -359,7 +364,15 @@ def _share_table(pairs: Iterable[tuple[int, int]]) -> pl.DataFrame:
     )
 
 
-def _out(frame: pl.DataFrame, kind: str, part: str, rounding: Rounding) -> pl.DataFrame:
+def _out(
+    frame: pl.DataFrame,
+    kind: str,
+    part: str,
+    rounding: Rounding,
+    quantity: tuple[pl.Expr, pl.Expr],
+    price: pl.Expr,
+) -> pl.DataFrame:
+    """Lines of one kind; ``quantity`` as a fraction (numerator, denominator) of thousandths."""
     return frame.select(
         pl.col("agreement").cast(pl.String),
         "month",
@@ -370,6 +383,10 @@ def _out(frame: pl.DataFrame, kind: str, part: str, rounding: Rounding) -> pl.Da
         "description",
         pl.lit(part).alias("part"),
         round_div(pl.col("N"), pl.col("D"), rounding).cast(pl.Int64).alias("amount"),
+        round_div(quantity[0].cast(I128), quantity[1].cast(I128), Rounding.HALF_EVEN)
+        .cast(pl.Int64)
+        .alias("quantity_milli"),
+        price.cast(pl.Int64).alias("unit_price_micro"),
     )
 
 
@@ -473,7 +490,15 @@ def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.
     # overflow (the subsidised quantity times the average price needs more than 128 bits).
     out: dict[str, list[object]] = {c: [] for c in COLUMNS}
 
-    def emit(row: dict[str, object], kind: str, text: str, part: str, amount: int) -> None:
+    def emit(
+        row: dict[str, object],
+        kind: str,
+        text: str,
+        part: str,
+        amount: int,
+        quantity: tuple[int, int],
+        price: int,
+    ) -> None:
         for column, value in (
             ("agreement", str(row["agreement"])),
             ("month", row["month"]),
@@ -484,6 +509,8 @@ def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.
             ("description", text),
             ("part", part),
             ("amount", amount),
+            ("quantity_milli", round_int(quantity[0], quantity[1], Rounding.HALF_EVEN)),
+            ("unit_price_micro", price),
         ):
             out[column].append(value)
 
@@ -498,21 +525,31 @@ def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.
         else:
             top, bottom = total, 1
         if total and numerator:
+            # the average (full) price per kWh is numerator / total² (in millionths)
             if row["published"] is None:
                 n = share * top * numerator
                 d = bottom * total * total * 10**15
+                unit = round_int(share * numerator, total * total * PRICE, Rounding.HALF_EVEN)
             else:
                 n = top * (int(row["published"]) * total * total - numerator)
                 d = bottom * total * total * 10**9
-            emit(row, kind, label, "energy", round_int(n * scale, d, rounding))
+                unit = round_int(
+                    int(row["published"]) * total * total - numerator,
+                    total * total,
+                    Rounding.HALF_EVEN,
+                )
+            amount = round_int(n * scale, d, rounding)
+            emit(row, kind, label, "energy", amount, (top, bottom), unit)
         full = int(row["fixed_full"])
         if full and row["on_fixed"]:
             if row["fixed_published"] is None:
                 n = full * share
+                unit = round_int(full * share, PRICE, Rounding.HALF_EVEN)
             else:
                 n = (int(row["fixed_published"]) - full) * PRICE
+                unit = int(row["fixed_published"]) - full
             amount = round_int(n * a * scale, b * PRICE * PRICE, rounding)
-            emit(row, kind, label + " cargo fijo", "fixed", amount)
+            emit(row, kind, label + " cargo fijo", "fixed", amount, (a * WH, b), unit)
     return pl.DataFrame(out, schema=COLUMNS)
 
 
@@ -575,7 +612,16 @@ def rate_frame(
         (pl.col("T").cast(I128) * 10**9).alias("D"),
         pl.format("Energy {} {}", "period_name", "block").alias("description"),
     )
-    lines = [_out(energy, "ENERGY", "energy", rounding)]
+    lines = [
+        _out(
+            energy,
+            "ENERGY",
+            "energy",
+            rounding,
+            (pl.col("inside").cast(I128) * pl.col("energy"), pl.col("T")),
+            pl.col("price"),
+        )
+    ]
     fixed_rows = [
         (vid, f.name, _scaled(f.amount, PRICE, "A fixed charge"), f.per is tariffs.FixedBasis.DAY)
         for vid, v in enumerate(tariff.versions)
@@ -596,7 +642,19 @@ def rate_frame(
             pl.lit("").alias("period_name"),
             pl.lit("").alias("block"),
         )
-        lines.append(_out(fixed, "FIXED", "fixed", rounding))
+        lines.append(
+            _out(
+                fixed,
+                "FIXED",
+                "fixed",
+                rounding,
+                (
+                    pl.col("covered") * WH,
+                    pl.when(pl.col("daily")).then(1440).otherwise(pl.col("month_minutes")),
+                ),
+                pl.col("f"),
+            )
+        )
     if customers is not None:
         with_e = totals.join(numerators, on=["agreement", "month_key"], how="left").with_columns(
             pl.col("E").fill_null(0)
@@ -639,7 +697,8 @@ def _minimum(
             pl.lit("Minimum charge top-up").alias("description"),
         )
     )
-    return pl.concat([out, _out(topped, "MINIMUM", "minimum", rounding)])
+    share = (pl.col("covered") * WH, pl.col("month_minutes"))
+    return pl.concat([out, _out(topped, "MINIMUM", "minimum", rounding, share, pl.col("minimum"))])
 
 
 def _taxes(
@@ -688,7 +747,17 @@ def _taxes(
         )
         .sort("agreement", "month", "order")
     )
-    return pl.concat([out, _out(taxed, "TAX", "taxes", rounding)])
+    percent = pl.col("percent").is_not_null()
+    quantity = (
+        pl.when(percent).then(pl.col("base") * WH).otherwise(pl.col("T")),
+        pl.when(percent).then(scale).otherwise(1),
+    )
+    price = (
+        pl.when(percent)
+        .then(round_div(pl.col("percent").cast(I128), pl.lit(100, dtype=I128), Rounding.HALF_EVEN))
+        .otherwise(pl.col("per_unit"))
+    )
+    return pl.concat([out, _out(taxed, "TAX", "taxes", rounding, quantity, price)])
 
 
 def _guard(tariff: tariffs.Tariff, totals: pl.DataFrame) -> None:
