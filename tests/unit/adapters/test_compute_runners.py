@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -83,6 +83,7 @@ class TestPipelined:
 
         results = compute.Pipelined(ahead=1).map(lambda x: x, source())
         assert next(results) == 0
+        assert isinstance(results, Generator)
         results.close()
 
         assert len(taken) < 10

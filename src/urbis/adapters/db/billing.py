@@ -160,6 +160,10 @@ def _money(minor: int, currency: str) -> Money:
     return Money(Decimal(int(minor)).scaleb(-minor_unit(currency)), currency)
 
 
+def _scaled(value: int | None, places: int) -> Decimal | None:
+    return None if value is None else Decimal(int(value)).scaleb(-places)
+
+
 def _bill(row: Any, lines: Sequence[Any]) -> billing.Bill:
     currency = row.currency
     return billing.Bill(
@@ -191,6 +195,8 @@ def _bill(row: Any, lines: Sequence[Any]) -> billing.Bill:
                 period=line.period,
                 block=line.block,
                 part=line.part,
+                quantity=_scaled(line.quantity_milli, 3),
+                unit_price=_scaled(line.unit_price_micro, 6),
             )
             for line in lines
         ),

@@ -598,6 +598,8 @@ def bill_summary(bill: billing.Bill) -> dict[str, Any]:
                 "period": line.period,
                 "block": line.block,
                 "part": line.part,
+                "quantity": None if line.quantity is None else str(line.quantity),
+                "unit_price": None if line.unit_price is None else str(line.unit_price),
             }
             for line in bill.lines
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import NewType
 
 import attrs
@@ -57,6 +58,10 @@ class BillLine:
     period: str = ""  # time-of-use period
     block: str = ""  # tier
     part: str = ""
+    # what the line prices and at what, as the rating engine explained it (None: no single
+    # quantity, e.g. a subsidy computed on another line)
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
 
 
 @attrs.frozen
