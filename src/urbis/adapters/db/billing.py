@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from urbis.adapters.db import bulk
+from urbis.adapters.db import bulk, frames
 from urbis.adapters.db import ledger as db_ledger
 from urbis.adapters.db import repositories as r
 from urbis.adapters.db import tables as t
@@ -74,18 +74,15 @@ def _due_query(tenant_id: str, cycle: str, period: billing.BillingPeriod) -> sa.
     )
 
 
+_RAW_AGREEMENTS: dict[str, pl.DataType] = {
+    **billing.AGREEMENTS_SCHEMA,
+    "multiplier": pl.String(),  # an exact decimal in the database
+    "installed_from": pl.Date(),
+}
+
+
 def _frame(connection: sa.Connection, query: sa.Select[Any]) -> pl.DataFrame:
-    rows = connection.execute(query).all()
-    raw = (
-        pl.DataFrame(
-            [tuple(row) for row in rows],
-            schema=[*billing.AGREEMENTS_SCHEMA, "installed_from"],
-            orient="row",
-            infer_schema_length=None,
-        )
-        if rows
-        else pl.DataFrame(schema={**billing.AGREEMENTS_SCHEMA, "installed_from": pl.Date})
-    )
+    raw = frames.read_frame(connection, query, _RAW_AGREEMENTS)
     return (
         raw.with_columns(
             pl.col("multiplier").cast(pl.String).cast(pl.Float64).fill_null(1.0),
