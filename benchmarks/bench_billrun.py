@@ -198,10 +198,14 @@ def main() -> None:
                 stages[stage] += time.perf_counter() - began
 
         started = time.perf_counter()
+        cpu_started = time.process_time()
         with timer("plan (accounts due, batches recorded)"):
             run = operations.create_run(env=env, cycle="C01", period="2026-10")
         summary = operations.resume_run(env=env, run_id=run["id"], timer=timer)
         seconds = time.perf_counter() - started
+        # this process's CPU time (all its threads; not a pool's workers): less sensitive than
+        # the wall clock to other work on a shared machine
+        cpu_seconds = time.process_time() - cpu_started
         loads = stages["load agreements"] + stages["load reads"]
         if args.workers <= 1 and not args.pipeline:
             key = "determinants and rating (with loads when in process)"
@@ -232,6 +236,7 @@ def main() -> None:
                 "workers": args.workers,
                 "pipeline": args.pipeline,
                 "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu_seconds, 1),
                 "agreements_per_second": round(agreements / seconds),
                 "stages": {
                     k: round(v, 1) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])

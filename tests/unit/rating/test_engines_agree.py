@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from urbis.domain import rating, tariffs
+from urbis.domain.rating import _batch as rating_batch
 from urbis.kernel.money import Rounding, minor_unit
 from urbis.kernel.periods import Period
 
@@ -231,6 +233,26 @@ class TestEnginesAgree:
 
         expected = reference_lines(tariff, agreements)
         actual = batch_lines(tariff, agreements, minutes, ids)
+
+        assert actual == expected
+
+    @settings(
+        max_examples=int(os.environ.get("URBIS_RATING_EXAMPLES", "60")) // 2,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(cases())
+    def test_subsidies_in_python_integers_agree_as_the_128_bit_columns_do(
+        self,
+        case: Case,
+    ) -> None:
+        # the batch engine prices subsidies and contributions in 128-bit columns when every
+        # product fits, else row by row in Python integers: both must match the reference
+        tariff, agreements, minutes, ids = case
+
+        expected = reference_lines(tariff, agreements)
+        with mock.patch.object(rating_batch, "_fits_in_128_bits", return_value=False):
+            actual = batch_lines(tariff, agreements, minutes, ids)
 
         assert actual == expected
 

@@ -469,6 +469,8 @@ def _solidarity_frame(
         _share_table(set(zip(base["covered"], base["month_minutes"], strict=True))),
         on=["covered", "month_minutes"],
     )
+    if _fits_in_128_bits(base, scale):
+        return [_solidarity_columns(base, scale, rounding)]
     return [_solidarity_lines(base, scale, rounding)]
 
 
@@ -483,6 +485,126 @@ def round_int(numerator: int, denominator: int, rounding: Rounding) -> int:
     elif rounding is Rounding.UP:
         quotient += remainder > 0
     return -quotient if numerator < 0 else quotient
+
+
+_SAFE = 10**37  # well inside a signed 128-bit integer (about 1.7e38)
+
+
+def _fits_in_128_bits(base: pl.DataFrame, scale: int) -> bool:
+    """
+    Whether every product ``_solidarity_columns`` forms stays far inside 128 bits, bounded in
+    floating point with a wide margin (exactness is kept by the integers, not by the bound).
+    """
+    t = pl.col("T").cast(pl.Float64).abs()
+    e = pl.col("E").cast(pl.Float64).abs()
+    share = pl.col("share").cast(pl.Float64).abs()
+    published = pl.col("published").cast(pl.Float64).abs().fill_null(0)
+    top = pl.max_horizontal(t, pl.col("basic").cast(pl.Float64).abs().fill_null(0) * pl.col("a"))
+    biggest = base.select(
+        pl.max_horizontal(
+            share * top * e * scale,
+            top * (published * t * t + e) * scale,
+            pl.col("b").cast(pl.Float64) * t * t * 1e15,
+            share * e,
+            published * t * t,
+            pl.col("fixed_full").cast(pl.Float64).abs() * PRICE * pl.col("a") * scale,
+            pl.col("fixed_published").cast(pl.Float64).abs().fill_null(0)
+            * PRICE
+            * pl.col("a")
+            * scale,
+        ).max()
+    ).item()
+    return biggest is None or float(biggest) * 4 < _SAFE
+
+
+def _solidarity_columns(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.DataFrame:
+    """``_solidarity_lines`` vectorised in 128-bit integers (when ``_fits_in_128_bits``)."""
+    wide = base.with_row_index("row").with_columns(
+        pl.col(c).cast(I128) for c in ("T", "E", "share", "a", "b", "basic", "published")
+    )
+    t, e, share = pl.col("T"), pl.col("E"), pl.col("share")
+    over_basic = pl.col("subsidised") & (t * pl.col("b") > pl.col("basic") * pl.col("a"))
+    wide = wide.with_columns(
+        pl.when(over_basic).then(pl.col("basic") * pl.col("a")).otherwise(t).alias("top"),
+        pl.when(over_basic).then(pl.col("b")).otherwise(pl.lit(1, dtype=I128)).alias("bottom"),
+        pl.when(pl.col("subsidised"))
+        .then(pl.lit("SUBSIDY"))
+        .otherwise(pl.lit("CONTRIBUTION"))
+        .alias("kind"),
+        (
+            pl.when(pl.col("subsidised"))
+            .then(pl.lit("Subsidio "))
+            .otherwise(pl.lit("Contribución "))
+            + pl.col("class").cast(pl.String)
+        ).alias("label"),
+    )
+    top, bottom = pl.col("top"), pl.col("bottom")
+    free = pl.col("published").is_null()
+    energy = wide.filter((t != 0) & (e != 0)).select(
+        "row",
+        pl.lit(0).alias("order"),
+        "agreement",
+        "month",
+        "tariff",
+        "kind",
+        pl.col("label").alias("description"),
+        pl.lit("energy").alias("part"),
+        round_div(
+            pl.when(free).then(share * top * e).otherwise(top * (pl.col("published") * t * t - e))
+            * scale,
+            pl.when(free).then(bottom * t * t * 10**15).otherwise(bottom * t * t * 10**9),
+            rounding,
+        ).alias("amount"),
+        round_div(top, bottom, Rounding.HALF_EVEN).alias("quantity_milli"),
+        pl.when(free)
+        .then(round_div(share * e, t * t * PRICE, Rounding.HALF_EVEN))
+        .otherwise(round_div(pl.col("published") * t * t - e, t * t, Rounding.HALF_EVEN))
+        .alias("unit_price_micro"),
+    )
+    full = pl.col("fixed_full").cast(I128)
+    fixed_unit = (
+        pl.when(pl.col("fixed_published").is_null())
+        .then(round_div(full * share, pl.lit(PRICE, dtype=I128), Rounding.HALF_EVEN))
+        .otherwise(pl.col("fixed_published").cast(I128) - full)
+    )
+    fixed_n = (
+        pl.when(pl.col("fixed_published").is_null())
+        .then(full * share)
+        .otherwise((pl.col("fixed_published").cast(I128) - full) * PRICE)
+    )
+    fixed = wide.filter((pl.col("fixed_full") != 0) & pl.col("on_fixed")).select(
+        "row",
+        pl.lit(1).alias("order"),
+        "agreement",
+        "month",
+        "tariff",
+        "kind",
+        (pl.col("label") + " cargo fijo").alias("description"),
+        pl.lit("fixed").alias("part"),
+        round_div(fixed_n * pl.col("a") * scale, pl.col("b") * PRICE * PRICE, rounding).alias(
+            "amount"
+        ),
+        round_div(pl.col("a") * WH, pl.col("b"), Rounding.HALF_EVEN).alias("quantity_milli"),
+        fixed_unit.alias("unit_price_micro"),
+    )
+    return (
+        pl.concat([energy, fixed])
+        .sort("row", "order")
+        .select(
+            pl.col("agreement").cast(pl.String),
+            "month",
+            "tariff",
+            "kind",
+            pl.lit("").alias("period"),
+            pl.lit("").alias("block"),
+            "description",
+            "part",
+            "amount",
+            "quantity_milli",
+            "unit_price_micro",
+        )
+        .cast(COLUMNS)  # type: ignore[arg-type]
+    )
 
 
 def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.DataFrame:
