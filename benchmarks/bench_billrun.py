@@ -188,14 +188,16 @@ def main() -> None:
             env=env, code="C01", read_day=2, bill_day=5, due_days=15, suspension_days=30
         )
         stages: dict[str, float] = collections.defaultdict(float)
+        cpu: dict[str, float] = collections.defaultdict(float)
 
         @contextlib.contextmanager
         def timer(stage: str) -> Iterator[None]:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             try:
                 yield
             finally:
                 stages[stage] += time.perf_counter() - began
+                cpu[stage] += time.process_time() - began_cpu
 
         started = time.perf_counter()
         cpu_started = time.process_time()
@@ -210,6 +212,9 @@ def main() -> None:
         if args.workers <= 1 and not args.pipeline:
             key = "determinants and rating (with loads when in process)"
             stages["determinants and rating"] = stages.pop(key) - loads
+            cpu["determinants and rating"] = cpu.pop(key) - (
+                cpu["load agreements"] + cpu["load reads"]
+            )
         with container.engine.connect() as connection:
             lines = connection.execute(sa.text("SELECT count(*) FROM bill_lines")).scalar_one()
             entries = connection.execute(
@@ -240,6 +245,9 @@ def main() -> None:
                 "agreements_per_second": round(agreements / seconds),
                 "stages": {
                     k: round(v, 1) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])
+                },
+                "stages_cpu": {
+                    k: round(v, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
                 },
                 "seed_seconds_not_timed": round(seeded, 1),
                 "reads_seconds_not_timed": round(reads_seconds, 1),
