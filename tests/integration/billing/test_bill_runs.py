@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tests.integration.billing import helpers
 from urbis import bootstrap
+from urbis.adapters.db import billing as db_billing
 from urbis.application._support import Env
 from urbis.application.billing import operations as billing_ops
 from urbis.application.billing import ports
@@ -355,3 +356,43 @@ def _issue_everything(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.lit("ISSUE").alias("action"), pl.lit(None, dtype=pl.String).alias("reason")
     ).select("action", "reason")
+
+
+AUG = datetime(2026, 8, 30, 15, tzinfo=UTC)
+
+
+class TestHistory:
+    @pytest.mark.parametrize("listed", [500, 0])
+    def test_a_batch_reads_the_history_of_its_own_agreements_only(
+        self,
+        container: bootstrap.App,
+        tenant: identity.Tenant,
+        agent_env: Env,
+        monkeypatch: pytest.MonkeyPatch,
+        listed: int,
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=3)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (h.meter, at, value, "ACTUAL")
+                for h in homes
+                for at, value in ((AUG, 100.0), (SEPT, 250.0), (OCT, 2000.0))
+            ],
+        )
+        env = helpers.billing_env(container, tenant)
+        billing_ops.start_run(env=env, cycle="C01", period="2026-09")
+        monkeypatch.setattr(db_billing, "_LISTED", listed)
+        asked = sorted([homes[0].agreement_id, homes[2].agreement_id])
+
+        with env.store() as store:
+            history = store.history(tenant.id, asked, "2026-10")
+        october = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        assert sorted(history["agreement_id"].to_list()) == asked
+        assert history["consumption_milli"].to_list() == [150_000, 150_000]
+        assert october["held"] == 3  # 1,750 kWh against an average of 150: high
+        assert {
+            b["hold_reason"] for b in billing_queries.held_bills(env=env, run_id=october["id"])
+        } == {"HIGH_AGAINST_HISTORY"}

@@ -8,6 +8,7 @@ from collections.abc import Generator, Iterator
 import pytest
 
 from urbis.adapters import compute
+from urbis.bootstrap import billing as billing_wiring
 
 
 class TestRunners:
@@ -87,3 +88,24 @@ class TestPipelined:
         results.close()
 
         assert len(taken) < 10
+
+
+class TestPartitionRunnerSetting:
+    @pytest.mark.parametrize(
+        ("setting", "expected"),
+        [
+            ("", compute.Pipelined),
+            ("0", compute.InProcess),
+            ("1", compute.Pipelined),
+            ("2", compute.ProcessPool),
+        ],
+    )
+    def test_urbis_billrun_workers_picks_the_runner(
+        self, monkeypatch: pytest.MonkeyPatch, setting: str, expected: type
+    ) -> None:
+        monkeypatch.delenv("URBIS_DASK_SCHEDULER", raising=False)
+        monkeypatch.setenv("URBIS_BILLRUN_WORKERS", setting)
+
+        runner = billing_wiring.partition_runner()
+
+        assert isinstance(runner, expected)
