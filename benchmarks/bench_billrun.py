@@ -11,7 +11,9 @@ every meter into the Parquet stores (not timed: that is metering's ingest): with
 register`` two register reads per meter; with ``--reads interval`` electricity meters become
 smart meters with 15-minute data for the month (water stays on register reads). Then times one
 final bill run of October 2026 stage by stage (in this process, so the stages add up; with
-``--workers 2`` the rating runs in a local pool and overlaps the writes). Prints JSON.
+``--pipeline``, the bill runs' default runner, a thread loads and rates the next batch while
+this one is written; with ``--workers 2`` the rating runs in a local pool). Prints JSON with
+wall and CPU seconds, per stage too.
 Targets (issue 5, 1,000,000 accounts on 2 cores): register reads <= 60 s, interval <= 300 s.
 """
 
