@@ -27,7 +27,7 @@ def _render(lines: list[dict[str, Any]], lang: str) -> str:
 
 class TestBillLinesFragment:
     def test_shows_quantity_and_unit_price_when_the_lines_carry_them(self) -> None:
-        lines = [
+        lines: list[dict[str, Any]] = [
             {
                 "kind": "ENERGY",
                 "description": "Consumo básico",
@@ -61,7 +61,7 @@ class TestBillLinesFragment:
         assert "27100.00 COP" in english
 
     def test_leaves_them_out_when_no_line_has_them(self) -> None:
-        lines = [
+        lines: list[dict[str, Any]] = [
             {"kind": "TAX", "description": "IVA", "amount": "100.00", "block": "", "period": ""}
         ]
 
