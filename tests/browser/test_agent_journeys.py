@@ -118,6 +118,7 @@ class TestAgentJourneys:
             page.keyboard.press("Tab")
             if _focused(page) == "SUMMARY Registrar contacto":
                 break
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         page.keyboard.press("Enter")  # opens the form
         page.keyboard.press("Tab")  # the channel, PHONE already chosen
         page.keyboard.press("Tab")
@@ -132,6 +133,7 @@ class TestAgentJourneys:
         assert [a for a in ACTIONS if a in summaries] == list(ACTIONS)
         assert any(s.startswith("Ver los conceptos") for s in summaries)
         assert submit == "BUTTON Guardar"
+        assert outline == "solid"  # the focus is visible
 
     def test_the_page_fits_1366_by_768_with_everything_open_and_stays_accessible(
         self, server: str, browser: Browser
