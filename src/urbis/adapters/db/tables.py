@@ -357,6 +357,8 @@ rejected_payloads = sa.Table(
     sa.Column("raw", sa.JSON, nullable=False),
     sa.Column("error_code", sa.String(64), nullable=False),
     sa.Column("error", sa.Text, nullable=False),
+    sa.Column("reviewed_at", UtcDateTime, nullable=True),  # migration 0015
+    sa.Column("reviewed_by", sa.String(64), nullable=True),  # migration 0015
     sqlite_with_rowid=False,
 )
 
