@@ -1,13 +1,15 @@
 """
 A customer in a real browser (Debian's Chromium driven by Playwright) signs in to the portal,
-sees their use, pays by card and downloads their data as Green Button XML; screenshots are kept
-in .ci-results/screenshots.
+sees their use, pays last month's bills by card (they end settled) and downloads their data as
+Green Button XML; screenshots are kept in .ci-results/screenshots.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from xml.etree import ElementTree
 
 import polars as pl
@@ -53,6 +55,7 @@ def _hourly_reads(container: bootstrap.App, days: int = 10) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     container = servers.demo_container(tmp_path_factory.mktemp("portal"))
+    demo.bill_demo_cycle(container)  # the customer has last month's bills to pay
     _hourly_reads(container)
     with servers.serving(container) as url:
         yield url
@@ -79,12 +82,16 @@ class TestCustomerPortalInABrowser:
         page.get_by_role("link", name="Cuenta").first.click()
         page.wait_for_selector("svg[role=img]")
         page.screenshot(path=str(SCREENSHOTS / "portal-account.png"), full_page=True)
+        owed_before = page.locator("#owed").inner_text()
+        unpaid_before = page.locator("caption", has_text="Facturas pendientes").count()
         page.locator("#pay-link").click()
-        page.get_by_label("Valor a pagar").fill("85000")
+        amount = page.get_by_label("Valor a pagar").input_value()  # what is owed, offered
         page.get_by_label("Número de tarjeta").fill("4242 4242 4242 4242")
         page.screenshot(path=str(SCREENSHOTS / "portal-pay.png"))
         page.get_by_role("button", name="Pagar").click()
         paid = page.get_by_role("status").inner_text()
+        owed_after = page.locator("#owed").inner_text()
+        unpaid_after = page.locator("caption", has_text="Facturas pendientes").count()
         page.screenshot(path=str(SCREENSHOTS / "portal-paid.png"), full_page=True)
         with page.expect_download() as download_info:
             page.get_by_role("button", name="Descargar mis datos").first.click()
@@ -93,6 +100,11 @@ class TestCustomerPortalInABrowser:
         feed.save_as(saved)
 
         assert paid.startswith("Pago aprobado. Referencia test_")
+        assert Decimal(amount) > 0
+        assert re.sub(r"\D", "", owed_before) == re.sub(r"\D", "", amount)
+        assert unpaid_before == 1
+        assert not re.search(r"[1-9]", owed_after)  # the bills end settled
+        assert unpaid_after == 0
         assert page.get_by_text("•••• 4242").is_visible()
         assert feed.suggested_filename.startswith("greenbutton-EDM-2019-0142-")
         readings = ElementTree.parse(saved).getroot().iter(f"{{{greenbutton.ESPI}}}IntervalReading")

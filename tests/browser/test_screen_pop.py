@@ -66,6 +66,7 @@ class TestScreenPop:
         expect(notice).to_contain_text("Llamada entrante: Luz Dary Gómez", timeout=20_000)
         expect(notice).to_contain_text("+573105550142")
         expect(timeline.locator("li.live-line")).to_contain_text("Llamada entrante")
+        assert "Call" not in timeline.locator("li.live-line").inner_text()
         page.screenshot(path=str(SCREENSHOTS / "agent-screen-pop.png"))
 
         unknown = _call(server, "pop-2", "+57 300 000 0000")
@@ -91,5 +92,8 @@ class TestScreenPop:
         page.screenshot(path=str(SCREENSHOTS / "agent-matching-queue.png"))
 
         page.goto(account_url)
-        expect(page.locator("ol.timeline")).to_contain_text("Call ringing")
-        assert page.locator("ol.timeline li").filter(has_text="Call ringing").count() == 2
+        expect(page.locator("ol.timeline")).to_contain_text("Teléfono — Llamada entrante")
+        assert page.locator("ol.timeline li").filter(has_text="Llamada entrante").count() == 2
+        assert "Call" not in page.locator("ol.timeline").inner_text()
+        page.goto(f"{account_url}?lang=en")
+        assert page.locator("ol.timeline li").filter(has_text="Phone — Call ringing").count() == 2

@@ -159,6 +159,11 @@ class TestPaymentPromise:
         assert "Paga con la prima" in page.text
         assert "tomada por Ana" in page.text
         assert "Payment promise" in english.text
+        assert (
+            f"Payment promise: 50000.00 COP by {promised.isoformat()} (Paga con la prima)"
+            in english.text
+        )
+        assert "a más tardar" not in english.text
         assert while_open["steps"] == []
         assert held["counts"] == {"ARRANGEMENTS_CLOSED": 0}
         promise = while_open["promises"][0]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import NewType
 
 import attrs
@@ -161,29 +162,92 @@ class TimelineKind(enum.Enum):
     CASE = "CASE"
 
 
+class TimelineFact(enum.Enum):
+    """What a line of the timeline tells, so that each screen can say it in its own language."""
+
+    MESSAGE = "MESSAGE"  # what the customer or the agent said, in their own words
+    CALL = "CALL"  # a telephony event: ringing, answered, ended or missed, with its duration
+    PAYMENT_PROMISE = "PAYMENT_PROMISE"  # a promise to pay an amount by a date
+    CASE_EVENT = "CASE_EVENT"  # a case filed, answered, appealed, escalated, closed ...
+
+
 @attrs.frozen
 class TimelineEntry:
+    """
+    One line of the customer's timeline as facts, not sentences: the screens put them in words
+    (``title`` is a plain-text rendering for logs and the API).
+    """
+
     at: datetime
     kind: TimelineKind
     channel: str
     title: str
     ref: str
+    fact: TimelineFact = TimelineFact.MESSAGE
+    direction: str = ""  # INBOUND or OUTBOUND, for interactions
+    summary: str = ""  # the interaction's own words (or a case event's note)
+    call_event: str = ""  # ringing, answered, ended, missed
+    call_seconds: int | None = None
+    promise_amount: Decimal | None = None
+    promise_currency: str = ""
+    promise_date: date | None = None
+    promise_note: str = ""
+    case_number: str = ""
+    case_kind: str = ""  # the case's kind (PETITION, CLAIM, ...)
+    case_action: str = ""  # filed, in_progress, answered, closed, appealed, escalated
+    case_subject: str = ""
+
+
+# How the telephony adapter and collections word the interactions they log (the stored summary)
+_CALL_LINE = re.compile(r"Call (ringing|answered|ended|missed)(?:, (\d+) s)?")
+_PROMISE_LINE = re.compile(
+    r"Promesa de pago: (-?\d+(?:\.\d+)?) ([A-Z]{3}) a más tardar el (\d{4}-\d{2}-\d{2})"
+    r"(?: \((.*)\))?",
+    re.DOTALL,
+)
+
+
+def interaction_entry(interaction: Interaction) -> TimelineEntry:
+    """The timeline line of one interaction, with the facts its summary records."""
+    entry = TimelineEntry(
+        at=interaction.at,
+        kind=TimelineKind.INTERACTION,
+        channel=interaction.channel.value,
+        title=f"{interaction.direction.value.lower()}: {interaction.summary}",
+        ref=interaction.id,
+        direction=interaction.direction.value,
+        summary=interaction.summary,
+    )
+    call = _CALL_LINE.fullmatch(interaction.summary)
+    if call is not None and interaction.channel is InteractionChannel.PHONE:
+        return attrs.evolve(
+            entry,
+            fact=TimelineFact.CALL,
+            call_event=call.group(1),
+            call_seconds=None if call.group(2) is None else int(call.group(2)),
+        )
+    promise = _PROMISE_LINE.fullmatch(interaction.summary)
+    if promise is not None:
+        try:
+            promised = date.fromisoformat(promise.group(3))
+        except ValueError:
+            return entry
+        return attrs.evolve(
+            entry,
+            fact=TimelineFact.PAYMENT_PROMISE,
+            promise_amount=Decimal(promise.group(1)),
+            promise_currency=promise.group(2),
+            promise_date=promised,
+            promise_note=promise.group(4) or "",
+        )
+    return entry
 
 
 def timeline(
     *, interactions: Iterable[Interaction], cases: Iterable[Case]
 ) -> tuple[TimelineEntry, ...]:
     """Merge every interaction and every case event into one list, newest first."""
-    entries = [
-        TimelineEntry(
-            at=i.at,
-            kind=TimelineKind.INTERACTION,
-            channel=i.channel.value,
-            title=f"{i.direction.value.lower()}: {i.summary}",
-            ref=i.id,
-        )
-        for i in interactions
-    ]
+    entries = [interaction_entry(i) for i in interactions]
     entries.extend(
         TimelineEntry(
             at=e.at,
@@ -191,6 +255,12 @@ def timeline(
             channel=c.channel,
             title=f"{c.number} {e.action}" + (f": {e.note}" if e.note else ""),
             ref=c.id,
+            fact=TimelineFact.CASE_EVENT,
+            summary=e.note,
+            case_number=c.number,
+            case_kind=c.kind.value,
+            case_action=e.action,
+            case_subject=c.subject,
         )
         for c in cases
         for e in c.events

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
@@ -36,7 +37,7 @@ from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import payments as payments_wiring
 from urbis.bootstrap import portal as portal_wiring
 from urbis.bootstrap import service_orders as orders_wiring
-from urbis.domain import engagement, identity, service_orders
+from urbis.domain import billing, engagement, identity, service_orders
 from urbis.interfaces.api import auth
 from urbis.interfaces.web import catalogue, portal
 from urbis.kernel import errors, ids
@@ -59,6 +60,9 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
             "t": catalogue.LANGUAGES[lang],
             "v": catalogue.VALUES[lang],
             "lang": lang,
+            "f": catalogue.FACTS[lang],
+            "describe": lambda entry: catalogue.describe(entry, lang),
+            "error_text": lambda error: catalogue.error_text(error, lang),
             "htmx": _has_htmx(),
             **context,
         },
@@ -285,19 +289,20 @@ def mount(app: FastAPI) -> None:
         description: str = Form(...),
         channel: str = Form("WALK_IN"),
     ) -> Response:
-        return _act(
-            request,
-            account_id,
-            lambda env, view: engagement_ops.open_case(
+        def action(env: Any, view: Any) -> object:
+            return engagement_ops.open_case(
                 env=env,
-                kind=engagement.CaseKind(kind),
+                kind=_choice(engagement.CaseKind, kind, "kind", engagement.InvalidCase),
                 subject=subject,
                 description=description,
                 party_id=view.holder.id,
                 account_id=view.account.id,
-                channel=engagement.InteractionChannel(channel),
-            ),
-        )
+                channel=_choice(
+                    engagement.InteractionChannel, channel, "channel", engagement.InvalidCase
+                ),
+            )
+
+        return _act(request, account_id, action, panel="cases")
 
     @app.post("/accounts/{account_id}/interactions", include_in_schema=False)
     def log_interaction(
@@ -306,17 +311,45 @@ def mount(app: FastAPI) -> None:
         channel: str = Form(...),
         summary: str = Form(...),
     ) -> Response:
-        return _act(
-            request,
-            account_id,
-            lambda env, view: engagement_ops.record_interaction(
+        def action(env: Any, view: Any) -> object:
+            return engagement_ops.record_interaction(
                 env=env,
-                channel=engagement.InteractionChannel(channel),
+                channel=_choice(
+                    engagement.InteractionChannel,
+                    channel,
+                    "channel",
+                    engagement.InvalidInteraction,
+                ),
                 direction=engagement.Direction.INBOUND,
                 summary=summary,
                 party_id=view.holder.id,
                 account_id=view.account.id,
-            ),
+            )
+
+        return _act(request, account_id, action, panel="timeline")
+
+    @app.get("/accounts/{account_id}/bills/{bill_id}/lines", include_in_schema=False)
+    def bill_lines(request: Request, account_id: str, bill_id: str) -> Response:
+        actor = _signed_in(request)
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        container = auth.container_of(request)
+        try:
+            bill = billing_queries.get_bill(
+                env=billing_wiring.billing_env(container=container, actor=actor), bill_id=bill_id
+            )
+            if bill["account_id"] != account_id:
+                raise billing.BillNotFound(f"No bill {bill_id}", details={"bill_id": bill_id})
+        except errors.DomainError as exc:
+            return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        name = "_bill_lines.html" if request.headers.get("hx-request") else "bill_lines.html"
+        return _render(
+            request,
+            name,
+            actor=actor,
+            account_id=account_id,
+            bill=bill,
+            has_quantities=any(line.get("quantity") is not None for line in bill["lines"]),
         )
 
     @app.get("/reading-photos/{photo_id}", include_in_schema=False)
@@ -375,21 +408,8 @@ def _account_page(
     statement = ledger_wiring.statement(
         container=container, actor=actor, account_id=view.account.id, as_of=today
     )
+    cases, timeline = _cases_and_timeline(container, actor, view.holder.id)
     with container.engine.begin() as connection:
-        env = engagement_wiring.database_env(
-            container=container, actor=actor, connection=connection
-        )
-        now = container.clock.now()
-        cases = [
-            (
-                case,
-                engagement.sla_clock(case=case, as_at=now, calendar=env.calendar),
-                # the deadline is the first instant after the last day to answer
-                (case.deadline.astimezone(env.calendar.zone) - timedelta(days=1)).date(),
-            )
-            for case in reversed(env.cases.for_party(actor.tenant_id, view.holder.id))
-        ]
-        timeline = engagement_queries.customer_timeline(env=env, party_id=view.holder.id)
         photos = (
             ()
             if actor.is_customer
@@ -410,7 +430,8 @@ def _account_page(
         **_money_and_field(container, actor, view.account.id),
         photos=photos,
         cases=cases,
-        timeline=timeline[:30],
+        timeline=timeline,
+        party_id=view.holder.id,
         case_kinds=list(engagement.CaseKind),
         channels=list(engagement.InteractionChannel),
         order_kinds=list(service_orders.OrderKind),
@@ -515,17 +536,66 @@ def _money_and_field(container: Any, actor: identity.Actor, account_id: str) -> 
     return found
 
 
-def _act(request: Request, account_id: str, action: Callable[[Any, Any], object]) -> Response:
-    """Run one engagement action for an account's holder, then show the account again."""
+def _cases_and_timeline(
+    container: Any, actor: identity.Actor, party_id: ids.PartyId
+) -> tuple[list[tuple[Any, Any, date]], tuple[engagement.TimelineEntry, ...]]:
+    """The customer's cases with their clocks and last days, and the newest of the timeline."""
+    with container.engine.begin() as connection:
+        env = engagement_wiring.database_env(
+            container=container, actor=actor, connection=connection
+        )
+        now = container.clock.now()
+        cases = [
+            (
+                case,
+                engagement.sla_clock(case=case, as_at=now, calendar=env.calendar),
+                # the deadline is the first instant after the last day to answer
+                (case.deadline.astimezone(env.calendar.zone) - timedelta(days=1)).date(),
+            )
+            for case in reversed(env.cases.for_party(actor.tenant_id, party_id))
+        ]
+        timeline = engagement_queries.customer_timeline(env=env, party_id=party_id)
+    return cases, timeline[:30]
+
+
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def _choice(
+    kind: type[_Choice], value: str, field: str, problem: type[errors.DomainError]
+) -> _Choice:
+    """A form's choice among an enumeration's values."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise problem(f"Unknown {field} {value!r}", details={field: value}) from None
+
+
+def _act(
+    request: Request,
+    account_id: str,
+    action: Callable[[Any, Any], object],
+    *,
+    panel: str = "timeline",
+) -> Response:
+    """
+    Run one engagement action for an account's holder. htmx gets the ``panel`` it changed
+    (cases or timeline, the timeline beside the cases) with the error or a confirmation in it;
+    a plain form post goes back to the page (or shows it with the error beside the form).
+    """
     actor = _signed_in(request)
     if actor is None:
         return RedirectResponse("/login", status_code=303)
     container = auth.container_of(request)
+    fragment = bool(request.headers.get("hx-request"))
     try:
         identity.require_role(actor=actor, allowed=frozenset({identity.Role.AGENT}))
         view = account_queries.account_view(
             env=container.env(actor), account_id=ids.AccountId(account_id)
         )
+    except errors.DomainError as exc:
+        return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+    try:
         with container.engine.begin() as connection:
             action(
                 engagement_wiring.database_env(
@@ -533,7 +603,33 @@ def _act(request: Request, account_id: str, action: Callable[[Any, Any], object]
                 ),
                 view,
             )
-    except (errors.DomainError, ValueError) as exc:
-        error = exc if isinstance(exc, errors.DomainError) else errors.InvalidValue(str(exc))
-        return _render(request, "error.html", status=error.status, actor=actor, error=error)
-    return RedirectResponse(f"/accounts/{account_id}", status_code=303)
+    except errors.DomainError as exc:
+        if isinstance(exc, errors.NotFound | errors.Forbidden | errors.NotAuthenticated):
+            return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        if not fragment:
+            return _account_page(
+                request, actor, account_id, status=exc.status, **{f"{panel}_error": exc}
+            )
+        cases, timeline = _cases_and_timeline(container, actor, view.holder.id)
+        return _render(
+            request,
+            "_after_action.html",
+            status=exc.status,
+            primary=panel,
+            cases=cases,
+            timeline=timeline,
+            party_id=view.holder.id,
+            **{f"{panel}_error": exc},
+        )
+    if not fragment:
+        return RedirectResponse(f"/accounts/{account_id}#{panel}", status_code=303)
+    cases, timeline = _cases_and_timeline(container, actor, view.holder.id)
+    return _render(
+        request,
+        "_after_action.html",
+        primary=panel,
+        cases=cases,
+        timeline=timeline,
+        party_id=view.holder.id,
+        **{f"{panel}_saved": True},
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urbis.domain import engagement
+from urbis.kernel import errors
+
 ES = {
     "title": "urbis",
     "sign_in": "Ingresar",
@@ -325,3 +328,173 @@ VALUES = {
         "BROKEN": "Broken",
     },
 }
+
+# More words of the 360° page: bills' lines, the timeline's facts and the forms' answers.
+ES.update(
+    {
+        "bill_lines": "Ver los conceptos",
+        "line_kind": "Concepto",
+        "line_description": "Detalle",
+        "quantity": "Cantidad",
+        "unit_price": "Valor unitario",
+        "line_amount": "Valor",
+        "no_lines": "La factura no tiene conceptos.",
+        "inbound": "entrante",
+        "outbound": "saliente",
+        "logged": "Contacto registrado.",
+        "case_filed": "PQR radicada.",
+        "seconds": "s",
+        "by_date": "a más tardar el",
+        "error_other": "No fue posible completar la acción.",
+    }
+)
+EN.update(
+    {
+        "bill_lines": "Show the lines",
+        "line_kind": "Charge",
+        "line_description": "Detail",
+        "quantity": "Quantity",
+        "unit_price": "Unit price",
+        "line_amount": "Amount",
+        "no_lines": "The bill has no lines.",
+        "inbound": "inbound",
+        "outbound": "outbound",
+        "logged": "Contact logged.",
+        "case_filed": "Case filed.",
+        "seconds": "s",
+        "by_date": "by",
+        "error_other": "The action could not be completed.",
+    }
+)
+
+# What a call event, a case event and a bill line's kind are called on screen.
+FACTS = {
+    "es": {
+        "call.ringing": "Llamada entrante",
+        "call.answered": "Llamada contestada",
+        "call.ended": "Llamada terminada",
+        "call.missed": "Llamada perdida",
+        "case.filed": "radicada",
+        "case.in_progress": "en trámite",
+        "case.answered": "respondida",
+        "case.closed": "cerrada",
+        "case.appealed": "recurrida",
+        "case.escalated": "escalada",
+        "promise": "Promesa de pago",
+        "line.ENERGY": "Consumo",
+        "line.DEMAND": "Demanda",
+        "line.FIXED": "Cargo fijo",
+        "line.MINIMUM": "Consumo mínimo",
+        "line.TAX": "Impuestos",
+        "line.EXPORT": "Energía exportada",
+        "line.SUBSIDY": "Subsidio",
+        "line.CONTRIBUTION": "Contribución",
+    },
+    "en": {
+        "call.ringing": "Call ringing",
+        "call.answered": "Call answered",
+        "call.ended": "Call ended",
+        "call.missed": "Call missed",
+        "case.filed": "filed",
+        "case.in_progress": "in progress",
+        "case.answered": "answered",
+        "case.closed": "closed",
+        "case.appealed": "appealed",
+        "case.escalated": "escalated",
+        "promise": "Payment promise",
+        "line.ENERGY": "Consumption",
+        "line.DEMAND": "Demand",
+        "line.FIXED": "Fixed charge",
+        "line.MINIMUM": "Minimum charge",
+        "line.TAX": "Taxes",
+        "line.EXPORT": "Exported energy",
+        "line.SUBSIDY": "Subsidy",
+        "line.CONTRIBUTION": "Contribution",
+    },
+}
+
+
+def describe(entry: engagement.TimelineEntry, lang: str) -> str:
+    """One line of the timeline in words of ``lang`` (``es`` when it is not one of ours)."""
+    lang = lang if lang in LANGUAGES else "es"
+    words, facts, values = LANGUAGES[lang], FACTS[lang], VALUES[lang]
+    if entry.fact is engagement.TimelineFact.CALL:
+        text = facts.get(f"call.{entry.call_event}", entry.call_event)
+        if entry.call_seconds is not None:
+            text += f", {entry.call_seconds} {words['seconds']}"
+        return text
+    if entry.fact is engagement.TimelineFact.PAYMENT_PROMISE:
+        text = (
+            f"{facts['promise']}: {entry.promise_amount} {entry.promise_currency} "
+            f"{words['by_date']} {entry.promise_date}"
+        )
+        return text + (f" ({entry.promise_note})" if entry.promise_note else "")
+    if entry.fact is engagement.TimelineFact.CASE_EVENT:
+        action = facts.get(f"case.{entry.case_action}", entry.case_action)
+        text = f"{entry.case_number} {action}"
+        if entry.case_action == "filed":
+            kind = values.get(entry.case_kind, entry.case_kind)
+            return f"{text}: {kind} · {entry.case_subject}" if entry.case_subject else text
+        return text + (f": {entry.summary}" if entry.summary else "")
+    direction = words.get(entry.direction.lower(), entry.direction.lower())
+    return f"{direction}: {entry.summary}" if direction else entry.summary
+
+
+# A sentence for each error code the agent's screens may show; others fall back to the
+# exception's own message (English), always with the code beside it.
+ERRORS = {
+    "es": {
+        "wrong_credentials": "Usuario o contraseña incorrectos.",
+        "unknown_tenant": "No conocemos esa empresa.",
+        "not_authenticated": "Debe ingresar de nuevo.",
+        "forbidden": "No tiene permiso para esta acción.",
+        "role_required": "Su rol no permite esta acción.",
+        "wrong_tenant": "Ese registro es de otra empresa.",
+        "not_found": "No existe o no es de esta empresa.",
+        "bill_not_found": "La factura no existe o no es de esta cuenta.",
+        "invalid_value": "Un dato del formulario no es válido.",
+        "invalid_case": "La PQR no es válida: revise tipo, asunto y descripción.",
+        "invalid_interaction": "El contacto no es válido: revise canal y resumen.",
+        "invalid_service_order": "La orden de servicio no es válida.",
+        "invalid_payment_promise": "La promesa de pago no es válida.",
+        "promise_above_balance": "La promesa supera el saldo a pagar.",
+        "promise_already_open": "La cuenta ya tiene una promesa de pago abierta.",
+        "promise_amount_not_positive": "El valor prometido debe ser mayor que cero.",
+        "promise_date_in_past": "La fecha prometida ya pasó.",
+        "promise_date_too_far": "La fecha prometida está demasiado lejos.",
+        "case_transition_not_allowed": "La PQR no puede pasar a ese estado.",
+        "appeal_out_of_time": "El plazo para el recurso ya venció.",
+        "wrong_order_status": "La orden no está en un estado que lo permita.",
+        "conflict": "Choca con un registro existente.",
+    },
+    "en": {
+        "wrong_credentials": "Wrong username or password.",
+        "unknown_tenant": "We do not know that utility.",
+        "not_authenticated": "Please sign in again.",
+        "forbidden": "You may not do this.",
+        "role_required": "Your role does not allow this.",
+        "wrong_tenant": "That record belongs to another utility.",
+        "not_found": "It does not exist or belongs to another utility.",
+        "bill_not_found": "The bill does not exist or is not this account's.",
+        "invalid_value": "A field of the form is not valid.",
+        "invalid_case": "The case is not valid: check its kind, subject and description.",
+        "invalid_interaction": "The contact is not valid: check its channel and summary.",
+        "invalid_service_order": "The service order is not valid.",
+        "invalid_payment_promise": "The payment promise is not valid.",
+        "promise_above_balance": "The promise is more than the amount owed.",
+        "promise_already_open": "The account already has an open payment promise.",
+        "promise_amount_not_positive": "The promised amount must be more than zero.",
+        "promise_date_in_past": "The promised date has passed.",
+        "promise_date_too_far": "The promised date is too far away.",
+        "case_transition_not_allowed": "The case cannot move to that status.",
+        "appeal_out_of_time": "The time to appeal has run out.",
+        "wrong_order_status": "The order's status does not allow it.",
+        "conflict": "It clashes with an existing record.",
+    },
+}
+
+
+def error_text(error: errors.DomainError, lang: str) -> str:
+    """The sentence for an error's code in ``lang``, or the error's own message."""
+    lang = lang if lang in ERRORS else "es"
+    return ERRORS[lang].get(error.code) or error.message or LANGUAGES[lang]["error_other"]

@@ -22,6 +22,7 @@ from urbis.application.engagement import queries
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.domain import engagement, identity
 from urbis.interfaces.api import auth
+from urbis.interfaces.web import catalogue
 from urbis.kernel import errors
 
 POLL_SECONDS = 1.0
@@ -56,13 +57,15 @@ def event_data(event: queries.LiveEvent, language: str) -> dict[str, Any]:
     """One event as the console's script reads it, its words in the agent's language."""
     words = language if language in _HEADLINES else "es"
     i = event.interaction
+    entry = engagement.interaction_entry(i)
+    said = i.summary if entry.fact is engagement.TimelineFact.MESSAGE else None
     return {
         "id": i.id,
         "channel": i.channel.value,
         "headline": _HEADLINES[words][i.channel],
         "customer": event.customer or _UNKNOWN[words],
         "sender": i.sender,
-        "summary": i.summary[:280],
+        "summary": (said if said is not None else catalogue.describe(entry, words))[:280],
         "at": i.at.isoformat(),
         "party_id": i.party_id,
         "account_id": i.account_id,
