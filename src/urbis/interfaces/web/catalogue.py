@@ -273,6 +273,9 @@ VALUES = {
         "CANCELLED": "Anulada",
         "KEPT": "Cumplida",
         "BROKEN": "Incumplida",
+        "ISSUED": "Emitida",
+        "HELD": "Retenida para revisión",
+        "TRIAL": "De prueba",
     },
     "en": {
         "ELECTRICITY": "Electricity",
@@ -326,6 +329,9 @@ VALUES = {
         "CANCELLED": "Cancelled",
         "KEPT": "Kept",
         "BROKEN": "Broken",
+        "ISSUED": "Issued",
+        "HELD": "Held for review",
+        "TRIAL": "Trial",
     },
 }
 
