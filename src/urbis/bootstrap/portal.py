@@ -16,6 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db import notices as db_notices
 from urbis.adapters.db import notifications as db_notifications
@@ -29,7 +30,7 @@ from urbis.application.identity import operations as identity_ops
 from urbis.application.identity import queries as identity_queries
 from urbis.application.payments import operations as payment_ops
 from urbis.application.payments import ports as payment_ports
-from urbis.application.portal import notices, operations, ports
+from urbis.application.portal import notices, operations, outages, ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.domain import collections, engagement, identity, payments
@@ -232,3 +233,59 @@ def green_button(*, reads: pl.DataFrame, meter: str, as_at: datetime) -> bytes:
         path = Path(folder) / f"{meter}.xml"
         greenbutton.write_greenbutton(reads, meter=meter, path=path, as_at=as_at)
         return path.read_bytes()
+
+
+def queue_payment_notices(
+    *,
+    container: bootstrap.App,
+    tenant_id: ids.TenantId,
+    payment_ids: Sequence[str] = (),
+    file_id: str | None = None,
+) -> notices.NoticeReport:
+    """
+    Queue "payment received" for payments just recorded at the office, through the API or in a
+    bank file (``file_id``), after they commit; each payment queues one message at most.
+    """
+    if file_id is None and not payment_ids:
+        return notices.NoticeReport(queued=0, suppressed=0)
+    return _queue(
+        container=container,
+        tenant_id=tenant_id,
+        pick=lambda source: source.payments_received(
+            tenant_id, payment_ids=payment_ids, file_id=file_id
+        ),
+    )
+
+
+def announce_outage(
+    *, container: bootstrap.App, tenant_id: ids.TenantId, outage: outages.Outage
+) -> outages.OutageReport:
+    """Queue the OUTAGE notice of a planned outage for every customer it affects (ADR 0076)."""
+    outages.check_outage(outage=outage)
+    actor = identity.Actor(
+        user_id=identity_ops.SYSTEM_USER,
+        tenant_id=tenant_id,
+        roles=frozenset({identity.Role.ADMIN}),
+    )
+    with container.engine.begin() as connection:
+        engaging = engagement_wiring.database_env(
+            container=container, actor=actor, connection=connection
+        )
+        return outages.announce_outage(
+            notifications=notify_env(container=container, engaging=engaging, connection=connection),
+            preferences=db_portal.PreferenceRepository(connection),
+            affected=db_notices.DbNoticeSource(connection),
+            calendar=engaging.calendar,
+            outage=outage,
+        )
+
+
+def notify_case_changed_in(
+    *, container: bootstrap.App, engaging: engagement_ports.EngagementEnv, case: engagement.Case
+) -> None:
+    """Queue a case's CASE_UPDATED notice on the connection its engagement env writes through."""
+    cases = engaging.cases
+    assert isinstance(cases, db_engagement.CaseRepository)
+    notify_case_changed(
+        container=container, engaging=engaging, connection=cases.connection, case=case
+    )

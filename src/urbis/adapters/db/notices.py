@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -93,3 +95,91 @@ class DbNoticeSource:
                 )
             )
         return notices
+
+    def payments_received(
+        self,
+        tenant_id: ids.TenantId,
+        *,
+        payment_ids: Sequence[str] = (),
+        file_id: str | None = None,
+    ) -> list[Notice]:
+        """A PAYMENT_RECEIVED notice per posted payment named, or per payment of a bank file."""
+        p, a, t = tables.payments, tables.accounts, tables.tenants
+        query = (
+            sa.select(
+                p.c.id,
+                p.c.amount_minor,
+                p.c.currency,
+                p.c.received_at,
+                a.c.number,
+                a.c.holder_id,
+                t.c.timezone,
+            )
+            .join(a, a.c.id == p.c.account_id)
+            .join(t, t.c.id == p.c.tenant_id)
+            .where(p.c.tenant_id == tenant_id, p.c.status == "POSTED")
+            .order_by(p.c.id)
+        )
+        if file_id is not None:
+            query = query.where(p.c.file_id == file_id)
+        else:
+            query = query.where(p.c.id.in_(list(payment_ids)))
+        return [
+            Notice(
+                party_id=ids.PartyId(row.holder_id),
+                kind=engagement.NotificationKind.PAYMENT_RECEIVED,
+                values={
+                    "amount": Money(
+                        Decimal(int(row.amount_minor)).scaleb(-minor_unit(row.currency)),
+                        row.currency,
+                    ),
+                    "account_number": row.number,
+                    "paid_on": row.received_at.astimezone(ZoneInfo(row.timezone)).date(),
+                },
+                key=f"payment:{row.id}",
+            )
+            for row in self._connection.execute(query)
+        ]
+
+    def outage_customers(
+        self,
+        tenant_id: ids.TenantId,
+        *,
+        service: str,
+        on: date,
+        cities: Sequence[str] = (),
+        premise_ids: Sequence[str] = (),
+        service_point_ids: Sequence[str] = (),
+    ) -> list[ids.PartyId]:
+        """
+        The holders of the accounts with an agreement in force on ``on`` for ``service`` at
+        the service points named, the premises named, or the premises in the cities named.
+        """
+        g, sp, pr, a = tables.agreements, tables.service_points, tables.premises, tables.accounts
+        where = []
+        if cities:
+            wanted = sorted({c.strip().casefold() for c in cities})
+            where.append(sa.func.lower(pr.c.city).in_(wanted))
+        if premise_ids:
+            where.append(pr.c.id.in_(list(premise_ids)))
+        if service_point_ids:
+            where.append(sp.c.id.in_(list(service_point_ids)))
+        if not where:
+            return []
+        rows = self._connection.execute(
+            sa.select(a.c.holder_id)
+            .distinct()
+            .select_from(g)
+            .join(sp, sp.c.id == g.c.service_point_id)
+            .join(pr, pr.c.id == sp.c.premise_id)
+            .join(a, a.c.id == g.c.account_id)
+            .where(
+                g.c.tenant_id == tenant_id,
+                sp.c.service == service,
+                g.c.active_from <= on,
+                sa.or_(g.c.active_to.is_(None), g.c.active_to > on),
+                sa.or_(*where),
+            )
+            .order_by(a.c.holder_id)
+        )
+        return [ids.PartyId(row.holder_id) for row in rows]

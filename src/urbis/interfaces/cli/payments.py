@@ -13,6 +13,7 @@ from urbis import bootstrap
 from urbis.application.identity import operations as identity_ops
 from urbis.application.payments import operations, queries
 from urbis.bootstrap import payments as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import identity
 from urbis.kernel import errors
 
@@ -77,6 +78,9 @@ def register(app: typer.Typer) -> None:
                 failed += 1
                 _fail(errors_console, error)
                 continue
+            notices = portal_wiring.queue_payment_notices(
+                container=container, tenant_id=found.id, file_id=outcome.file_id
+            )
             data = queries.outcome_json(outcome)
             console.print(
                 f"{path.name}: {data['posted']} of {data['rows']} payments posted "
@@ -87,6 +91,7 @@ def register(app: typer.Typer) -> None:
                     if outcome.duplicates
                     else ""
                 )
+                + f"; {notices.queued} payment notice(s) queued, {notices.suppressed} suppressed"
             )
         if failed:
             raise typer.Exit(code=1)

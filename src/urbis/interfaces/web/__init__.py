@@ -97,13 +97,14 @@ def _signed_in(request: Request) -> identity.Actor | None:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
-    from urbis.interfaces.web import live, matching
+    from urbis.interfaces.web import cases, live, matching
     from urbis.interfaces.web import rules as rules_pages
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     rules_pages.mount(app)
     live.mount(app)
     matching.mount(app)
+    cases.mount(app)
     portal.mount(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -287,14 +288,18 @@ def mount(app: FastAPI) -> None:
         return _act(
             request,
             account_id,
-            lambda env, view: engagement_ops.open_case(
-                env=env,
-                kind=engagement.CaseKind(kind),
-                subject=subject,
-                description=description,
-                party_id=view.holder.id,
-                account_id=view.account.id,
-                channel=engagement.InteractionChannel(channel),
+            lambda env, view: portal_wiring.notify_case_changed_in(
+                container=auth.container_of(request),
+                engaging=env,
+                case=engagement_ops.open_case(
+                    env=env,
+                    kind=engagement.CaseKind(kind),
+                    subject=subject,
+                    description=description,
+                    party_id=view.holder.id,
+                    account_id=view.account.id,
+                    channel=engagement.InteractionChannel(channel),
+                ),
             ),
         )
 
