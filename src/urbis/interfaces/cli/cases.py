@@ -59,26 +59,28 @@ def register(app: typer.Typer) -> None:
         container = bootstrap.build()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        with contextlib.suppress(KeyboardInterrupt):
-            while True:
-                try:
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
                     reports = engagement_wiring.escalate_cases(
                         container=container, tenant_code=tenant
                     )
-                except errors.DomainError as error:
-                    raise _fail(error) from error
-                for report in reports:
-                    typer.echo(
-                        json.dumps(
-                            {
-                                "tenant": report.tenant,
-                                "escalated": [c.number for c in report.escalated],
-                                "at_risk": report.at_risk,
-                            }
+                    for report in reports:
+                        typer.echo(
+                            json.dumps(
+                                {
+                                    "tenant": report.tenant,
+                                    "escalated": [c.number for c in report.escalated],
+                                    "at_risk": report.at_risk,
+                                }
+                            )
                         )
-                    )
-                if once or stop.wait(interval):
-                    break
+                    if once or stop.wait(interval):
+                        break
+        except errors.DomainError as error:
+            raise _fail(error) from error
+        finally:
+            container.engine.dispose()
 
     @outages.command("announce")
     def announce(
@@ -100,20 +102,21 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 f"service is one of {[s.value for s in premises.Service]}"
             ) from None
+        starts, ends = _instant(starts_at, "starts_at"), _instant(ends_at, "ends_at")
         container = bootstrap.build()
-        with container.uow() as uow:
-            found = uow.tenants.by_code(tenant)
-        if found is None:
-            raise _fail(errors.NotFound(f"No utility {tenant!r}", details={"tenant": tenant}))
         try:
+            with container.uow() as uow:
+                found = uow.tenants.by_code(tenant)
+            if found is None:
+                raise errors.NotFound(f"No utility {tenant!r}", details={"tenant": tenant})
             report = portal_wiring.announce_outage(
                 container=container,
                 tenant_id=found.id,
                 outage=outage_use_cases.Outage(
                     reference=reference,
                     service=kind,
-                    starts_at=_instant(starts_at, "starts_at"),
-                    ends_at=_instant(ends_at, "ends_at"),
+                    starts_at=starts,
+                    ends_at=ends,
                     reason=reason,
                     area=area,
                     cities=tuple(city or ()),
@@ -123,4 +126,6 @@ def register(app: typer.Typer) -> None:
             )
         except errors.DomainError as error:
             raise _fail(error) from error
+        finally:
+            container.engine.dispose()
         typer.echo(json.dumps(report.picture()))
