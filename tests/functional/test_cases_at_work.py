@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -17,7 +18,6 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from tests.conftest import NOW
 from tests.integration.engagement.test_run_notices import _reachable
 from urbis import bootstrap
 from urbis.adapters import system
@@ -292,10 +292,14 @@ class TestCasesPage:
         positions = [text.index(f'id="case-{c.number}"') for c in (overdue, soon, fine)]
         assert positions == sorted(positions)  # the most urgent first
         assert 'href="/cases"' in text
-        assert "Vencido" in text and "Por vencer" in text and "A tiempo" in text
+        assert "Vencido" in text
+        assert "Por vencer" in text
+        assert "A tiempo" in text
         assert "En riesgo: 2" in text
-        assert "<td>2026-03-04</td>" in text and "<td>2</td>" in text
-        assert "Due soon" in english.text and "Overdue" in english.text
+        assert "<td>2026-03-04</td>" in text
+        assert "<td>2</td>" in text
+        assert "Due soon" in english.text
+        assert "Overdue" in english.text
         assert "Cases awaiting an answer" in english.text
 
     def test_customers_and_strangers_are_kept_out(
@@ -432,8 +436,10 @@ class TestAppeals:
             data={"kind": "RECONSIDERATION", "reason": "No"},
         )
 
-        assert other.status_code == 404 and "case_not_found" in other.text
-        assert too_late.status_code == 409 and "appeal_out_of_time" in too_late.text
+        assert other.status_code == 404
+        assert "case_not_found" in other.text
+        assert too_late.status_code == 409
+        assert "appeal_out_of_time" in too_late.text
         assert (_stored(container, theirs.id), _stored(container, late.id)) == before
 
 
@@ -467,7 +473,8 @@ class TestPaymentReceived:
         assert [(m.channel, m.to_address, m.party_id) for m in messages] == [
             ("EMAIL", "r@x.co", rosa["party"])
         ]
-        assert "25.000" in messages[0].body and rosa["number"] in messages[0].body
+        assert "25.000" in messages[0].body
+        assert rosa["number"] in messages[0].body
         assert messages[0].dedupe_key == f"PAYMENT_RECEIVED:payment:{first.json()['id']}"
 
     def test_a_bank_file_queues_one_notice_per_consenting_customer(
@@ -519,6 +526,55 @@ class TestPaymentReceived:
             ("SMS", "+573154445566"),
         ]
         assert len({m.dedupe_key for m in messages}) == 3
+
+    def test_the_import_command_queues_notices_and_notify_queues_nothing_twice(
+        self,
+        container: bootstrap.App,
+        utility: Utility,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+    ) -> None:
+        rosa = _home(utility.env, "Rosa Ortiz", "1020304050")
+        _reachable(utility.env, ids.PartyId(rosa["party"]), customers.Channel.EMAIL, "r@x.co")
+        path = tmp_path / "b007.csv"
+        path.write_bytes(
+            payment_files.write(
+                [
+                    {
+                        "bank_code": "007",
+                        "agreement": "15234",
+                        "payment_reference": rosa["number"],
+                        "amount": "42000.00",
+                        "paid_at": "2026-03-01T16:20:00-05:00",
+                        "channel": "BANK",
+                        "transaction_id": "T1",
+                    }
+                ]
+            )
+        )
+        monkeypatch.setenv(
+            "URBIS_DATABASE_URL", container.engine.url.render_as_string(hide_password=False)
+        )
+        runner = CliRunner()
+
+        imported = runner.invoke(
+            cli, ["payments", "import", str(path), "--tenant", utility.tenant.code]
+        )
+        with container.engine.connect() as connection:
+            file_id = connection.execute(
+                sa.select(tables.payments.c.file_id).where(
+                    tables.payments.c.tenant_id == utility.tenant.id
+                )
+            ).scalar_one()
+        again = runner.invoke(cli, ["payments", "notify", file_id, "--tenant", utility.tenant.code])
+
+        assert imported.exit_code == 0, imported.output
+        assert "1 payment notice(s) queued, 0 suppressed" in imported.output
+        assert again.exit_code == 0, again.output
+        assert "1 payment notice(s) queued" in again.output
+        messages = _outbox(container, utility.tenant.id, "PAYMENT_RECEIVED")
+        assert [m.to_address for m in messages] == ["r@x.co"]
+        assert "42.000" in messages[0].body
 
 
 class TestOutages:

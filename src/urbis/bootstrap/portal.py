@@ -235,6 +235,15 @@ def green_button(*, reads: pl.DataFrame, meter: str, as_at: datetime) -> bytes:
         return path.read_bytes()
 
 
+NOTICE_BATCH = 500
+
+
+def _given(
+    batch: Sequence[notices.Notice], _source: db_notices.DbNoticeSource
+) -> Sequence[notices.Notice]:
+    return batch
+
+
 def queue_payment_notices(
     *,
     container: bootstrap.App,
@@ -244,17 +253,25 @@ def queue_payment_notices(
 ) -> notices.NoticeReport:
     """
     Queue "payment received" for payments just recorded at the office, through the API or in a
-    bank file (``file_id``), after they commit; each payment queues one message at most.
+    bank file (``file_id``), after they commit, in transactions of ``NOTICE_BATCH`` notices;
+    each payment queues one message at most.
     """
     if file_id is None and not payment_ids:
         return notices.NoticeReport(queued=0, suppressed=0)
-    return _queue(
-        container=container,
-        tenant_id=tenant_id,
-        pick=lambda source: source.payments_received(
+    with container.engine.connect() as connection:
+        found = db_notices.DbNoticeSource(connection).payments_received(
             tenant_id, payment_ids=payment_ids, file_id=file_id
-        ),
-    )
+        )
+    queued = suppressed = 0
+    # a transaction per batch, so a large bank file's notices never hold the database's
+    # writers back for long
+    for start in range(0, len(found), NOTICE_BATCH):
+        batch: Sequence[notices.Notice] = found[start : start + NOTICE_BATCH]
+        report = _queue(
+            container=container, tenant_id=tenant_id, pick=functools.partial(_given, batch)
+        )
+        queued, suppressed = queued + report.queued, suppressed + report.suppressed
+    return notices.NoticeReport(queued=queued, suppressed=suppressed)
 
 
 def announce_outage(
