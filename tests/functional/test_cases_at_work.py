@@ -348,6 +348,48 @@ class TestAppeals:
         assert len(messages) == 1  # the agent's answer was recorded without a notice here
         assert f"{case.number}: radicada" in messages[0].body
 
+    def test_a_reopened_case_is_told_again_when_filed_and_answered(
+        self, container: bootstrap.App, utility: Utility
+    ) -> None:
+        home = _home(utility.env, "Rosa Ortiz", "1020304050")
+        _reachable(utility.env, ids.PartyId(home["party"]), customers.Channel.SMS, "+573001112233")
+        auth = _token(utility)
+        case = utility.client.post(
+            "/api/v1/cases",
+            headers=auth,
+            json={
+                "kind": "CLAIM",
+                "subject": "Cobro doble",
+                "description": "Dos veces",
+                "account_id": home["account"],
+            },
+        ).json()
+
+        steps = [
+            utility.client.post(
+                f"/api/v1/cases/{case['id']}/answer", headers=auth, json={"answer": "Correcto"}
+            ),
+            utility.client.post(
+                f"/api/v1/cases/{case['id']}/appeal",
+                headers=auth,
+                json={"kind": "RECONSIDERATION", "reason": "No estoy de acuerdo"},
+            ),
+            utility.client.post(
+                f"/api/v1/cases/{case['id']}/answer", headers=auth, json={"answer": "Confirmado"}
+            ),
+        ]
+
+        assert [r.status_code for r in steps] == [200, 200, 200]
+        bodies = [
+            m.body
+            for m in sorted(
+                _outbox(container, utility.tenant.id, "CASE_UPDATED"), key=lambda m: m.dedupe_key
+            )
+        ]
+        assert len(bodies) == 4  # filed, answered, filed again by the recurso, answered again
+        assert sum(f"{case['number']}: radicada" in b for b in bodies) == 2
+        assert sum(f"{case['number']}: respondida" in b for b in bodies) == 2
+
     @pytest.mark.parametrize(
         ("answered_on", "code"),
         [
