@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+import attrs
 import polars as pl
 import sqlalchemy as sa
 
@@ -188,10 +189,21 @@ def _queue(
         engaging = engagement_wiring.database_env(
             container=container, actor=actor, connection=connection
         )
+        picked = pick(db_notices.DbNoticeSource(connection))
+        party_ids = [n.party_id for n in picked]
+        notifying = notify_env(container=container, engaging=engaging, connection=connection)
+        # the customers and their preferences are read once for all the notices, not per notice
         return notices.queue_notices(
-            notifications=notify_env(container=container, engaging=engaging, connection=connection),
-            preferences=db_portal.PreferenceRepository(connection),
-            notices=pick(db_notices.DbNoticeSource(connection)),
+            notifications=attrs.evolve(
+                notifying,
+                directory=db_notices.PrefetchedDirectory(
+                    notifying.directory, connection, tenant_id, party_ids
+                ),
+            ),
+            preferences=db_notices.PrefetchedPreferences(
+                db_portal.PreferenceRepository(connection), tenant_id, party_ids
+            ),
+            notices=picked,
         )
 
 
