@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.conftest import NOW
 from tests.integration.engagement.test_run_notices import _reachable
 from urbis import bootstrap
 from urbis.adapters import system
+from urbis.adapters.db import portal as db_portal
 from urbis.adapters.db import tables
 from urbis.adapters.formats import payment_files
 from urbis.application._support import Env
@@ -531,6 +533,13 @@ class TestPaymentReceived:
         _reachable(
             utility.env, ids.PartyId(homes[1]["party"]), customers.Channel.SMS, "+573154445566"
         )
+        with container.engine.begin() as connection:  # Luis reads in English
+            db_portal.PreferenceRepository(connection).save(
+                utility.tenant.id,
+                ids.PartyId(homes[1]["party"]),
+                engagement.Preferences(language="en"),
+                NOW,
+            )
         rows = [
             {
                 "bank_code": "051",
@@ -568,6 +577,9 @@ class TestPaymentReceived:
             ("SMS", "+573154445566"),
         ]
         assert len({m.dedupe_key for m in messages}) == 3
+        english = next(m for m in messages if m.channel == "SMS")
+        assert english.language == "en"
+        assert english.body.startswith("We received")
 
     def test_the_import_command_queues_notices_and_notify_queues_nothing_twice(
         self,
