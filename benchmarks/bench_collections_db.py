@@ -29,6 +29,7 @@ from urbis.adapters.demo import seed as demo_seed
 from urbis.application.collections import operations
 from urbis.application.identity import operations as identity_ops
 from urbis.bootstrap import collections as wiring
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import identity, ledger
 from urbis.kernel import ids
 
@@ -108,6 +109,12 @@ def main() -> None:
             tenant.id, arrears.get_column("account_id").to_list()
         )
         stages["facts_sql"] = time.perf_counter() - started
+    rules_wiring.install_shipped_packs(  # runs ask the tenant's published policy
+        container=container,
+        actor=identity.Actor(
+            user_id=ids.UserId("admin"), tenant_id=tenant.id, roles=frozenset({identity.Role.ADMIN})
+        ),
+    )
     runs = []
     for label, as_of in (
         ("first run", AS_OF),

@@ -22,6 +22,7 @@ from urbis import bootstrap
 from urbis.adapters import system
 from urbis.application._support import Env
 from urbis.application.identity import operations as identity_ops
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import identity
 from urbis.kernel import ids
 
@@ -104,6 +105,18 @@ def tenant(container: bootstrap.App) -> identity.Tenant:
 
 def actor_with(tenant: identity.Tenant, *roles: identity.Role) -> identity.Actor:
     return identity.Actor(user_id=ids.UserId("tester"), tenant_id=tenant.id, roles=frozenset(roles))
+
+
+def publish_shipped_packs(container: bootstrap.App, tenant_id: str) -> None:
+    """Publish the rule packs urbis ships for a tenant (what `urbis demo` does); idempotent."""
+    rules_wiring.install_shipped_packs(
+        container=container,
+        actor=identity.Actor(
+            user_id=ids.UserId("administrador"),
+            tenant_id=ids.TenantId(tenant_id),
+            roles=frozenset({identity.Role.ADMIN}),
+        ),
+    )
 
 
 @pytest.fixture

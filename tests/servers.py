@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from urbis import bootstrap
+from urbis.application import ports
 from urbis.bootstrap import demo
 from urbis.interfaces.api import create_app
 
@@ -23,11 +24,12 @@ def free_port() -> int:
         return port
 
 
-def demo_container(folder: Path) -> bootstrap.App:
+def demo_container(folder: Path, clock: ports.Clock | None = None) -> bootstrap.App:
     """The demo utility's tenant, users, showcase customer and tariffs (no bulk seed)."""
     container = bootstrap.build(
         url=f"sqlite:///{folder / 'urbis.sqlite3'}",
         secret="a-test-server-signing-secret-of-enough-length-01234",
+        clock=clock,
     )
     demo.ensure_demo_tenant(container)
     demo.create_demo_users(container)

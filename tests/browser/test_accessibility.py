@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page
 
 from tests import servers
@@ -72,6 +73,27 @@ class TestAgentConsole:
         assert at_account == []
         assert at_matching == []
         assert at_rules == []
+
+    def test_the_rejected_messages_page_has_no_violations(
+        self, server: str, browser: Browser, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("URBIS_CTI_SECRET", "a-cti-secret-for-the-a11y-test")
+        kept = requests.post(
+            f"{server}/webhooks/demo/cti",
+            data=b'{"call_id": "<b>c1</b>"}',
+            headers={
+                "Authorization": "Bearer a-cti-secret-for-the-a11y-test",
+                "Content-Type": "application/json",
+            },
+            timeout=10,
+        )
+        assert kept.status_code == 422
+        agent = signed_in(browser, server, AGENT)
+        agent.goto(f"{server}/rejected")
+        agent.get_by_role("button", name="Marcar como revisado").first.wait_for()
+        agent.get_by_text("Contenido recibido").first.click()
+
+        assert violations(agent) == []
 
 
 class TestCustomerPortal:

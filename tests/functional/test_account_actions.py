@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.conftest import NOW, actor_with
+from tests.conftest import NOW, actor_with, publish_shipped_packs
 from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.adapters.db import ledger as db_ledger
@@ -98,6 +98,7 @@ def _sign_in(
 
 def _run(container: bootstrap.App, tenant: identity.Tenant, as_of: date) -> dict[str, Any]:
     staff = actor_with(tenant, identity.Role.COLLECTIONS)
+    publish_shipped_packs(container, tenant.id)
     with container.engine.begin() as connection:
         return collections_ops.run_collections(
             env=collections_wiring.database_env(

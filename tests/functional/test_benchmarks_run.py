@@ -72,3 +72,12 @@ class TestCollectionsBenchmark:
         assert first["candidates"] == 2000
         assert first["new_steps"] > 0
         assert rerun["new_steps"] == 0
+
+    def test_runs_on_the_database_ask_the_published_policy_and_a_rerun_adds_nothing(
+        self,
+    ) -> None:
+        found = _run("bench_collections_db", "--accounts", "200")
+        first, rerun = found["runs"][0], found["runs"][1]
+
+        assert sum(n for k, n in first["counts"].items() if k != "ARRANGEMENTS_CLOSED") > 0
+        assert rerun["counts"] == {"ARRANGEMENTS_CLOSED": 0}

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tests.conftest import publish_shipped_packs
 from tests.functional.test_api_and_web import add_user, client, container, supply, token
 from urbis import bootstrap
 from urbis.adapters.db import ledger as db_ledger
@@ -78,6 +79,7 @@ class TestCollectionsJourney:
         add_user(container, "cobro", identity.Role.COLLECTIONS)
         staff, field = token(client, "cobro"), token(client, "campo")
         post_bill(container, account, "180000", date(2025, 11, 20))
+        publish_shipped_packs(container, account["tenant_id"])
 
         notice = client.post(
             "/api/v1/collections/runs", headers=staff, json={"as_of": "2026-02-20"}

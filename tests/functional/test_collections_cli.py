@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from tests.conftest import publish_shipped_packs
 from urbis import bootstrap
 from urbis.adapters.db import ledger as db_ledger
 from urbis.domain import ledger
@@ -44,6 +45,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
                 revenue={"ELECTRICITY": Decimal(200000)},
             )
         )
+    publish_shipped_packs(container, tenant)
     container.engine.dispose()
     return tenant, account
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests import servers
+from tests import servers, shared_data
 
 SCHEMA = (
     Path(__file__).resolve().parents[2]
@@ -28,8 +28,7 @@ SCHEMA = (
     / "schema_swagger_patched.json"
 )
 
-if not SCHEMA.exists():  # pragma: no cover - CI always has ../shared
-    pytest.skip("../shared/data is absent", allow_module_level=True)
+shared_data.require(SCHEMA, what="the GeoReport v2 Swagger schema of ../shared/data")
 
 schema = schemathesis.openapi.from_path(str(SCHEMA))
 

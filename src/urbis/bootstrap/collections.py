@@ -10,6 +10,7 @@ from urbis import bootstrap
 from urbis.adapters.db import collections as db_collections
 from urbis.adapters.db import ledger as db_ledger
 from urbis.adapters.db import repositories as r
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db import service_orders as db_orders
 from urbis.adapters.rules import shipped
 from urbis.application.collections import ports
@@ -23,7 +24,8 @@ POLICY_PACK = "co_collections_policy"
 class ShippedPolicy:
     """
     The collections policy shipped with urbis (the ``collection_action`` pack), in force from
-    its effective date; a tenant's own published packs take its place once packs are stored.
+    its effective date: for runs in memory (the benchmark); runs on the database ask the
+    tenant's published pack (``PublishedPolicy``).
     """
 
     def __init__(self, pack_key: str = POLICY_PACK) -> None:
@@ -49,6 +51,24 @@ class ShippedPolicy:
                 details={"extension_point": "collection_action", "as_of": as_of.isoformat()},
             )
         return self._version
+
+
+class PublishedPolicy:
+    """
+    The tenant's published ``collection_action`` pack in force on the run's day: what analysts
+    publish in the rules editor is what the next run asks (ADR 0065). No pack in force is an
+    error, never a default.
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._packs = db_rules.PackRepository(connection)
+
+    def policy(self, tenant_id: ids.TenantId, as_of: date) -> rules.PackVersion:
+        return rules.in_force(
+            versions=self._packs.for_extension_point(tenant_id, "collection_action"),
+            extension_point="collection_action",
+            as_of=as_of,
+        )
 
 
 _POLICY: list[ShippedPolicy] = []
@@ -84,7 +104,7 @@ def database_env(
         orders=db_orders.ServiceOrderRepository(connection),
         audit=r.AuditLog(connection),
         engine=rules_wiring.rule_engine(),
-        policy=shipped_policy(),
+        policy=PublishedPolicy(connection),
         ledger=db_ledger.LedgerRepository(connection),
         ladder=ladder or collections.Ladder(),
         promises=db_collections.DbPromiseRepository(connection),

@@ -117,6 +117,12 @@ class _KeptForReview:
     def list(self, tenant_id: ids.TenantId) -> Sequence[ports.RejectedPayload]:
         return self.inner.list(tenant_id)
 
+    def get(self, tenant_id: ids.TenantId, payload_id: str) -> ports.RejectedPayload | None:
+        return self.inner.get(tenant_id, payload_id)
+
+    def mark_reviewed(self, rejected: ports.RejectedPayload) -> None:
+        self.inner.mark_reviewed(rejected)
+
 
 def database_email_receiver(
     *,

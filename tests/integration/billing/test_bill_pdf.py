@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pypdf
 import pytest
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from fastapi.testclient import TestClient
 
 from tests.integration.billing import helpers
@@ -118,3 +120,43 @@ class TestBillPdf:
         assert refused.json()["code"] == "bill_not_found"
         assert unknown.status_code == 404
         assert bad_language.status_code == 422
+
+    def test_a_stored_bills_lines_keep_their_quantity_and_unit_price_and_print_them(
+        self,
+        client: TestClient,
+        container: bootstrap.App,
+        tenant: identity.Tenant,
+        agent_env: Env,
+    ) -> None:
+        home = helpers.seed_homes(container, agent_env, tenant, count=1)[0]
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [(home.meter, SEPT, 100.0, "ACTUAL"), (home.meter, OCT, 250.0, "ACTUAL")],
+        )
+        env = helpers.billing_env(container, tenant)
+        billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+        bill = billing_queries.bills_of_account(env=env, account_id=home.account_id)[0]
+        agent = _login(container, tenant, "agent.lines", identity.Role.AGENT)
+
+        stored = billing_queries.get_bill(env=env, bill_id=bill["id"])
+        api = client.get(f"/api/v1/bills/{bill['id']}", headers=agent)
+        pdf = client.get(f"/api/v1/bills/{bill['id']}/pdf?language=en", headers=agent)
+
+        energy = [line for line in stored["lines"] if line["kind"] == "ENERGY"]
+        assert energy
+        assert sum(Decimal(line["quantity"]) for line in energy) == Decimal("150")
+        for line in stored["lines"]:
+            if line["quantity"] is None:
+                assert line["unit_price"] is None
+                continue
+            priced = Decimal(line["quantity"]) * Decimal(line["unit_price"])
+            half_a_cent = Decimal(1).scaleb(int(Decimal(line["amount"]).as_tuple().exponent)) / 2
+            assert abs(priced - Decimal(line["amount"])) <= half_a_cent, line
+        assert api.status_code == 200
+        assert api.json()["lines"] == stored["lines"]
+        text = _text(pdf.content)
+        for line in energy:
+            quantity = format_decimal(Decimal(line["quantity"]), format="#,##0.##", locale="en")
+            price = format_decimal(Decimal(line["unit_price"]), format="#,##0.00##", locale="en")
+            assert f"{quantity} kWh {price}" in text

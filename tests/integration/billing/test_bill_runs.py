@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tests.integration.billing import helpers
 from urbis import bootstrap
+from urbis.adapters.db import billing as db_billing
 from urbis.application._support import Env
 from urbis.application.billing import operations as billing_ops
 from urbis.application.billing import ports
@@ -253,6 +254,91 @@ class TestCorrections:
         assert _ledger_rows(container, tenant) == 1
         assert _owed(container, tenant, homes[0].account_id) == int(Decimal(held["total"]) * 100)
 
+    def test_releasing_a_held_bill_of_zero_issues_it_without_a_ledger_entry(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, run = billed(container, tenant, agent_env, [180.0, 0.0])
+        held = billing_queries.held_bills(env=env, run_id=str(run["id"]))[0]
+        before = _ledger_rows(container, tenant)
+
+        released = billing_ops.release_bill(env=env, bill_id=held["id"])
+
+        assert held["agreement_id"] == homes[1].agreement_id
+        assert Decimal(held["total"]) == 0
+        assert released["status"] == "ISSUED"
+        assert released["entry_id"] is None
+        assert _ledger_rows(container, tenant) == before
+        assert _owed(container, tenant, homes[1].account_id) == 0
+        with pytest.raises(billing.BillNotHeld):
+            billing_ops.release_bill(env=env, bill_id=held["id"])
+
+    def test_cancelling_an_issued_bill_of_zero_reverses_nothing(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, _, run = billed(container, tenant, agent_env, [0.0])
+        held = billing_queries.held_bills(env=env, run_id=str(run["id"]))[0]
+        billing_ops.release_bill(env=env, bill_id=held["id"])
+
+        cancelled = billing_ops.cancel_bill(env=env, bill_id=held["id"], reason="lectura errada")
+
+        assert cancelled["status"] == "CANCELLED"
+        assert cancelled["entry_id"] is None
+        assert _ledger_rows(container, tenant) == 0
+
+    def test_rebilling_to_zero_issues_the_new_bill_without_a_ledger_entry(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes, _ = billed(container, tenant, agent_env, [180.0])
+        bill = billing_queries.bills_of_account(env=env, account_id=homes[0].account_id)[0]
+        helpers.add_register_reads(
+            container, tenant, [(homes[0].meter, OCT, 500.0, "ACTUAL")], later=True
+        )
+
+        new = billing_ops.rebill(env=env, bill_id=bill["id"], reason="sin consumo")
+
+        assert new["status"] == "ISSUED"
+        assert Decimal(new["total"]) == 0
+        assert new["entry_id"] is None
+        assert _ledger_rows(container, tenant) == 2  # the bill and its reversal
+        assert _owed(container, tenant, homes[0].account_id) == 0
+
+    def test_a_run_that_issues_a_bill_of_zero_posts_no_entry_for_it(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=2)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (homes[0].meter, SEPT, 500.0, "ACTUAL"),
+                (homes[0].meter, OCT, 680.0, "ACTUAL"),
+                (homes[1].meter, SEPT, 500.0, "ACTUAL"),
+                (homes[1].meter, OCT, 500.0, "ACTUAL"),
+            ],
+        )
+        env = attrs.evolve(helpers.billing_env(container, tenant), validator=_issue_everything)
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        bills = {
+            h.agreement_id: billing_queries.bills_of_account(env=env, account_id=h.account_id)[0]
+            for h in homes
+        }
+        assert run["bills"] == 2
+        assert run["held"] == 0
+        assert bills[homes[1].agreement_id]["status"] == "ISSUED"
+        assert bills[homes[1].agreement_id]["entry_id"] is None
+        assert bills[homes[0].agreement_id]["entry_id"] is not None
+        assert _ledger_rows(container, tenant) == 1
+        assert (
+            _count(
+                container,
+                "SELECT count(*) FROM postings p LEFT JOIN journal_entries e "
+                "ON e.id = p.entry_id WHERE e.id IS NULL",
+            )
+            == 0
+        )
+
     def test_an_unknown_bill_is_a_clear_error(
         self, container: bootstrap.App, tenant: identity.Tenant
     ) -> None:
@@ -264,3 +350,49 @@ class TestCorrections:
 
 def _hold_everything(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(pl.lit("HOLD").alias("action"), pl.lit("REVIEW").alias("reason"))
+
+
+def _issue_everything(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.lit("ISSUE").alias("action"), pl.lit(None, dtype=pl.String).alias("reason")
+    ).select("action", "reason")
+
+
+AUG = datetime(2026, 8, 30, 15, tzinfo=UTC)
+
+
+class TestHistory:
+    @pytest.mark.parametrize("listed", [500, 0])
+    def test_a_batch_reads_the_history_of_its_own_agreements_only(
+        self,
+        container: bootstrap.App,
+        tenant: identity.Tenant,
+        agent_env: Env,
+        monkeypatch: pytest.MonkeyPatch,
+        listed: int,
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=3)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (h.meter, at, value, "ACTUAL")
+                for h in homes
+                for at, value in ((AUG, 100.0), (SEPT, 250.0), (OCT, 2000.0))
+            ],
+        )
+        env = helpers.billing_env(container, tenant)
+        billing_ops.start_run(env=env, cycle="C01", period="2026-09")
+        monkeypatch.setattr(db_billing, "_LISTED", listed)
+        asked = sorted([homes[0].agreement_id, homes[2].agreement_id])
+
+        with env.store() as store:
+            history = store.history(tenant.id, asked, "2026-10")
+        october = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        assert sorted(history["agreement_id"].to_list()) == asked
+        assert history["consumption_milli"].to_list() == [150_000, 150_000]
+        assert october["held"] == 3  # 1,750 kWh against an average of 150: high
+        assert {
+            b["hold_reason"] for b in billing_queries.held_bills(env=env, run_id=october["id"])
+        } == {"HIGH_AGAINST_HISTORY"}

@@ -8,21 +8,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from tests.conftest import publish_shipped_packs
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
 from urbis import bootstrap
 from urbis.adapters.db import ledger as db_ledger
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.intervals.parquet import ParquetRegisterStore
 from urbis.application._support import Env
 from urbis.application.collections import operations, queries
+from urbis.application.rules import operations as rules_ops
 from urbis.application.service_orders import operations as order_ops
 from urbis.bootstrap import collections as wiring
+from urbis.bootstrap import rules as rules_wiring
 from urbis.bootstrap import service_orders as order_wiring
-from urbis.domain import accounts, identity, ledger, service_orders
+from urbis.domain import accounts, identity, ledger, rules, service_orders
 from urbis.kernel import ids
 from urbis.kernel.money import Money
 
 AT = datetime(2026, 1, 1, 8, tzinfo=UTC)
+POLICY = "co_collections_policy"
 DUE = date(2026, 1, 1)
 
 
@@ -74,6 +80,7 @@ def post(container: bootstrap.App, *entries: ledger.JournalEntry) -> None:
 
 
 def run(container: bootstrap.App, env: Env, as_of: date) -> dict[str, Any]:
+    publish_shipped_packs(container, env.actor.tenant_id)
     with container.engine.begin() as connection:
         collections_env = wiring.database_env(
             container=container, actor=_collections_actor(env), connection=connection
@@ -278,3 +285,55 @@ class TestPaymentArrangements:
                 first_due_date=date(2026, 4, 1),
                 as_of=date(2026, 3, 1),
             )
+
+
+class TestTheTenantsPublishedPolicy:
+    def test_a_run_asks_the_version_in_force_on_its_day_and_refuses_without_one(
+        self, container: bootstrap.App, agent_env: Env
+    ) -> None:
+        account = supplied_customer(agent_env)["account"]
+        post(container, bill(agent_env, account, "F-1", "200000"))
+        tenant = agent_env.actor.tenant_id
+        staff = _collections_actor(agent_env)
+
+        # nothing published: an error, no default either
+        with pytest.raises(rules.NoPackInForce), container.engine.begin() as connection:
+            operations.run_collections(
+                env=wiring.database_env(container=container, actor=staff, connection=connection),
+                as_of=date(2026, 1, 11),
+            )
+        with container.engine.connect() as connection:
+            runs_without_a_pack = connection.execute(
+                sa.text("SELECT count(*) FROM collection_runs WHERE tenant_id = :t"), {"t": tenant}
+            ).scalar_one()
+        before = run(container, agent_env, date(2026, 1, 11))  # publishes the shipped packs
+
+        def step(user: str, use_case: Any) -> Any:
+            return rules_wiring.in_transaction(
+                container=container,
+                actor=identity.Actor(
+                    user_id=ids.UserId(user),
+                    tenant_id=tenant,
+                    roles=frozenset({identity.Role.RULES_AUTHOR}),
+                ),
+                use_case=use_case,
+            )
+
+        with container.engine.connect() as connection:
+            (first,) = db_rules.PackRepository(connection).versions(tenant, POLICY)
+        draft = step(
+            "ana",
+            lambda env: rules_ops.create_draft_from(
+                env=env, version_id=first.id, effective_from=date(2026, 2, 1)
+            ),
+        )
+        step("ana", lambda env: rules_ops.submit(env=env, version_id=draft["id"]))
+        step("beto", lambda env: rules_ops.approve(env=env, version_id=draft["id"]))
+        step("beto", lambda env: rules_ops.publish(env=env, version_id=draft["id"]))
+        still_first = run(container, agent_env, date(2026, 1, 20))
+        second = run(container, agent_env, date(2026, 2, 15))
+
+        assert runs_without_a_pack == 0
+        assert before["policy"] == f"{POLICY} v1"
+        assert still_first["policy"] == f"{POLICY} v1"
+        assert second["policy"] == f"{POLICY} v2"

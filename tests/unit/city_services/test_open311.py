@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from defusedxml import ElementTree as SafeXml
 
+from tests import shared_data
 from tests.unit.engagement import fakes
 from urbis.adapters.open311 import catalogue as catalogue_file
 from urbis.adapters.open311 import formats
@@ -76,7 +77,8 @@ class FakeFieldWork:
         case_id: str,
         description: str,
         location: city_services.Location,
-    ) -> str:
+        account_number: str | None,
+    ) -> str | None:
         self.orders.append((team, case_id))
         return f"so-{len(self.orders)}"
 
@@ -318,9 +320,12 @@ def shape(element: ET.Element) -> tuple[Any, ...]:
     return (element.tag, tuple(shape(c) for c in element))
 
 
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason="shared Open311 data (../shared/data/open311) is absent"
-)
+@pytest.fixture
+def shared_open311() -> None:
+    shared_data.require(SHARED, what="the shared Open311 data of ../shared/data/open311")
+
+
+needs_shared = pytest.mark.usefixtures("shared_open311")
 
 
 class TestFormats:

@@ -158,7 +158,13 @@ class FakeRejected:
         self.rows.append(rejected)
 
     def list(self, tenant_id: ids.TenantId) -> Sequence[ports.RejectedPayload]:
-        return list(self.rows)
+        return [r for r in self.rows if r.tenant_id == tenant_id]
+
+    def get(self, tenant_id: ids.TenantId, payload_id: str) -> ports.RejectedPayload | None:
+        return next((r for r in self.list(tenant_id) if r.id == payload_id), None)
+
+    def mark_reviewed(self, rejected: ports.RejectedPayload) -> None:
+        self.rows = [rejected if r.id == rejected.id else r for r in self.rows]
 
 
 class FakeOutbox:

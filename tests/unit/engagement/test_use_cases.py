@@ -512,3 +512,57 @@ class TestInboundSince:
         ]
         assert after == stranger.id
         assert nothing == ()
+
+
+class TestKeptPayloadsReview:
+    def _world(self) -> tuple[ports.EngagementEnv, fakes.FakeRejected, fakes.FakeClock]:
+        rejected = fakes.FakeRejected()
+        clock = fakes.FakeClock(datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
+        env = ports.EngagementEnv(
+            tenant_id=fakes.TENANT,
+            actor_id="agente-1",
+            clock=clock,
+            ids=fakes.FakeIds(),
+            directory=fakes.FakeDirectory(),
+            interactions=fakes.FakeInteractions(),
+            cases=fakes.FakeCases(),
+            rejected=rejected,
+            calendar=engagement.colombia_calendar(years=(2026,)),
+        )
+        return env, rejected, clock
+
+    def _keep(self, env: ports.EngagementEnv, body: str) -> ports.RejectedPayload:
+        return operations.keep_for_review(
+            env=env,
+            channel=engagement.InteractionChannel.SMS,
+            content_type="text/plain",
+            body=body,
+            error=engagement.MalformedPayload("unreadable"),
+        )
+
+    def test_pending_payloads_are_listed_newest_first_until_reviewed(self) -> None:
+        env, _, clock = self._world()
+        first = self._keep(env, "one")
+        clock.current = clock.current + timedelta(minutes=5)
+        second = self._keep(env, "two")
+
+        before = queries.rejected_payloads(env=env)
+        reviewed = operations.mark_payload_reviewed(env=env, payload_id=second.id)
+        after = queries.rejected_payloads(env=env)
+        everything = queries.rejected_payloads(env=env, include_reviewed=True)
+
+        assert [p.id for p in before] == [second.id, first.id]
+        assert (reviewed.reviewed_at, reviewed.reviewed_by) == (clock.current, "agente-1")
+        assert [p.id for p in after] == [first.id]
+        assert [p.id for p in everything] == [second.id, first.id]
+        assert everything[0].raw.body == "two"
+
+    def test_a_payload_is_reviewed_once_and_an_unknown_one_is_not_found(self) -> None:
+        env, _, _ = self._world()
+        kept = self._keep(env, "one")
+        operations.mark_payload_reviewed(env=env, payload_id=kept.id)
+
+        with pytest.raises(operations.AlreadyReviewed):
+            operations.mark_payload_reviewed(env=env, payload_id=kept.id)
+        with pytest.raises(errors.NotFound):
+            operations.mark_payload_reviewed(env=env, payload_id="nope")

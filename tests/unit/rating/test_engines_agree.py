@@ -9,7 +9,8 @@ import os
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from urbis.domain import rating, tariffs
+from urbis.domain.rating import _batch as rating_batch
 from urbis.kernel.money import Rounding, minor_unit
 from urbis.kernel.periods import Period
 
@@ -171,12 +173,12 @@ def reference_lines(
     return lines
 
 
-def batch_lines(
+def batch_frame(
     tariff: tariffs.Tariff,
     agreements: list[tuple[str, int | None, int, list[rating.Interval]]],
     minutes: int,
     ids: type[pl.DataType],
-) -> Counter[Key]:
+) -> pl.DataFrame:
     usage = pl.DataFrame(
         {
             "agreement": [name for name, _, _, intervals in agreements for _ in intervals],
@@ -200,7 +202,16 @@ def batch_lines(
         },
     )
     customers = customers.with_columns(pl.col("agreement").cast(ids))
-    frame = rating.rate_frame(tariff=tariff, usage=usage, minutes=minutes, customers=customers)
+    return rating.rate_frame(tariff=tariff, usage=usage, minutes=minutes, customers=customers)
+
+
+def batch_lines(
+    tariff: tariffs.Tariff,
+    agreements: list[tuple[str, int | None, int, list[rating.Interval]]],
+    minutes: int,
+    ids: type[pl.DataType],
+) -> Counter[Key]:
+    frame = batch_frame(tariff, agreements, minutes, ids)
     return Counter(
         (r["agreement"], r["month"], r["kind"], r["period"], r["block"], r["amount"])
         for r in frame.iter_rows(named=True)
@@ -222,6 +233,75 @@ class TestEnginesAgree:
 
         expected = reference_lines(tariff, agreements)
         actual = batch_lines(tariff, agreements, minutes, ids)
+
+        assert actual == expected
+
+    @settings(
+        max_examples=int(os.environ.get("URBIS_RATING_EXAMPLES", "60")) // 2,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(cases())
+    def test_subsidies_in_python_integers_agree_as_the_128_bit_columns_do(
+        self,
+        case: Case,
+    ) -> None:
+        # the batch engine prices subsidies and contributions in 128-bit columns when every
+        # product fits, else row by row in Python integers: both must match the reference
+        tariff, agreements, minutes, ids = case
+
+        expected = reference_lines(tariff, agreements)
+        with mock.patch.object(rating_batch, "_fits_in_128_bits", return_value=False):
+            actual = batch_lines(tariff, agreements, minutes, ids)
+
+        assert actual == expected
+
+
+def _thousandths(value: Decimal, places: int) -> int:
+    return int(value.scaleb(places).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+class TestEnginesExplainAlike:
+    @settings(
+        max_examples=int(os.environ.get("URBIS_RATING_EXAMPLES", "60")),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(cases())
+    def test_batch_lines_carry_the_reference_quantity_and_unit_price(self, case: Case) -> None:
+        tariff, agreements, minutes, ids = case
+
+        expected: Counter[tuple[object, ...]] = Counter()
+        for name, stratum, altitude, intervals in agreements:
+            customer = rating.Customer(stratum=stratum, altitude_m=altitude)
+            for line in rating.rate_intervals(
+                tariff=tariff, intervals=intervals, customer=customer
+            ):
+                expected[
+                    (
+                        name,
+                        line.month,
+                        line.kind,
+                        line.period,
+                        line.block,
+                        line.part,
+                        _thousandths(line.quantity, 3),
+                        _thousandths(line.unit_price, 6),
+                    )
+                ] += 1
+        actual = Counter(
+            (
+                str(r["agreement"]),
+                r["month"],
+                r["kind"],
+                r["period"],
+                r["block"],
+                r["part"],
+                r["quantity_milli"],
+                r["unit_price_micro"],
+            )
+            for r in batch_frame(tariff, agreements, minutes, ids).iter_rows(named=True)
+        )
 
         assert actual == expected
 

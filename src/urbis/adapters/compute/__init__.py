@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -18,6 +21,50 @@ class InProcess:
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         for item in items:
             yield fn(item)
+
+
+class Pipelined:
+    """
+    One background thread that takes each batch (its loads happen as it is taken) and runs the
+    partition function on it, ``ahead`` batches before the caller, while the caller writes the
+    previous one. Polars and the database drivers release the GIL while they work, so loading
+    and rating overlap with writing on two cores without a second process (nothing pickled).
+    """
+
+    def __init__(self, ahead: int = 2) -> None:
+        self.ahead = ahead
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        done: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=self.ahead)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for item in items:
+                    if stop.is_set():
+                        return
+                    done.put((True, fn(item)))
+            except BaseException as exc:  # handed to the caller, raised there
+                done.put((False, exc))
+                return
+            done.put((False, None))
+
+        worker = threading.Thread(target=produce, name="urbis-billrun-pipeline", daemon=True)
+        worker.start()
+        try:
+            while True:
+                ok, value = done.get()
+                if not ok:
+                    if value is not None:
+                        raise value
+                    return
+                yield value
+        finally:
+            stop.set()
+            while worker.is_alive():  # let a producer blocked on a full queue see the stop
+                with contextlib.suppress(queue.Empty):
+                    done.get(timeout=0.05)
+            worker.join()
 
 
 def _windowed(

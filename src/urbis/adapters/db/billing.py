@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from urbis.adapters.db import bulk
+from urbis.adapters.db import bulk, frames
 from urbis.adapters.db import ledger as db_ledger
 from urbis.adapters.db import repositories as r
 from urbis.adapters.db import tables as t
@@ -74,18 +74,15 @@ def _due_query(tenant_id: str, cycle: str, period: billing.BillingPeriod) -> sa.
     )
 
 
+_RAW_AGREEMENTS: dict[str, pl.DataType] = {
+    **billing.AGREEMENTS_SCHEMA,
+    "multiplier": pl.String(),  # an exact decimal in the database
+    "installed_from": pl.Date(),
+}
+
+
 def _frame(connection: sa.Connection, query: sa.Select[Any]) -> pl.DataFrame:
-    rows = connection.execute(query).all()
-    raw = (
-        pl.DataFrame(
-            [tuple(row) for row in rows],
-            schema=[*billing.AGREEMENTS_SCHEMA, "installed_from"],
-            orient="row",
-            infer_schema_length=None,
-        )
-        if rows
-        else pl.DataFrame(schema={**billing.AGREEMENTS_SCHEMA, "installed_from": pl.Date})
-    )
+    raw = frames.read_frame(connection, query, _RAW_AGREEMENTS)
     return (
         raw.with_columns(
             pl.col("multiplier").cast(pl.String).cast(pl.Float64).fill_null(1.0),
@@ -160,6 +157,10 @@ def _money(minor: int, currency: str) -> Money:
     return Money(Decimal(int(minor)).scaleb(-minor_unit(currency)), currency)
 
 
+def _scaled(value: int | None, places: int) -> Decimal | None:
+    return None if value is None else Decimal(int(value)).scaleb(-places)
+
+
 def _bill(row: Any, lines: Sequence[Any]) -> billing.Bill:
     currency = row.currency
     return billing.Bill(
@@ -191,6 +192,8 @@ def _bill(row: Any, lines: Sequence[Any]) -> billing.Bill:
                 period=line.period,
                 block=line.block,
                 part=line.part,
+                quantity=_scaled(line.quantity_milli, 3),
+                unit_price=_scaled(line.unit_price_micro, 6),
             )
             for line in lines
         ),
@@ -375,17 +378,29 @@ class SqlBillingStore:
             return pl.DataFrame(schema=schema)
         b = t.bills.c
         earliest = _months_before(before, 6)
+        wanted = sorted(agreement_ids)
+        if len(wanted) > _LISTED:
+            # a bill run's batch: one range scan of the unique index instead of thousands of
+            # bound values, then only the batch's agreements are kept
+            chosen = sa.and_(b.agreement_id >= wanted[0], b.agreement_id <= wanted[-1])
+        else:
+            chosen = b.agreement_id.in_(wanted)
         rows = self._c.execute(
             sa.select(b.agreement_id, b.period, b.consumption_milli, b.estimated).where(
                 b.tenant_id == tenant_id,
-                b.agreement_id.in_(list(agreement_ids)),
+                chosen,
+                # the unique index is partial (not cancelled): this term lets SQLite use it
+                b.status != billing.BillStatus.CANCELLED.value,
                 b.status == billing.BillStatus.ISSUED.value,
                 b.run_key == "FINAL",
                 b.period < before,
                 b.period >= earliest,
             )
         ).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+        found = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+        if len(wanted) > _LISTED:
+            found = found.filter(pl.col("agreement_id").is_in(pl.Series(wanted, dtype=pl.String)))
+        return found
 
     def write_bills(self, bills: pl.DataFrame, lines: pl.DataFrame) -> None:
         columns = [c.name for c in t.bills.columns]
@@ -523,12 +538,21 @@ def _months_before(label: str, count: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+_SQLITE_CACHE_KIB = 256 * 1024
+_LISTED = 500  # agreements asked for by name; more are read as a range of ids
+
+
 def billing_unit(engine: sa.Engine) -> ports.BillingUnit:
     """Billing's records in one transaction per use: committed on exit, rolled back on error."""
 
     @contextlib.contextmanager
     def unit() -> Iterator[ports.BillingStore]:
         with engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # a bill run's batch writes into the bills, lines and ledger indexes at once:
+                # a 256 MB page cache (SQLite's default is 2 MB) keeps their pages in memory
+                # instead of reading them back from the file for every row
+                connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
             yield SqlBillingStore(connection)
 
     return unit

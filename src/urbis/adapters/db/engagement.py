@@ -271,10 +271,16 @@ class RejectedPayloadRepository:
         )
 
     def list(self, tenant_id: ids.TenantId) -> Sequence[ports.RejectedPayload]:
+        return self._rows(sa.true(), tenant_id)
+
+    def _rows(
+        self, condition: sa.ColumnElement[bool], tenant_id: ids.TenantId
+    ) -> Sequence[ports.RejectedPayload]:
+        c = t.rejected_payloads.c
         rows = self._c.execute(
             t.rejected_payloads.select()
-            .where(t.rejected_payloads.c.tenant_id == tenant_id)
-            .order_by(t.rejected_payloads.c.received_at)
+            .where(c.tenant_id == tenant_id, condition)
+            .order_by(c.received_at, c.id)
         )
         result = []
         for r in rows:
@@ -291,6 +297,20 @@ class RejectedPayloadRepository:
                     raw=raw,
                     error_code=r.error_code,
                     error=r.error,
+                    reviewed_at=_utc(r.reviewed_at),
+                    reviewed_by=r.reviewed_by,
                 )
             )
         return result
+
+    def get(self, tenant_id: ids.TenantId, payload_id: str) -> ports.RejectedPayload | None:
+        found = self._rows(t.rejected_payloads.c.id == payload_id, tenant_id)
+        return found[0] if found else None
+
+    def mark_reviewed(self, rejected: ports.RejectedPayload) -> None:
+        c = t.rejected_payloads.c
+        self._c.execute(
+            t.rejected_payloads.update()
+            .where(c.tenant_id == rejected.tenant_id, c.id == rejected.id)
+            .values(reviewed_at=rejected.reviewed_at, reviewed_by=rejected.reviewed_by)
+        )

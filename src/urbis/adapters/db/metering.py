@@ -20,7 +20,7 @@ import psycopg
 import sqlalchemy as sa
 from psycopg import sql
 
-from urbis.adapters.db import bulk
+from urbis.adapters.db import bulk, frames
 from urbis.adapters.db import tables as t
 from urbis.domain import metering
 from urbis.kernel import errors
@@ -310,7 +310,9 @@ class DbRegisterStore:
             .where(*self._mine(meters))
             .order_by(table.c.id)
         )
-        return self._frame(query).lazy()
+        # a bill run scans a batch's meters: whole columns converted by Polars, not each value
+        with self._reading() as connection:
+            return frames.read_frame(connection, query, metering.REGISTER_SCHEMA).lazy()
 
     def readings_at(
         self, *, at: datetime, as_of: datetime | None = None, meters: Sequence[str] | None = None

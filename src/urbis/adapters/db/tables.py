@@ -357,6 +357,8 @@ rejected_payloads = sa.Table(
     sa.Column("raw", sa.JSON, nullable=False),
     sa.Column("error_code", sa.String(64), nullable=False),
     sa.Column("error", sa.Text, nullable=False),
+    sa.Column("reviewed_at", UtcDateTime, nullable=True),  # migration 0015
+    sa.Column("reviewed_by", sa.String(64), nullable=True),  # migration 0015
     sqlite_with_rowid=False,
 )
 
@@ -505,6 +507,9 @@ bill_lines = sa.Table(
     sa.Column("block", sa.String(40), nullable=False),
     sa.Column("part", sa.String(12), nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
+    # the rating engine's quantity in thousandths and unit price in millionths (null: none)
+    sa.Column("quantity_milli", sa.BigInteger, nullable=True),
+    sa.Column("unit_price_micro", sa.BigInteger, nullable=True),
     sa.PrimaryKeyConstraint("bill_id", "position", name="pk_bill_lines"),
     sqlite_with_rowid=False,
 )

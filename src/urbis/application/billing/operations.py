@@ -447,6 +447,15 @@ def _bill_entry(
     )
 
 
+def _new_ids(env: ports.BillingEnv, count: int) -> list[str]:
+    # A generator that makes ids in bulk (the system's does) saves ~20 µs an id: a run of a
+    # million accounts makes six million.
+    many: Callable[[int], list[str]] | None = getattr(env.ids, "new_ids", None)
+    if many is not None:
+        return many(count)
+    return [env.ids.new_id() for _ in range(count)]
+
+
 def _settle(
     env: ports.BillingEnv,
     run: billing.BillRun,
@@ -474,7 +483,7 @@ def _settle(
         else:
             status = pl.lit("TRIAL")
         table = bills.with_columns(
-            pl.Series("id", [env.ids.new_id() for _ in range(bills.height)], dtype=pl.String),
+            pl.Series("id", _new_ids(env, bills.height), dtype=pl.String),
             pl.lit(env.tenant_id).alias("tenant_id"),
             pl.lit(run.id).alias("run_id"),
             pl.lit("FINAL" if final else run.id).alias("run_key"),
@@ -487,10 +496,14 @@ def _settle(
         heads = postings = None
         if final:
             with timer("ledger entries"):
-                issued = table.filter(pl.col("status") == "ISSUED")
-                entry_ids = pl.Series(
-                    "entry_id", [env.ids.new_id() for _ in range(issued.height)], dtype=pl.String
+                # a bill of zero in every amount moves no money: issued, with no entry
+                issued = table.filter(
+                    (pl.col("status") == "ISSUED")
+                    & pl.any_horizontal(
+                        pl.col(c) != 0 for c in ("revenue", "subsidy", "contribution", "taxes")
+                    )
                 )
+                entry_ids = pl.Series("entry_id", _new_ids(env, issued.height), dtype=pl.String)
                 issued = issued.with_columns(entry_ids)
                 heads, postings = billing.bill_postings(bills=issued, booked_at=now)
                 table = table.join(
@@ -610,6 +623,8 @@ def bill_summary(bill: billing.Bill) -> dict[str, Any]:
                 "period": line.period,
                 "block": line.block,
                 "part": line.part,
+                "quantity": None if line.quantity is None else str(line.quantity),
+                "unit_price": None if line.unit_price is None else str(line.unit_price),
             }
             for line in bill.lines
         ],
@@ -633,9 +648,15 @@ def _entry_for(env: ports.BillingEnv, bill: billing.Bill) -> ledger.JournalEntry
     return _bill_entry(env, row, places, env.clock.now())
 
 
+def _postable(bill: billing.Bill) -> bool:
+    """Whether a bill moves money: a bill of zero in every amount has no ledger entry."""
+    return any(m.amount for m in (bill.revenue, bill.subsidy, bill.contribution, bill.taxes))
+
+
 def release_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
     """
-    Issue a bill held for review, posting it to the ledger.
+    Issue a bill held for review, posting it to the ledger (a bill of zero in every amount is
+    issued with no ledger entry: there is nothing to post).
 
     :raises BillNotFound: if the tenant has no such bill.
     :raises BillNotHeld: if the bill is not held.
@@ -646,9 +667,10 @@ def release_bill(*, env: ports.BillingEnv, bill_id: str) -> dict[str, Any]:
         bill = _bill_or_fail(store, env, bill_id)
         if bill.status is not billing.BillStatus.HELD:
             billing.release_bill(bill=bill, entry_id="")  # raises BillNotHeld
-        entry = _entry_for(env, bill)
-        released = billing.release_bill(bill=bill, entry_id=entry.id)
-        store.ledger.add(entry)
+        entry = _entry_for(env, bill) if _postable(bill) else None
+        released = billing.release_bill(bill=bill, entry_id=None if entry is None else entry.id)
+        if entry is not None:
+            store.ledger.add(entry)
         store.update_bill(released)
         _audit(
             env,
@@ -778,11 +800,19 @@ def rebill(*, env: ports.BillingEnv, bill_id: str, reason: str) -> dict[str, Any
             pl.lit(now).alias("created_at"),
             pl.lit(bill.id).alias("rebills"),
         )
-        entry = _bill_entry(env, table.row(0, named=True), places, now)
-        table = table.with_columns(pl.lit(entry.id).alias("entry_id"))
+        head = table.row(0, named=True)
+        entry = (
+            _bill_entry(env, head, places, now)
+            if any(head[c] for c in ("revenue", "subsidy", "contribution", "taxes"))
+            else None
+        )
+        table = table.with_columns(
+            pl.lit(None if entry is None else entry.id, dtype=pl.String).alias("entry_id")
+        )
         lines = result.lines.with_columns(pl.lit(new_id).alias("bill_id")).drop("agreement_id")
         store.write_bills(table.drop("tariff_code"), lines)
-        store.ledger.add(entry)
+        if entry is not None:
+            store.ledger.add(entry)
         created = store.bill(env.tenant_id, new_id)
         assert created is not None
         _audit(

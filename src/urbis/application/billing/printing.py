@@ -105,12 +105,29 @@ def _period(text: str) -> Period[date]:
     return Period(start, end)
 
 
-def _lines(bill: billing.Bill) -> tuple[BillLine, ...]:
+def _lines(bill: billing.Bill, unit: Unit) -> tuple[BillLine, ...]:
+    """
+    The bill's lines with their quantity and unit price when rating gave them (bills stored
+    before lines kept them print without); the consumption's unit on lines priced per unit of
+    consumption (energy blocks, and the subsidy or contribution on them).
+    """
     lines = []
     for line in bill.lines:
         kind = _KINDS.get(line.kind, LineKind.OTHER)
         label = f"{line.description} ({line.block})" if line.block else line.description
-        lines.append(BillLine(kind=kind, description=label, amount=line.amount))
+        if line.quantity is None or line.unit_price is None:
+            lines.append(BillLine(kind=kind, description=label, amount=line.amount))
+            continue
+        lines.append(
+            BillLine(
+                kind=kind,
+                description=label,
+                amount=line.amount,
+                quantity=line.quantity,
+                unit=unit if line.part == "energy" else None,
+                unit_price=line.unit_price,
+            )
+        )
     return tuple(lines)
 
 
@@ -187,7 +204,7 @@ def bill_document(
         if item.item != bill.id and item.due_date < bill.issue_date
     ]
     arrears = money.total(overdue, currency=bill.currency)
-    lines = _lines(bill)
+    lines = _lines(bill, unit)
     suspension = (
         bill.due_date + timedelta(days=cycle.suspension_days) if cycle is not None else None
     )

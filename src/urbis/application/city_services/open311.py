@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import attrs
 
@@ -108,7 +109,8 @@ def _describe(submission: city_services.Submission) -> str:
 def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[dict[str, Any]]:
     """
     Create a service request (POST requests.{format}) and the case that routes it to a team;
-    for a utility fault (a leak, an outage) also a field service order when field work is wired.
+    for a utility fault (a leak, an outage) also a field service order, in the same
+    transaction, when field work is wired and the report names the resident's account.
 
     Realtime services answer with the service_request_id; batch services with a token
     (GET tokens/{token}); blackbox services with neither. Nothing is created when the
@@ -121,7 +123,8 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
     :raises LocationRequired: if no location is given.
     :raises InvalidLocation: if lat/long are not numbers in range, or only one is given.
     :raises InvalidAttribute: if a required attribute is missing or a value does not fit.
-    :raises InvalidRequestField: if the description is over 4,000 characters.
+    :raises InvalidRequestField: if the description is over 4,000 characters, or a utility
+        fault names an account the utility does not have.
     """
     if not api_key or not env.api_keys.is_valid(api_key):
         raise city_services.InvalidApiKey(
@@ -149,6 +152,7 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
             case_id=case.id,
             description=_describe(submission),
             location=submission.location,
+            account_number=submission.account_id,
         )
     request_id = env.ids.new_id()
     token = env.ids.new_id() if service.type is city_services.ServiceType.BATCH else None
@@ -177,6 +181,27 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
     answer["service_notice"] = service.service_notice
     answer["account_id"] = submission.account_id
     return [answer]
+
+
+SECRET_FIELDS = frozenset({"api_key"})
+
+
+def keep_refused_request(*, env: Open311Env, form: Form, error: city_services.Open311Error) -> None:
+    """
+    Keep a refused POST requests.{format} for review, as the form it came in without its
+    secrets (the api_key's value is dropped, its presence is noted), with the reason.
+    """
+    kept = {
+        name: (["(removed)"] if name in SECRET_FIELDS else list(values))
+        for name, values in form.items()
+    }
+    engagement_ops.keep_for_review(
+        env=env.engagement,
+        channel=engagement.InteractionChannel.PORTAL,
+        content_type="application/x-www-form-urlencoded (Open311)",
+        body=urlencode(kept, doseq=True),
+        error=error,
+    )
 
 
 def _row(request: city_services.ServiceRequest) -> dict[str, Any]:

@@ -47,8 +47,14 @@ class FieldWork(Protocol):
         case_id: str,
         description: str,
         location: city_services.Location,
-    ) -> str:
-        """Create a service order and return its id."""
+        account_number: str | None,
+    ) -> str | None:
+        """
+        Create a service order for the fault, in the caller's transaction, and return its id;
+        ``None`` when the report names no account (a service order always belongs to one).
+
+        :raises InvalidRequestField: if the named account is not one of the utility's.
+        """
         ...
 
 

@@ -110,21 +110,64 @@ def accept_payload(
     try:
         messages = tuple(parse(body))
     except errors.DomainError as exc:
-        env.rejected.add(
-            ports.RejectedPayload(
-                id=env.ids.new_id(),
-                tenant_id=env.tenant_id,
-                channel=channel,
-                received_at=env.clock.now(),
-                raw=engagement.RawPayload(
-                    content_type=content_type, body=body.decode("utf-8", errors="replace")
-                ),
-                error_code=exc.code,
-                error=exc.message,
-            )
+        keep_for_review(
+            env=env,
+            channel=channel,
+            content_type=content_type,
+            body=body.decode("utf-8", errors="replace"),
+            error=exc,
         )
         raise
     return tuple(receive_message(env=env, message=m) for m in messages)
+
+
+def keep_for_review(
+    *,
+    env: ports.EngagementEnv,
+    channel: engagement.InteractionChannel,
+    content_type: str,
+    body: str,
+    error: errors.DomainError,
+) -> ports.RejectedPayload:
+    """
+    Keep a refused payload as it came (minus any secret the caller removed), with the reason
+    it was refused, for an agent to review.
+    """
+    rejected = ports.RejectedPayload(
+        id=env.ids.new_id(),
+        tenant_id=env.tenant_id,
+        channel=channel,
+        received_at=env.clock.now(),
+        raw=engagement.RawPayload(content_type=content_type, body=body),
+        error_code=error.code,
+        error=error.message,
+    )
+    env.rejected.add(rejected)
+    return rejected
+
+
+class AlreadyReviewed(errors.Conflict):
+    code = "payload_already_reviewed"
+
+
+def mark_payload_reviewed(*, env: ports.EngagementEnv, payload_id: str) -> ports.RejectedPayload:
+    """
+    Mark a kept payload as reviewed by the acting agent, now.
+
+    :raises NotFound: if the tenant has no such kept payload.
+    :raises AlreadyReviewed: if someone already reviewed it.
+    """
+    found: ports.RejectedPayload = _found(
+        env.rejected.get(env.tenant_id, payload_id), what="rejected payload", key=payload_id
+    )
+    if found.reviewed_at is not None:
+        raise AlreadyReviewed(
+            f"Payload {payload_id} was reviewed by {found.reviewed_by}",
+            details={"payload_id": payload_id, "reviewed_by": found.reviewed_by},
+        )
+    reviewed = attrs.evolve(found, reviewed_at=env.clock.now(), reviewed_by=env.actor_id)
+    env.rejected.mark_reviewed(reviewed)
+    return reviewed
 
 
 def record_interaction(

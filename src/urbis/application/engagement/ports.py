@@ -73,11 +73,20 @@ class RejectedPayload:
     raw: engagement.RawPayload
     error_code: str
     error: str
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
 
 
 class RejectedPayloadRepository(Protocol):
     def add(self, rejected: RejectedPayload) -> None: ...
-    def list(self, tenant_id: ids.TenantId) -> Sequence[RejectedPayload]: ...
+    def list(self, tenant_id: ids.TenantId) -> Sequence[RejectedPayload]:
+        """Every kept payload of the tenant, oldest first."""
+        ...
+
+    def get(self, tenant_id: ids.TenantId, payload_id: str) -> RejectedPayload | None: ...
+    def mark_reviewed(self, rejected: RejectedPayload) -> None:
+        """Store ``reviewed_at`` and ``reviewed_by`` (the rest of a kept payload never changes)."""
+        ...
 
 
 class OutboxRepository(Protocol):

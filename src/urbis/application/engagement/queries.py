@@ -24,6 +24,15 @@ def unmatched_queue(*, env: ports.EngagementEnv) -> tuple[engagement.Interaction
     return tuple(sorted(env.interactions.unmatched(env.tenant_id), key=lambda i: i.at))
 
 
+def rejected_payloads(
+    *, env: ports.EngagementEnv, include_reviewed: bool = False
+) -> tuple[ports.RejectedPayload, ...]:
+    """Payloads kept for review (malformed webhooks, unreadable email...), newest first."""
+    kept = env.rejected.list(env.tenant_id)
+    shown = kept if include_reviewed else [p for p in kept if p.reviewed_at is None]
+    return tuple(sorted(shown, key=lambda p: (p.received_at, p.id), reverse=True))
+
+
 @attrs.frozen
 class LiveEvent:
     """Something a customer just did on a channel, for the agents' consoles to show at once."""

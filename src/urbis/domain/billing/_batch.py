@@ -75,6 +75,8 @@ LINES_SCHEMA: dict[str, pl.DataType] = {
     "block": pl.String(),
     "part": pl.String(),
     "amount": pl.Int64(),
+    "quantity_milli": pl.Int64(),  # null when the line has no single quantity
+    "unit_price_micro": pl.Int64(),
 }
 EXCEPTIONS_SCHEMA: dict[str, pl.DataType] = {
     "agreement_id": pl.String(),
@@ -345,6 +347,8 @@ def bill_batch(
                     "block",
                     "part",
                     "amount",
+                    "quantity_milli",
+                    "unit_price_micro",
                 )
             )
             sums = rated.group_by("agreement").agg(

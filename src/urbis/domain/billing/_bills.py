@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import NewType
 
 import attrs
@@ -57,6 +58,10 @@ class BillLine:
     period: str = ""  # time-of-use period
     block: str = ""  # tier
     part: str = ""
+    # what the line prices and at what, as the rating engine explained it (None: no single
+    # quantity, e.g. a subsidy computed on another line)
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
 
 
 @attrs.frozen
@@ -121,9 +126,10 @@ def cancel_bill(*, bill: Bill, at: datetime, reason: str, reversal_entry_id: str
     )
 
 
-def release_bill(*, bill: Bill, entry_id: str) -> Bill:
+def release_bill(*, bill: Bill, entry_id: str | None) -> Bill:
     """
-    Return a held bill issued, posted by the ledger entry ``entry_id``.
+    Return a held bill issued, posted by the ledger entry ``entry_id`` (``None`` for a bill
+    with nothing to post: every amount zero).
 
     :raises BillNotHeld: if the bill is not held for review.
     """

@@ -45,6 +45,11 @@ COLUMNS = {
     "description": pl.String,
     "part": pl.String,
     "amount": pl.Int64,
+    # what the line prices and at what (null when it has no single quantity): the quantity in
+    # thousandths of its unit (kWh, share of month, days, or money for a percentage tax),
+    # rounded half-even; the unit price in millionths, exact (the batch engine's scale)
+    "quantity_milli": pl.Int64,
+    "unit_price_micro": pl.Int64,
 }
 
 
@@ -359,7 +364,15 @@ def _share_table(pairs: Iterable[tuple[int, int]]) -> pl.DataFrame:
     )
 
 
-def _out(frame: pl.DataFrame, kind: str, part: str, rounding: Rounding) -> pl.DataFrame:
+def _out(
+    frame: pl.DataFrame,
+    kind: str,
+    part: str,
+    rounding: Rounding,
+    quantity: tuple[pl.Expr, pl.Expr],
+    price: pl.Expr,
+) -> pl.DataFrame:
+    """Lines of one kind; ``quantity`` as a fraction (numerator, denominator) of thousandths."""
     return frame.select(
         pl.col("agreement").cast(pl.String),
         "month",
@@ -370,6 +383,10 @@ def _out(frame: pl.DataFrame, kind: str, part: str, rounding: Rounding) -> pl.Da
         "description",
         pl.lit(part).alias("part"),
         round_div(pl.col("N"), pl.col("D"), rounding).cast(pl.Int64).alias("amount"),
+        round_div(quantity[0].cast(I128), quantity[1].cast(I128), Rounding.HALF_EVEN)
+        .cast(pl.Int64)
+        .alias("quantity_milli"),
+        price.cast(pl.Int64).alias("unit_price_micro"),
     )
 
 
@@ -452,6 +469,8 @@ def _solidarity_frame(
         _share_table(set(zip(base["covered"], base["month_minutes"], strict=True))),
         on=["covered", "month_minutes"],
     )
+    if _fits_in_128_bits(base, scale):
+        return [_solidarity_columns(base, scale, rounding)]
     return [_solidarity_lines(base, scale, rounding)]
 
 
@@ -468,12 +487,140 @@ def round_int(numerator: int, denominator: int, rounding: Rounding) -> int:
     return -quotient if numerator < 0 else quotient
 
 
+_SAFE = 10**37  # well inside a signed 128-bit integer (about 1.7e38)
+
+
+def _fits_in_128_bits(base: pl.DataFrame, scale: int) -> bool:
+    """
+    Whether every product ``_solidarity_columns`` forms stays far inside 128 bits, bounded in
+    floating point with a wide margin (exactness is kept by the integers, not by the bound).
+    """
+    t = pl.col("T").cast(pl.Float64).abs()
+    e = pl.col("E").cast(pl.Float64).abs()
+    share = pl.col("share").cast(pl.Float64).abs()
+    published = pl.col("published").cast(pl.Float64).abs().fill_null(0)
+    top = pl.max_horizontal(t, pl.col("basic").cast(pl.Float64).abs().fill_null(0) * pl.col("a"))
+    biggest = base.select(
+        pl.max_horizontal(
+            share * top * e * scale,
+            top * (published * t * t + e) * scale,
+            pl.col("b").cast(pl.Float64) * t * t * 1e15,
+            share * e,
+            published * t * t,
+            pl.col("fixed_full").cast(pl.Float64).abs() * PRICE * pl.col("a") * scale,
+            pl.col("fixed_published").cast(pl.Float64).abs().fill_null(0)
+            * PRICE
+            * pl.col("a")
+            * scale,
+        ).max()
+    ).item()
+    return biggest is None or float(biggest) * 4 < _SAFE
+
+
+def _solidarity_columns(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.DataFrame:
+    """``_solidarity_lines`` vectorised in 128-bit integers (when ``_fits_in_128_bits``)."""
+    wide = base.with_row_index("row").with_columns(
+        pl.col(c).cast(I128) for c in ("T", "E", "share", "a", "b", "basic", "published")
+    )
+    t, e, share = pl.col("T"), pl.col("E"), pl.col("share")
+    over_basic = pl.col("subsidised") & (t * pl.col("b") > pl.col("basic") * pl.col("a"))
+    wide = wide.with_columns(
+        pl.when(over_basic).then(pl.col("basic") * pl.col("a")).otherwise(t).alias("top"),
+        pl.when(over_basic).then(pl.col("b")).otherwise(pl.lit(1, dtype=I128)).alias("bottom"),
+        pl.when(pl.col("subsidised"))
+        .then(pl.lit("SUBSIDY"))
+        .otherwise(pl.lit("CONTRIBUTION"))
+        .alias("kind"),
+        (
+            pl.when(pl.col("subsidised"))
+            .then(pl.lit("Subsidio "))
+            .otherwise(pl.lit("Contribución "))
+            + pl.col("class").cast(pl.String)
+        ).alias("label"),
+    )
+    top, bottom = pl.col("top"), pl.col("bottom")
+    free = pl.col("published").is_null()
+    energy = wide.filter((t != 0) & (e != 0)).select(
+        "row",
+        pl.lit(0).alias("order"),
+        "agreement",
+        "month",
+        "tariff",
+        "kind",
+        pl.col("label").alias("description"),
+        pl.lit("energy").alias("part"),
+        round_div(
+            pl.when(free).then(share * top * e).otherwise(top * (pl.col("published") * t * t - e))
+            * scale,
+            pl.when(free).then(bottom * t * t * 10**15).otherwise(bottom * t * t * 10**9),
+            rounding,
+        ).alias("amount"),
+        round_div(top, bottom, Rounding.HALF_EVEN).alias("quantity_milli"),
+        pl.when(free)
+        .then(round_div(share * e, t * t * PRICE, Rounding.HALF_EVEN))
+        .otherwise(round_div(pl.col("published") * t * t - e, t * t, Rounding.HALF_EVEN))
+        .alias("unit_price_micro"),
+    )
+    full = pl.col("fixed_full").cast(I128)
+    fixed_unit = (
+        pl.when(pl.col("fixed_published").is_null())
+        .then(round_div(full * share, pl.lit(PRICE, dtype=I128), Rounding.HALF_EVEN))
+        .otherwise(pl.col("fixed_published").cast(I128) - full)
+    )
+    fixed_n = (
+        pl.when(pl.col("fixed_published").is_null())
+        .then(full * share)
+        .otherwise((pl.col("fixed_published").cast(I128) - full) * PRICE)
+    )
+    fixed = wide.filter((pl.col("fixed_full") != 0) & pl.col("on_fixed")).select(
+        "row",
+        pl.lit(1).alias("order"),
+        "agreement",
+        "month",
+        "tariff",
+        "kind",
+        (pl.col("label") + " cargo fijo").alias("description"),
+        pl.lit("fixed").alias("part"),
+        round_div(fixed_n * pl.col("a") * scale, pl.col("b") * PRICE * PRICE, rounding).alias(
+            "amount"
+        ),
+        round_div(pl.col("a") * WH, pl.col("b"), Rounding.HALF_EVEN).alias("quantity_milli"),
+        fixed_unit.alias("unit_price_micro"),
+    )
+    return (
+        pl.concat([energy, fixed])
+        .sort("row", "order")
+        .select(
+            pl.col("agreement").cast(pl.String),
+            "month",
+            "tariff",
+            "kind",
+            pl.lit("").alias("period"),
+            pl.lit("").alias("block"),
+            "description",
+            "part",
+            "amount",
+            "quantity_milli",
+            "unit_price_micro",
+        )
+        .cast(COLUMNS)  # type: ignore[arg-type]
+    )
+
+
 def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.DataFrame:
     # One row per agreement and month: exact fractions in Python integers, which cannot
     # overflow (the subsidised quantity times the average price needs more than 128 bits).
     out: dict[str, list[object]] = {c: [] for c in COLUMNS}
 
-    def emit(row: dict[str, object], kind: str, text: str, part: str, amount: int) -> None:
+    def emit(
+        row: dict[str, object],
+        kind: str,
+        text: str,
+        part: str,
+        amount: int,
+        quantity: tuple[int, int],
+        price: int,
+    ) -> None:
         for column, value in (
             ("agreement", str(row["agreement"])),
             ("month", row["month"]),
@@ -484,6 +631,8 @@ def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.
             ("description", text),
             ("part", part),
             ("amount", amount),
+            ("quantity_milli", round_int(quantity[0], quantity[1], Rounding.HALF_EVEN)),
+            ("unit_price_micro", price),
         ):
             out[column].append(value)
 
@@ -498,21 +647,31 @@ def _solidarity_lines(base: pl.DataFrame, scale: int, rounding: Rounding) -> pl.
         else:
             top, bottom = total, 1
         if total and numerator:
+            # the average (full) price per kWh is numerator / total² (in millionths)
             if row["published"] is None:
                 n = share * top * numerator
                 d = bottom * total * total * 10**15
+                unit = round_int(share * numerator, total * total * PRICE, Rounding.HALF_EVEN)
             else:
                 n = top * (int(row["published"]) * total * total - numerator)
                 d = bottom * total * total * 10**9
-            emit(row, kind, label, "energy", round_int(n * scale, d, rounding))
+                unit = round_int(
+                    int(row["published"]) * total * total - numerator,
+                    total * total,
+                    Rounding.HALF_EVEN,
+                )
+            amount = round_int(n * scale, d, rounding)
+            emit(row, kind, label, "energy", amount, (top, bottom), unit)
         full = int(row["fixed_full"])
         if full and row["on_fixed"]:
             if row["fixed_published"] is None:
                 n = full * share
+                unit = round_int(full * share, PRICE, Rounding.HALF_EVEN)
             else:
                 n = (int(row["fixed_published"]) - full) * PRICE
+                unit = int(row["fixed_published"]) - full
             amount = round_int(n * a * scale, b * PRICE * PRICE, rounding)
-            emit(row, kind, label + " cargo fijo", "fixed", amount)
+            emit(row, kind, label + " cargo fijo", "fixed", amount, (a * WH, b), unit)
     return pl.DataFrame(out, schema=COLUMNS)
 
 
@@ -575,7 +734,16 @@ def rate_frame(
         (pl.col("T").cast(I128) * 10**9).alias("D"),
         pl.format("Energy {} {}", "period_name", "block").alias("description"),
     )
-    lines = [_out(energy, "ENERGY", "energy", rounding)]
+    lines = [
+        _out(
+            energy,
+            "ENERGY",
+            "energy",
+            rounding,
+            (pl.col("inside").cast(I128) * pl.col("energy"), pl.col("T")),
+            pl.col("price"),
+        )
+    ]
     fixed_rows = [
         (vid, f.name, _scaled(f.amount, PRICE, "A fixed charge"), f.per is tariffs.FixedBasis.DAY)
         for vid, v in enumerate(tariff.versions)
@@ -596,7 +764,19 @@ def rate_frame(
             pl.lit("").alias("period_name"),
             pl.lit("").alias("block"),
         )
-        lines.append(_out(fixed, "FIXED", "fixed", rounding))
+        lines.append(
+            _out(
+                fixed,
+                "FIXED",
+                "fixed",
+                rounding,
+                (
+                    pl.col("covered") * WH,
+                    pl.when(pl.col("daily")).then(1440).otherwise(pl.col("month_minutes")),
+                ),
+                pl.col("f"),
+            )
+        )
     if customers is not None:
         with_e = totals.join(numerators, on=["agreement", "month_key"], how="left").with_columns(
             pl.col("E").fill_null(0)
@@ -639,7 +819,8 @@ def _minimum(
             pl.lit("Minimum charge top-up").alias("description"),
         )
     )
-    return pl.concat([out, _out(topped, "MINIMUM", "minimum", rounding)])
+    share = (pl.col("covered") * WH, pl.col("month_minutes"))
+    return pl.concat([out, _out(topped, "MINIMUM", "minimum", rounding, share, pl.col("minimum"))])
 
 
 def _taxes(
@@ -688,7 +869,17 @@ def _taxes(
         )
         .sort("agreement", "month", "order")
     )
-    return pl.concat([out, _out(taxed, "TAX", "taxes", rounding)])
+    percent = pl.col("percent").is_not_null()
+    quantity = (
+        pl.when(percent).then(pl.col("base") * WH).otherwise(pl.col("T")),
+        pl.when(percent).then(scale).otherwise(1),
+    )
+    price = (
+        pl.when(percent)
+        .then(round_div(pl.col("percent").cast(I128), pl.lit(100, dtype=I128), Rounding.HALF_EVEN))
+        .otherwise(pl.col("per_unit"))
+    )
+    return pl.concat([out, _out(taxed, "TAX", "taxes", rounding, quantity, price)])
 
 
 def _guard(tariff: tariffs.Tariff, totals: pl.DataFrame) -> None:

@@ -36,6 +36,7 @@ def create_app(container: bootstrap.App) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(metering.router)
     app.include_router(engagement.router)
+    open311.configure(app)
     app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(rating.router)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from urbis import bootstrap
 from urbis.application._support import plain
 from urbis.application.accounts import queries as account_queries
-from urbis.application.engagement import operations, queries
+from urbis.application.engagement import operations, ports, queries
 from urbis.application.portal import outages
 from urbis.bootstrap import engagement as wiring
 from urbis.bootstrap import portal as portal_wiring
@@ -309,3 +309,49 @@ def announce_outage(body: OutageIn, actor: Actor, container: Container) -> dict[
         ),
     )
     return report.picture()
+
+
+REVIEWERS = frozenset({identity.Role.AGENT, identity.Role.ADMIN})
+
+
+def _rejected_json(payload: ports.RejectedPayload) -> dict[str, Any]:
+    return {
+        "id": payload.id,
+        "channel": payload.channel.value,
+        "received_at": payload.received_at.isoformat(),
+        "error_code": payload.error_code,
+        "error": payload.error,
+        "content_type": payload.raw.content_type,
+        "body": payload.raw.body,
+        "reviewed_at": None if payload.reviewed_at is None else payload.reviewed_at.isoformat(),
+        "reviewed_by": payload.reviewed_by,
+    }
+
+
+@router.get("/rejected-payloads")
+def rejected_payloads(
+    actor: Actor, container: Container, include_reviewed: bool = False
+) -> list[dict[str, Any]]:
+    """
+    Payloads kept for review (malformed webhooks, oversized attachments, unreadable email,
+    refused Open311 requests), newest first; reviewed ones only with ``include_reviewed``.
+    """
+    identity.require_role(actor=actor, allowed=REVIEWERS)
+    found = _in_transaction(
+        container,
+        actor,
+        lambda env: queries.rejected_payloads(env=env, include_reviewed=include_reviewed),
+    )
+    return [_rejected_json(p) for p in found]
+
+
+@router.post("/rejected-payloads/{payload_id}/reviewed")
+def mark_reviewed(payload_id: str, actor: Actor, container: Container) -> dict[str, Any]:
+    """Mark a kept payload as reviewed by the caller."""
+    identity.require_role(actor=actor, allowed=REVIEWERS)
+    reviewed = _in_transaction(
+        container,
+        actor,
+        lambda env: operations.mark_payload_reviewed(env=env, payload_id=payload_id),
+    )
+    return _rejected_json(reviewed)

@@ -5,25 +5,28 @@ routed to the service's team, in the same transaction.
 
 The utility it serves is ``URBIS_OPEN311_TENANT`` (default ``demo``); client keys are
 ``URBIS_OPEN311_KEYS`` (comma-separated). The demo utility accepts ``demo-open311-key`` when
-no keys are configured.
+no keys are configured. The city's catalogue is ``URBIS_OPEN311_CATALOGUE`` (a YAML file, read
+and checked when the app is built), the demo city's by default. A utility fault (a leak) that
+names the resident's account also opens a field service order in the same transaction. A
+request refused for its api key or a missing location is kept for review (without the key).
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request, Response
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from urbis import bootstrap
 from urbis.adapters.db.city_services import ServiceRequestRepository
-from urbis.adapters.open311 import catalogue as catalogue_file
 from urbis.adapters.open311 import formats
 from urbis.application.city_services import open311
 from urbis.application.city_services.ports import Open311Env
+from urbis.bootstrap import city_services as city_wiring
 from urbis.bootstrap import demo
 from urbis.bootstrap import engagement as wiring
 from urbis.domain import city_services, identity
@@ -32,11 +35,17 @@ from urbis.kernel import errors, ids
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 DEMO_KEY = "demo-open311-key"
+# refusals whose raw request is kept for review (ADR 0008: committed before the error is answered)
+KEPT_FOR_REVIEW = (city_services.InvalidApiKey, city_services.LocationRequired)
 
 
-@functools.cache
-def _catalogue() -> city_services.Catalogue:
-    return catalogue_file.load_catalogue_file()
+def configure(app: FastAPI) -> None:
+    """
+    Load the city's catalogue (``URBIS_OPEN311_CATALOGUE``) once, when the app is built.
+
+    :raises InvalidCatalogue: naming the setting, the file and what is wrong with it.
+    """
+    app.state.open311_catalogue = city_wiring.catalogue_from_settings(os.environ)
 
 
 class _Keys:
@@ -84,30 +93,52 @@ def _route(env: Open311Env, method: str, path: str, fields: dict[str, list[str]]
     raise errors.NotFound(f"No resource {path}")
 
 
+def _env(
+    container: bootstrap.App,
+    catalogue: city_services.Catalogue,
+    tenant: identity.Tenant,
+    connection: sa.Connection,
+) -> Open311Env:
+    actor = identity.Actor(
+        user_id=ids.UserId("open311"),
+        tenant_id=tenant.id,
+        roles=frozenset({identity.Role.AGENT}),
+    )
+    return Open311Env(
+        tenant_id=tenant.id,
+        catalogue=catalogue,
+        requests=ServiceRequestRepository(connection, catalogue),
+        api_keys=_Keys(tenant.code),
+        clock=container.clock,
+        ids=container.ids,
+        engagement=wiring.database_env(container=container, actor=actor, connection=connection),
+        field_work=city_wiring.field_work(container=container, actor=actor, connection=connection),
+    )
+
+
 def _answer(
-    container: bootstrap.App, method: str, resource: str, fields: dict[str, list[str]]
+    container: bootstrap.App,
+    catalogue: city_services.Catalogue,
+    method: str,
+    resource: str,
+    fields: dict[str, list[str]],
 ) -> Response:
     path, _, fmt = resource.rpartition(".")
     try:
         tenant = _tenant(container)
-        with container.engine.begin() as connection:
-            actor = identity.Actor(
-                user_id=ids.UserId("open311"),
-                tenant_id=tenant.id,
-                roles=frozenset({identity.Role.AGENT}),
-            )
-            env = Open311Env(
-                tenant_id=tenant.id,
-                catalogue=_catalogue(),
-                requests=ServiceRequestRepository(connection, _catalogue()),
-                api_keys=_Keys(tenant.code),
-                clock=container.clock,
-                ids=container.ids,
-                engagement=wiring.database_env(
-                    container=container, actor=actor, connection=connection
-                ),
-            )
-            document, payload = _route(env, method, path, fields)
+        try:
+            with container.engine.begin() as connection:
+                env = _env(container, catalogue, tenant, connection)
+                document, payload = _route(env, method, path, fields)
+        except KEPT_FOR_REVIEW as refused:
+            if method == "POST":
+                with container.engine.begin() as connection:
+                    open311.keep_refused_request(
+                        env=_env(container, catalogue, tenant, connection),
+                        form=fields,
+                        error=refused,
+                    )
+            raise
         status = 201 if method == "POST" else 200
     except errors.DomainError as exc:
         document, payload, status = "errors", formats.error_document(exc), exc.status
@@ -126,7 +157,10 @@ async def _serve(request: Request, resource: str) -> Response:
         for key, values in parse_qs(body).items():
             fields.setdefault(key, []).extend(values)
     # the database work runs off the event loop
-    return await run_in_threadpool(_answer, container_of(request), request.method, resource, fields)
+    catalogue = request.app.state.open311_catalogue
+    return await run_in_threadpool(
+        _answer, container_of(request), catalogue, request.method, resource, fields
+    )
 
 
 @router.get("/{resource:path}")

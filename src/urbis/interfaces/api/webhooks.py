@@ -6,6 +6,10 @@ Each request must carry the provider's signature, checked with the secret config
 (``URBIS_TWILIO_AUTH_TOKEN``, ``URBIS_WHATSAPP_APP_SECRET``, ``URBIS_CTI_SECRET`` as a
 ``Bearer`` token); a channel without a configured secret refuses everything. A payload that
 cannot be read is answered 422 and kept, as it came, for an agent to review.
+
+The WhatsApp Cloud API first checks the endpoint with ``GET
+/webhooks/{tenant}/whatsapp?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...``: the
+challenge is answered when the token matches ``URBIS_WHATSAPP_VERIFY_TOKEN``, 403 otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import attrs
 from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from urbis import bootstrap
@@ -31,6 +36,14 @@ router = APIRouter(prefix="/webhooks", tags=["channels"])
 
 class WebhookNotConfigured(errors.Forbidden):
     code = "webhook_not_configured"
+
+
+class VerificationRefused(errors.Forbidden):
+    code = "webhook_verification_refused"
+
+
+class ChallengeRequired(errors.InvalidValue):
+    code = "webhook_challenge_required"
 
 
 def _secret(name: str) -> str:
@@ -74,6 +87,12 @@ class _CountingRejections:
 
     def list(self, tenant_id: ids.TenantId) -> Any:
         return self.inner.list(tenant_id)
+
+    def get(self, tenant_id: ids.TenantId, payload_id: str) -> ports.RejectedPayload | None:
+        return self.inner.get(tenant_id, payload_id)
+
+    def mark_reviewed(self, rejected: ports.RejectedPayload) -> None:
+        self.inner.mark_reviewed(rejected)
 
 
 def _accept(
@@ -126,3 +145,29 @@ async def inbound(tenant_code: str, provider: str, request: Request) -> list[dic
     return await run_in_threadpool(
         _accept, container_of(request), tenant_code, provider, content_type, body
     )
+
+
+def _tenant_exists(container: bootstrap.App, tenant_code: str) -> None:
+    with container.uow() as uow:
+        if uow.tenants.by_code(tenant_code) is None:
+            raise errors.NotFound(f"No utility {tenant_code!r}")
+
+
+@router.get("/{tenant_code}/whatsapp", response_class=PlainTextResponse)
+async def verify_whatsapp(tenant_code: str, request: Request) -> PlainTextResponse:
+    """
+    The WhatsApp Cloud API's subscription check: answer ``hub.challenge`` when ``hub.mode`` is
+    ``subscribe`` and ``hub.verify_token`` matches ``URBIS_WHATSAPP_VERIFY_TOKEN``; 403 otherwise.
+    """
+    expected = _secret("URBIS_WHATSAPP_VERIFY_TOKEN")
+    query = request.query_params
+    given = query.get("hub.verify_token", "")
+    if query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+        expected.encode(), given.encode()
+    ):
+        raise VerificationRefused("The WhatsApp verification token or mode does not match")
+    challenge = query.get("hub.challenge", "")
+    if not challenge:
+        raise ChallengeRequired("hub.challenge is missing")
+    await run_in_threadpool(_tenant_exists, container_of(request), tenant_code)
+    return PlainTextResponse(challenge)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from rich.console import Console
 from urbis.adapters.open311 import catalogue as catalogue_file
 from urbis.adapters.open311 import formats
 from urbis.application.city_services import open311 as open311_use_cases
+from urbis.bootstrap import city_services as city_wiring
 from urbis.domain import engagement
 from urbis.kernel import errors
 
@@ -75,13 +77,21 @@ def register(app: typer.Typer) -> None:
     def services(
         catalogue: Annotated[
             Path | None,
-            typer.Option(exists=True, dir_okay=False, help="Catalogue YAML (default: demo city)."),
+            typer.Option(
+                exists=True,
+                dir_okay=False,
+                help="Catalogue YAML (default: URBIS_OPEN311_CATALOGUE, else the demo city's).",
+            ),
         ] = None,
         fmt: Annotated[str, typer.Option("--format", help="json or xml")] = "json",
     ) -> None:
         """Print the service list as Open311 clients see it."""
         try:
-            loaded = catalogue_file.load_catalogue_file(catalogue)
+            loaded = (
+                catalogue_file.load_catalogue_file(catalogue)
+                if catalogue is not None
+                else city_wiring.catalogue_from_settings(os.environ)
+            )
             rows = open311_use_cases.service_list(catalogue=loaded)
             body, _ = formats.render("services", rows, fmt=fmt)
         except errors.DomainError as error:

@@ -134,9 +134,13 @@ def serve(
     from urbis.interfaces.api import create_app
 
     container = bootstrap.build()
+    try:
+        web_app = create_app(container)  # checks the settings it reads (Open311's catalogue)
+    except errors.DomainError as exc:
+        raise _fail(exc) from exc
     console.print(f"Web app:  http://{host}:{port}/")
     console.print(f"API docs: http://{host}:{port}/docs   (OpenAPI: /openapi.json)")
-    uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -97,13 +97,14 @@ def _signed_in(request: Request) -> identity.Actor | None:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
-    from urbis.interfaces.web import cases, live, matching
+    from urbis.interfaces.web import cases, live, matching, rejected
     from urbis.interfaces.web import rules as rules_pages
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     rules_pages.mount(app)
     live.mount(app)
     matching.mount(app)
+    rejected.mount(app)
     cases.mount(app)
     portal.mount(app)
 
