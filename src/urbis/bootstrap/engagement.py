@@ -14,7 +14,7 @@ from urbis.adapters.channels import mail, messaging, smtp, webhooks
 from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import notifications as db_notifications
 from urbis.adapters.db.customer_directory import DbCustomerDirectory
-from urbis.application.engagement import operations, ports
+from urbis.application.engagement import operations, ports, queries
 from urbis.domain import customers, engagement, identity
 from urbis.kernel import errors, ids
 
@@ -277,3 +277,46 @@ def send_due_notifications(
         if report.sent + report.retried + report.dead == 0:
             break
     return operations.DrainReport(sent=sent, retried=retried, dead=dead)
+
+
+@attrs.frozen
+class EscalationReport:
+    """What one round of escalation did for one utility."""
+
+    tenant: str
+    escalated: tuple[engagement.Case, ...]
+    at_risk: int  # cases still awaiting an answer that are due soon or overdue
+
+
+def escalate_cases(
+    *, container: bootstrap.App, tenant_code: str | None = None
+) -> tuple[EscalationReport, ...]:
+    """
+    Escalate, for one utility (or every one), each case whose SLA clock calls for it now, in
+    one transaction per utility; each escalation is the warning its team sees (ADR 0075).
+
+    :raises NotFound: if no utility has ``tenant_code``.
+    """
+    with container.uow() as uow:
+        if tenant_code is None:
+            tenants = list(uow.tenants.list())
+        else:
+            found = uow.tenants.by_code(tenant_code)
+            if found is None:
+                raise errors.NotFound(
+                    f"No utility {tenant_code!r}", details={"tenant": tenant_code}
+                )
+            tenants = [found]
+    reports = []
+    for tenant in tenants:
+        actor = identity.Actor(
+            user_id=ids.UserId("system"),
+            tenant_id=tenant.id,
+            roles=frozenset({identity.Role.ADMIN}),
+        )
+        with container.engine.begin() as connection:
+            env = database_env(container=container, actor=actor, connection=connection)
+            escalated = operations.escalate_due_cases(env=env)
+            at_risk = len(queries.cases_at_risk(env=env))
+        reports.append(EscalationReport(tenant=tenant.code, escalated=escalated, at_risk=at_risk))
+    return tuple(reports)

@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+import attrs
 import polars as pl
 import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db import notices as db_notices
 from urbis.adapters.db import notifications as db_notifications
@@ -29,7 +31,7 @@ from urbis.application.identity import operations as identity_ops
 from urbis.application.identity import queries as identity_queries
 from urbis.application.payments import operations as payment_ops
 from urbis.application.payments import ports as payment_ports
-from urbis.application.portal import notices, operations, ports
+from urbis.application.portal import notices, operations, outages, ports
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.domain import collections, engagement, identity, payments
@@ -187,10 +189,21 @@ def _queue(
         engaging = engagement_wiring.database_env(
             container=container, actor=actor, connection=connection
         )
+        picked = pick(db_notices.DbNoticeSource(connection))
+        party_ids = [n.party_id for n in picked]
+        notifying = notify_env(container=container, engaging=engaging, connection=connection)
+        # the customers and their preferences are read once for all the notices, not per notice
         return notices.queue_notices(
-            notifications=notify_env(container=container, engaging=engaging, connection=connection),
-            preferences=db_portal.PreferenceRepository(connection),
-            notices=pick(db_notices.DbNoticeSource(connection)),
+            notifications=attrs.evolve(
+                notifying,
+                directory=db_notices.PrefetchedDirectory(
+                    notifying.directory, connection, tenant_id, party_ids
+                ),
+            ),
+            preferences=db_notices.PrefetchedPreferences(
+                db_portal.PreferenceRepository(connection), tenant_id, party_ids
+            ),
+            notices=picked,
         )
 
 
@@ -232,3 +245,76 @@ def green_button(*, reads: pl.DataFrame, meter: str, as_at: datetime) -> bytes:
         path = Path(folder) / f"{meter}.xml"
         greenbutton.write_greenbutton(reads, meter=meter, path=path, as_at=as_at)
         return path.read_bytes()
+
+
+NOTICE_BATCH = 500
+
+
+def _given(
+    batch: Sequence[notices.Notice], _source: db_notices.DbNoticeSource
+) -> Sequence[notices.Notice]:
+    return batch
+
+
+def queue_payment_notices(
+    *,
+    container: bootstrap.App,
+    tenant_id: ids.TenantId,
+    payment_ids: Sequence[str] = (),
+    file_id: str | None = None,
+) -> notices.NoticeReport:
+    """
+    Queue "payment received" for payments just recorded at the office, through the API or in a
+    bank file (``file_id``), after they commit, in transactions of ``NOTICE_BATCH`` notices;
+    each payment queues one message at most.
+    """
+    if file_id is None and not payment_ids:
+        return notices.NoticeReport(queued=0, suppressed=0)
+    with container.engine.connect() as connection:
+        found = db_notices.DbNoticeSource(connection).payments_received(
+            tenant_id, payment_ids=payment_ids, file_id=file_id
+        )
+    queued = suppressed = 0
+    # a transaction per batch, so a large bank file's notices never hold the database's
+    # writers back for long
+    for start in range(0, len(found), NOTICE_BATCH):
+        batch: Sequence[notices.Notice] = found[start : start + NOTICE_BATCH]
+        report = _queue(
+            container=container, tenant_id=tenant_id, pick=functools.partial(_given, batch)
+        )
+        queued, suppressed = queued + report.queued, suppressed + report.suppressed
+    return notices.NoticeReport(queued=queued, suppressed=suppressed)
+
+
+def announce_outage(
+    *, container: bootstrap.App, tenant_id: ids.TenantId, outage: outages.Outage
+) -> outages.OutageReport:
+    """Queue the OUTAGE notice of a planned outage for every customer it affects (ADR 0076)."""
+    outages.check_outage(outage=outage)
+    actor = identity.Actor(
+        user_id=identity_ops.SYSTEM_USER,
+        tenant_id=tenant_id,
+        roles=frozenset({identity.Role.ADMIN}),
+    )
+    with container.engine.begin() as connection:
+        engaging = engagement_wiring.database_env(
+            container=container, actor=actor, connection=connection
+        )
+        return outages.announce_outage(
+            notifications=notify_env(container=container, engaging=engaging, connection=connection),
+            preferences=db_portal.PreferenceRepository(connection),
+            affected=db_notices.DbNoticeSource(connection),
+            calendar=engaging.calendar,
+            outage=outage,
+        )
+
+
+def notify_case_changed_in(
+    *, container: bootstrap.App, engaging: engagement_ports.EngagementEnv, case: engagement.Case
+) -> None:
+    """Queue a case's CASE_UPDATED notice on the connection its engagement env writes through."""
+    cases = engaging.cases
+    assert isinstance(cases, db_engagement.CaseRepository)
+    notify_case_changed(
+        container=container, engaging=engaging, connection=cases.connection, case=case
+    )

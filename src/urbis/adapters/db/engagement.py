@@ -32,6 +32,11 @@ class CaseRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
+    @property
+    def connection(self) -> sa.Connection:
+        """The transaction the cases are written in, for writes that must commit with them."""
+        return self._c
+
     @staticmethod
     def _values(case: engagement.Case) -> dict[str, Any]:
         return {

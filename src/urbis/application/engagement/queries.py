@@ -82,3 +82,11 @@ def open_cases(*, env: ports.EngagementEnv) -> tuple[CaseRow, ...]:
         for c in env.cases.awaiting_answer(env.tenant_id)
     ]
     return tuple(sorted(rows, key=lambda r: (r.case.deadline, r.case.number)))
+
+
+AT_RISK = (engagement.SlaState.DUE_SOON, engagement.SlaState.OVERDUE)
+
+
+def cases_at_risk(*, env: ports.EngagementEnv) -> tuple[CaseRow, ...]:
+    """Cases awaiting an answer that are due soon or overdue, the most urgent first."""
+    return tuple(r for r in open_cases(env=env) if r.clock.state in AT_RISK)

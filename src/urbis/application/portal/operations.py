@@ -194,8 +194,14 @@ def notify_case_changed(
             # the deadline is the first instant after the last day to answer
             "deadline": calendar.local_date(case.deadline) - timedelta(days=1),
         },
-        dedupe_key=f"{case.id}:{case.status.value}",
+        dedupe_key=f"{case.id}:{case.status.value}{_round(case)}",
     )
+
+
+def _round(case: engagement.Case) -> str:
+    """Which hearing of the case this is: the first has no mark, each recurso adds one."""
+    appeals = sum(1 for e in case.events if e.action == "appealed")
+    return f":{appeals}" if appeals else ""
 
 
 def _notify(
@@ -350,6 +356,60 @@ def report_problem(
         entity_id=case.id,
         action="open",
         after={"number": case.number, "kind": kind.value, "subject": case.subject},
+    )
+    return case
+
+
+class CaseNotFound(errors.NotFound):
+    code = "case_not_found"
+
+
+def own_case(*, penv: ports.PortalEnv, case_id: engagement.CaseId) -> engagement.Case:
+    """
+    One of the signed-in customer's cases (another customer's case is not found).
+
+    :raises CustomersOnly: if the actor is not a customer.
+    :raises CaseNotFound: if the case does not exist or is not the customer's.
+    """
+    actor = signed_in_customer(penv)
+    case = penv.engagement.cases.get(actor.tenant_id, case_id)
+    if case is None or case.party_id != actor.party_id:
+        raise CaseNotFound("No such case of yours", details={"case_id": case_id})
+    return case
+
+
+def appeal_case(
+    *,
+    penv: ports.PortalEnv,
+    case_id: engagement.CaseId,
+    kind: engagement.CaseKind,
+    reason: str,
+) -> engagement.Case:
+    """
+    File a recurso (reposición or apelación) against the answer to one of the customer's cases:
+    the case reopens with a new legal deadline and the customer is told it was filed.
+
+    :raises CaseNotFound: if the case is not the customer's.
+    :raises InvalidCase: if ``kind`` is not a recurso or the reason is empty.
+    :raises CaseTransitionNotAllowed: if the case has not been answered.
+    :raises AppealOutOfTime: if more than the appeal window's business days have passed.
+    """
+    before = own_case(penv=penv, case_id=case_id)
+    case = engagement_ops.appeal_case(
+        env=penv.engagement, case_id=before.id, kind=kind, reason=reason
+    )
+    notify_case_changed(
+        notifications=penv.notifications,
+        preferences=penv.preferences,
+        calendar=penv.engagement.calendar,
+        case=case,
+    )
+    _audit(
+        penv,
+        entity="case",
+        entity_id=case.id,
+        action="appeal",
+        after={"number": case.number, "kind": kind.value, "reason": reason.strip()},
     )
     return case
 

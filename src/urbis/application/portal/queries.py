@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -159,3 +159,50 @@ def photo(*, env: Env, photos: ports.PhotoRepository, photo_id: str) -> ports.Re
             f"No reading photo {photo_id}", details={"what": "reading photo", "key": photo_id}
         )
     return found
+
+
+@attrs.frozen
+class CaseLine:
+    """One of the customer's cases as the portal lists it."""
+
+    case: engagement.Case
+    clock: engagement.SlaClock
+    can_appeal: bool  # answered, and the appeal window is still open
+    last_day: date  # the last local day to answer
+
+
+def my_cases(*, penv: ports.PortalEnv, account_id: ids.AccountId) -> tuple[CaseLine, ...]:
+    """
+    The customer's cases about one of their accounts, newest first, each saying whether a
+    recurso can still be filed against its answer.
+
+    :raises NotFound: if the account is not the customer's.
+    """
+    view = operations.own_account(penv=penv, account_id=account_id)
+    env = penv.engagement
+    now = env.clock.now()
+    today = env.calendar.local_date(now)
+    lines = []
+    for case in env.cases.for_party(env.tenant_id, view.holder.id):
+        if case.account_id not in (None, view.account.id):
+            continue
+        can_appeal = False
+        if case.answered_at is not None and case.status in (
+            engagement.CaseStatus.ANSWERED,
+            engagement.CaseStatus.CLOSED,
+        ):
+            elapsed = engagement.business_days_between(
+                calendar=env.calendar, start=env.calendar.local_date(case.answered_at), end=today
+            )
+            can_appeal = elapsed <= env.policy.appeal_window_business_days
+        lines.append(
+            CaseLine(
+                case=case,
+                clock=engagement.sla_clock(
+                    case=case, as_at=now, calendar=env.calendar, policy=env.policy
+                ),
+                can_appeal=can_appeal,
+                last_day=env.calendar.local_date(case.deadline) - timedelta(days=1),
+            )
+        )
+    return tuple(sorted(lines, key=lambda line: line.case.filed_at, reverse=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import APIRouter
@@ -12,9 +13,10 @@ from urbis import bootstrap
 from urbis.application._support import plain
 from urbis.application.accounts import queries as account_queries
 from urbis.application.engagement import operations, ports, queries
+from urbis.application.portal import outages
 from urbis.bootstrap import engagement as wiring
 from urbis.bootstrap import portal as portal_wiring
-from urbis.domain import engagement, identity
+from urbis.domain import engagement, identity, premises
 from urbis.interfaces.api.auth import Actor, Container
 from urbis.kernel import ids
 
@@ -121,6 +123,65 @@ def answer_case(case_id: str, body: AnswerIn, actor: Actor, container: Container
     return _case_json(case, container.clock, calendar)
 
 
+class AppealIn(BaseModel):
+    kind: engagement.CaseKind = engagement.CaseKind.RECONSIDERATION
+    reason: str = Field(min_length=1, max_length=20_000)
+
+
+@router.post("/cases/{case_id}/appeal")
+def appeal_case(case_id: str, body: AppealIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """
+    File a recurso de reposición or apelación against a case's answer, within 5 business days
+    of it: the case reopens with a new deadline and its customer is told.
+    """
+    identity.require_role(actor=actor, allowed=AGENTS)
+    calendar = wiring.business_calendar(as_at=container.clock.now())
+    case = _case_in_transaction(
+        container,
+        actor,
+        lambda env: operations.appeal_case(
+            env=env, case_id=engagement.CaseId(case_id), kind=body.kind, reason=body.reason
+        ),
+    )
+    return _case_json(case, container.clock, calendar)
+
+
+def _sla_rows(rows: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            **plain(r.case),
+            "sla": {
+                "state": r.clock.state.value,
+                "business_days_left": r.clock.business_days_left,
+            },
+        }
+        for r in rows
+    ]
+
+
+@router.post("/cases/escalations")
+def escalate_cases(actor: Actor, container: Container) -> dict[str, Any]:
+    """
+    Escalate every case whose SLA clock calls for it now (once when due soon, once more when
+    overdue) and answer them with the cases at risk, the most urgent first (ADR 0075).
+    """
+    identity.require_role(actor=actor, allowed=AGENTS | {identity.Role.ADMIN})
+
+    def use(env: Any) -> tuple[Any, Any]:
+        escalated = operations.escalate_due_cases(env=env)
+        return escalated, queries.cases_at_risk(env=env)
+
+    escalated, at_risk = _in_transaction(container, actor, use)
+    return {"escalated": [plain(c) for c in escalated], "at_risk": _sla_rows(at_risk)}
+
+
+@router.get("/cases/at-risk")
+def cases_at_risk(actor: Actor, container: Container) -> list[dict[str, Any]]:
+    """Cases awaiting an answer that are due soon or overdue, the most urgent first."""
+    identity.require_role(actor=actor, allowed=identity.STAFF_ROLES)
+    return _sla_rows(_in_transaction(container, actor, lambda env: queries.cases_at_risk(env=env)))
+
+
 @router.get("/cases/open")
 def open_cases(actor: Actor, container: Container) -> list[dict[str, Any]]:
     """Cases awaiting an answer, the most urgent first, with their SLA clocks."""
@@ -210,6 +271,44 @@ def timeline(party_id: str, actor: Actor, container: Container) -> list[dict[str
     )
     result: list[dict[str, Any]] = plain(entries)
     return result
+
+
+class OutageIn(BaseModel):
+    reference: str = Field(min_length=1, max_length=60, description="The utility's own code")
+    service: premises.Service
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(min_length=1, max_length=500)
+    area: str = Field(default="", max_length=200, description="How the notice names the area")
+    cities: list[str] = Field(default_factory=list, max_length=100)
+    premise_ids: list[str] = Field(default_factory=list, max_length=100_000)
+    service_point_ids: list[str] = Field(default_factory=list, max_length=100_000)
+
+
+@router.post("/outages", status_code=201)
+def announce_outage(body: OutageIn, actor: Actor, container: Container) -> dict[str, Any]:
+    """
+    Announce a planned outage: an OUTAGE notice is queued for every customer supplied with the
+    service in the area (cities, premises or service points) who consented to a channel; the
+    same reference announced again queues nothing new.
+    """
+    identity.require_role(actor=actor, allowed=AGENTS | {identity.Role.ADMIN})
+    report = portal_wiring.announce_outage(
+        container=container,
+        tenant_id=actor.tenant_id,
+        outage=outages.Outage(
+            reference=body.reference,
+            service=body.service,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            reason=body.reason,
+            area=body.area,
+            cities=tuple(body.cities),
+            premise_ids=tuple(body.premise_ids),
+            service_point_ids=tuple(body.service_point_ids),
+        ),
+    )
+    return report.picture()
 
 
 REVIEWERS = frozenset({identity.Role.AGENT, identity.Role.ADMIN})

@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from urbis.application.payments import operations, queries
 from urbis.bootstrap import payments as wiring
+from urbis.bootstrap import portal as portal_wiring
 from urbis.domain import payments
 from urbis.interfaces.api.auth import Actor, Container
 from urbis.kernel import errors, ids
@@ -98,6 +99,10 @@ def record_payment(
     )
     if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    # "payment received" right after the payment commits; a replay queues nothing new
+    portal_wiring.queue_payment_notices(
+        container=container, tenant_id=actor.tenant_id, payment_ids=(recorded.payment.id,)
+    )
     return queries.payment_json(recorded.payment)
 
 
@@ -218,12 +223,14 @@ async def upload_payment_file(
     request: Request,
     actor: Actor,
     container: Container,
+    background: BackgroundTasks,
     name: Annotated[str, Query(min_length=1, max_length=255)],
 ) -> dict[str, Any]:
     """
     Import a bank or collection-agent file (the CSV layout in docs/payment-files.md) sent as
     the request body. A file with any invalid row is refused whole; the same file twice is
-    refused (409); rows imported before from another file are listed as duplicates.
+    refused (409); rows imported before from another file are listed as duplicates. Once the
+    file commits, "payment received" is queued for each payment posted, after the answer.
     """
     content = await request.body()
     if len(content) > MAX_FILE_BYTES:
@@ -236,4 +243,10 @@ async def upload_payment_file(
         return operations.import_payment_file(env=env, file=parsed)
 
     outcome = await run_in_threadpool(run)
+    background.add_task(
+        portal_wiring.queue_payment_notices,
+        container=container,
+        tenant_id=actor.tenant_id,
+        file_id=outcome.file_id,
+    )
     return queries.outcome_json(outcome)

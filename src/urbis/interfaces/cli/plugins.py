@@ -7,6 +7,7 @@ import typer
 from urbis.interfaces.cli import (
     billing,
     bills,
+    cases,
     collections,
     engagement,
     metering,
@@ -21,6 +22,7 @@ def register_all(app: typer.Typer) -> None:
     """Add every context's commands to the ``urbis`` app."""
     metering.register(app)
     engagement.register(app)
+    cases.register(app)
     rating.register(app)
     rules.register(app)
     portal.register(app)

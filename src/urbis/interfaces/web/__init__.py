@@ -101,7 +101,7 @@ def _signed_in(request: Request) -> identity.Actor | None:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
-    from urbis.interfaces.web import live, matching, rejected
+    from urbis.interfaces.web import cases, live, matching, rejected
     from urbis.interfaces.web import rules as rules_pages
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -109,6 +109,7 @@ def mount(app: FastAPI) -> None:
     live.mount(app)
     matching.mount(app)
     rejected.mount(app)
+    cases.mount(app)
     portal.mount(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -290,7 +291,7 @@ def mount(app: FastAPI) -> None:
         channel: str = Form("WALK_IN"),
     ) -> Response:
         def action(env: Any, view: Any) -> object:
-            return engagement_ops.open_case(
+            case = engagement_ops.open_case(
                 env=env,
                 kind=_choice(engagement.CaseKind, kind, "kind", engagement.InvalidCase),
                 subject=subject,
@@ -301,6 +302,11 @@ def mount(app: FastAPI) -> None:
                     engagement.InteractionChannel, channel, "channel", engagement.InvalidCase
                 ),
             )
+            # the customer hears of the case in the same transaction (as from the API)
+            portal_wiring.notify_case_changed_in(
+                container=auth.container_of(request), engaging=env, case=case
+            )
+            return case
 
         return _act(request, account_id, action, panel="cases")
 

@@ -127,6 +127,7 @@ def _account_page(
     try:
         with _session(request, actor) as penv:
             page = queries.account_page(penv=penv, account_id=ids.AccountId(account_id))
+            cases = queries.my_cases(penv=penv, account_id=ids.AccountId(account_id))
     except errors.DomainError as exc:
         return render(request, "portal_error.html", status=exc.status, actor=actor, error=exc)
     zone = _zone(request, actor)
@@ -144,6 +145,8 @@ def _account_page(
         tomorrow=now.date() + timedelta(days=1),
         month_ago=now.date() - timedelta(days=30),
         problem_kinds=operations.PROBLEM_KINDS,
+        cases=cases,
+        appeal_kinds=(engagement.CaseKind.RECONSIDERATION, engagement.CaseKind.APPEAL),
         **extra,
     )
 
@@ -274,6 +277,26 @@ def mount(app: FastAPI) -> None:
                 description=description,
             ),
             lambda case: f"/portal/accounts/{account_id}?done=case&case={case.number}",
+        )
+
+    @app.post("/portal/accounts/{account_id}/cases/{case_id}/appeal", include_in_schema=False)
+    def appeal_case(
+        request: Request,
+        account_id: str,
+        case_id: str,
+        kind: str = Form("RECONSIDERATION"),
+        reason: str = Form(""),
+    ) -> Response:
+        return _act(
+            request,
+            account_id,
+            lambda penv, _a: operations.appeal_case(
+                penv=penv,
+                case_id=engagement.CaseId(case_id),
+                kind=engagement.CaseKind(kind),
+                reason=reason,
+            ),
+            lambda case: f"/portal/accounts/{account_id}?done=appeal&case={case.number}",
         )
 
     @app.get(
