@@ -45,7 +45,11 @@ def _shipped(container: bootstrap.App, tenant: identity.Tenant) -> rules.PackVer
 
 
 def _publish_next(
-    container: bootstrap.App, tenant: identity.Tenant, *, content: dict[str, Any]
+    container: bootstrap.App,
+    tenant: identity.Tenant,
+    *,
+    content: dict[str, Any],
+    cases: list[dict[str, Any]] | None = None,
 ) -> None:
     """Version 2 of the shipped pack from October, written by one analyst, approved by another."""
     first = _shipped(container, tenant)
@@ -63,7 +67,12 @@ def _publish_next(
             env=env, version_id=first.id, effective_from=date(2026, 10, 1)
         ),
     )
-    step("ana", lambda env: rules_ops.edit_draft(env=env, version_id=draft["id"], content=content))
+    step(
+        "ana",
+        lambda env: rules_ops.edit_draft(
+            env=env, version_id=draft["id"], content=content, test_cases=cases
+        ),
+    )
     step("ana", lambda env: rules_ops.submit(env=env, version_id=draft["id"]))
     step("beto", lambda env: rules_ops.approve(env=env, version_id=draft["id"]))
     step("beto", lambda env: rules_ops.publish(env=env, version_id=draft["id"]))
@@ -167,7 +176,14 @@ class TestVeeAsksThePublishedPack:
         _install(container, tenant)
         graph = _graph(container, tenant)
         _rule(graph, "rule-1")["out-spike_factor"] = "5"
-        _publish_next(container, tenant, content=graph)
+        cases = [
+            {
+                "name": "C&I meters call a spike at five times typical",
+                "given": {"meter_class": "C&I", "service": "ELECTRICITY"},
+                "expected": {"spike_factor": 5, "zero_days": 2},
+            }
+        ]
+        _publish_next(container, tenant, content=graph, cases=cases)
         adapters = _adapters(container, tenant, tmp_path)
 
         before = adapters.limits(meters=(_meter("B", "C&I"),), as_of=SEPTEMBER)
