@@ -62,11 +62,11 @@ def limits_in_force(
     thresholds = {
         row["meter_class"]: metering.Thresholds(
             **{  # type: ignore[arg-type]
-                name: int(row[name]) if name in _INTEGERS else float(row[name])
-                for name in names
+                name: int(row[name]) if name in _INTEGERS else float(row[name]) for name in names
             }
         )
-        for row in pl.concat([frame.select("meter_class"), answers.select(names)], how="horizontal")
-        .iter_rows(named=True)
+        for row in pl.concat(
+            [frame.select("meter_class"), answers.select(names)], how="horizontal"
+        ).iter_rows(named=True)
     }
     return VeeLimits(thresholds=thresholds, validated_by=published.source)

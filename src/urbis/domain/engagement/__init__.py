@@ -32,6 +32,12 @@ from urbis.domain.engagement._cases import (
     sla_clock,
     start_work,
 )
+from urbis.domain.engagement._routing import (
+    NOT_ROUTED,
+    routed,
+    routing_facts,
+    text_category,
+)
 from urbis.domain.engagement._interactions import (
     Attachment,
     Direction,
@@ -76,6 +82,10 @@ from urbis.domain.engagement._notifications import (
 )
 
 __all__ = [
+    "NOT_ROUTED",
+    "routed",
+    "routing_facts",
+    "text_category",
     "BOGOTA",
     "LANGUAGES",
     "LEY_142",

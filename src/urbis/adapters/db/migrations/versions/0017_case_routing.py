@@ -1,0 +1,32 @@
+"""
+Cases keep where the tenant's case_routing pack sent them when filed: queue, priority and the
+pack version that answered (null for cases filed before).
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-28 14:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("queue", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("priority", sa.SmallInteger(), nullable=True))
+        batch.add_column(sa.Column("routed_by", sa.String(length=120), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("routed_by")
+        batch.drop_column("priority")
+        batch.drop_column("queue")
