@@ -12,9 +12,9 @@ import attrs
 import sqlalchemy as sa
 
 from urbis.adapters.db import metering as db_metering
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db.meter_directory import DbMeterDirectory, FirstFound
 from urbis.adapters.intervals.files import JsonExceptionQueue, JsonMeterDirectory
-from urbis.adapters.db import rules as db_rules
 from urbis.adapters.intervals.parquet import ParquetIntervalStore, ParquetRegisterStore
 from urbis.application.metering import limits, ports
 from urbis.application.rules import answering

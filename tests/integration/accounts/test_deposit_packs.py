@@ -1,4 +1,4 @@
-"""A new account asks the tenant's published ``deposit_required`` pack (both databases), ADR 0037."""
+"""A new account asks the tenant's published ``deposit_required`` pack (both databases)."""
 
 from __future__ import annotations
 

@@ -22,10 +22,9 @@ from urbis.domain.accounts._accounts import (
 __all__ = [
     "NO_DEPOSIT_PACK",
     "Account",
-    "DepositFacts",
-    "with_deposit",
     "AccountStatus",
     "BillDelivery",
+    "DepositFacts",
     "InvalidAccount",
     "InvalidAgreement",
     "Language",
@@ -36,4 +35,5 @@ __all__ = [
     "end_agreement",
     "is_valid_account_number",
     "luhn_check_digit",
+    "with_deposit",
 ]

@@ -32,12 +32,6 @@ from urbis.domain.engagement._cases import (
     sla_clock,
     start_work,
 )
-from urbis.domain.engagement._routing import (
-    NOT_ROUTED,
-    routed,
-    routing_facts,
-    text_category,
-)
 from urbis.domain.engagement._interactions import (
     Attachment,
     Direction,
@@ -80,15 +74,18 @@ from urbis.domain.engagement._notifications import (
     default_templates,
     render,
 )
+from urbis.domain.engagement._routing import (
+    NOT_ROUTED,
+    routed,
+    routing_facts,
+    text_category,
+)
 
 __all__ = [
-    "NOT_ROUTED",
-    "routed",
-    "routing_facts",
-    "text_category",
     "BOGOTA",
     "LANGUAGES",
     "LEY_142",
+    "NOT_ROUTED",
     "AppealOutOfTime",
     "Attachment",
     "BusinessCalendar",
@@ -148,8 +145,11 @@ __all__ = [
     "open_case",
     "render",
     "response_deadline",
+    "routed",
+    "routing_facts",
     "sla_clock",
     "start_work",
     "summarise",
+    "text_category",
     "timeline",
 ]
