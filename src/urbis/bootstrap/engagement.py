@@ -90,7 +90,7 @@ def business_calendar(*, as_at: datetime) -> engagement.BusinessCalendar:
 class PublishedCaseRouting:
     """
     The tenant's published ``case_routing`` pack in force on the filing day, read inside the
-    caller's transaction and asked by the process's rule engine (ADR 0037).
+    caller's transaction and asked by the process's rule engine (ADR 0036).
     """
 
     def __init__(self, connection: sa.Connection) -> None:

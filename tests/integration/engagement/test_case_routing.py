@@ -1,4 +1,4 @@
-"""New cases ask the tenant's published ``case_routing`` pack (SQLite and PostgreSQL), ADR 0037."""
+"""New cases ask the tenant's published ``case_routing`` pack (SQLite and PostgreSQL), ADR 0036."""
 
 from __future__ import annotations
 

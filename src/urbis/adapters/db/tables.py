@@ -319,7 +319,7 @@ cases = sa.Table(
     sa.Column("closed_at", UtcDateTime, nullable=True),
     sa.Column("parent_kind", sa.String(24), nullable=True),
     sa.Column("events", sa.JSON, nullable=False),
-    # where the case_routing pack sent it when filed (ADR 0037; migration 0017)
+    # where the case_routing pack sent it when filed (ADR 0036; migration 0017)
     sa.Column("queue", sa.String(64), nullable=True),
     sa.Column("priority", sa.SmallInteger, nullable=True),
     sa.Column("routed_by", sa.String(120), nullable=True),

@@ -119,7 +119,7 @@ class Routing:
 
 
 class CaseRouting(Protocol):
-    """The tenant's published ``case_routing`` pack in force (ADR 0037)."""
+    """The tenant's published ``case_routing`` pack in force (ADR 0036)."""
 
     def route(
         self, *, tenant_id: ids.TenantId, as_of: date, facts: Mapping[str, Any]

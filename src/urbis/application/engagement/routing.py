@@ -1,5 +1,5 @@
 """
-Routing a new case (ADR 0037): the tenant's published ``case_routing`` pack in force on the
+Routing a new case (ADR 0036): the tenant's published ``case_routing`` pack in force on the
 filing day answers its queue and priority, stored on the case. With no pack in force the case
 says so (``routed_by``); a pack that fails stops the filing, naming the pack, version and node.
 """

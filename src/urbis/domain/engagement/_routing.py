@@ -1,5 +1,5 @@
 """
-What the ``case_routing`` question is told about a new case (ADR 0037): its type and channel in
+What the ``case_routing`` question is told about a new case (ADR 0036): its type and channel in
 the question's words, and a category found in its text.
 """
 
