@@ -50,20 +50,24 @@ def decide_deposit(
     as_of: date,
 ) -> accounts.Account:
     """
-    The account with its deposit: the pack's amount (0 when it requires none), or none with
+    The account with its deposit in cents: the pack's amount (0 when it requires none), or none with
     ``NO_DEPOSIT_PACK`` when no pack is in force.
 
     :raises InvalidRuleInput: if the facts do not fit the question (naming the pack).
     :raises RuleEvaluationFailed: if the pack fails (naming the pack, version and node).
     """
+    cents = Decimal("0.01")
     answer = question.ask(tenant_id=account.tenant_id, as_of=as_of, facts=facts.as_input())
     if answer is None:
         return accounts.with_deposit(
-            account=account, amount=Decimal(0), reason="NO_PACK", by=accounts.NO_DEPOSIT_PACK
+            account=account,
+            amount=Decimal(0).quantize(cents),
+            reason="NO_PACK",
+            by=accounts.NO_DEPOSIT_PACK,
         )
     return accounts.with_deposit(
         account=account,
-        amount=answer.amount if answer.required else Decimal(0),
+        amount=(answer.amount if answer.required else Decimal(0)).quantize(cents),
         reason=answer.reason,
         by=answer.by,
     )
