@@ -9,10 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, actor_with
+from tests.integration.engagement.test_faults_and_review_on_databases import LEAK
+from tests.integration.engagement.test_faults_and_review_on_databases import _env as open311_env
 from urbis import bootstrap
 from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db import tables
+from urbis.application.city_services import open311
 from urbis.application.engagement import operations
 from urbis.application.rules import operations as rules_ops
 from urbis.bootstrap import engagement as wiring
@@ -282,3 +285,25 @@ def test_an_open311_request_is_routed_as_open311() -> None:
 
     assert engagement.routing_facts(case=case)["channel"] == "WEB"
     assert engagement.routing_facts(case=case, channel="OPEN311")["channel"] == "OPEN311"
+
+
+def test_an_open311_leak_is_routed_to_the_water_network(
+    container: bootstrap.App, tenant: identity.Tenant
+) -> None:
+    _install(container, tenant)
+
+    with container.engine.begin() as connection:
+        (answer,) = open311.submit_request(
+            env=open311_env(container, tenant, connection), form=LEAK, api_key="k"
+        )
+
+    with container.engine.connect() as connection:
+        case_id = connection.execute(
+            sa.select(tables.service_requests.c.case_id).where(
+                tables.service_requests.c.id == answer["service_request_id"]
+            )
+        ).scalar_one()
+        case = db_engagement.CaseRepository(connection).get(tenant.id, case_id)
+    assert case is not None
+    assert (case.channel, case.queue, case.priority) == ("PORTAL", "WATER_NETWORK", 2)
+    assert case.routed_by == f"{PACK} v1"
