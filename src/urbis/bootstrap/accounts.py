@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from urbis import bootstrap
+from urbis.adapters.db import collections as db_collections
 from urbis.adapters.db import rules as db_rules
 from urbis.application.accounts import deposits
 from urbis.application.rules import answering, evaluation
@@ -52,6 +53,17 @@ class PublishedDeposits:
             reason=str(answer["reason"]),
             by=pack.label,
         )
+
+    def owes(self, *, tenant_id: ids.TenantId, account_ids: Sequence[ids.AccountId]) -> bool:
+        with self._container.uow() as uow:
+            tenant = uow.tenants.get(tenant_id)
+        currency = "COP" if tenant is None else tenant.currency
+        with self._container.engine.connect() as connection:
+            ledger = db_collections.LedgerReceivables(connection)
+            return any(
+                ledger.owed(tenant_id, account_id, currency).amount > 0
+                for account_id in account_ids
+            )
 
 
 def deposit_question(container: bootstrap.App) -> deposits.DepositQuestion:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW
+from tests.integration.payments import support
 from urbis import bootstrap
 from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db import tables
@@ -89,18 +91,22 @@ def _rules_of(graph: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _open(
-    container: bootstrap.App, agent_env: Env, facts: accounts.DepositFacts | None = LESSEE
+    container: bootstrap.App,
+    agent_env: Env,
+    facts: accounts.DepositFacts | None = LESSEE,
+    holder_id: ids.PartyId | None = None,
 ) -> accounts.Account:
-    party = customer_ops.register_party(
-        env=agent_env,
-        kind=customers.PartyKind.PERSON,
-        name="Lucía Restrepo",
-        document_type=customers.DocumentType.CC,
-        document_number=str(40_000_000 + secrets.randbelow(9_000_000)),
-    )
+    if holder_id is None:
+        holder_id = customer_ops.register_party(
+            env=agent_env,
+            kind=customers.PartyKind.PERSON,
+            name="Lucía Restrepo",
+            document_type=customers.DocumentType.CC,
+            document_number=str(40_000_000 + secrets.randbelow(9_000_000)),
+        ).id
     account = account_ops.open_account(
         env=agent_env,
-        holder_id=party.id,
+        holder_id=holder_id,
         billing_cycle="C01",
         deposit_facts=facts,
         deposits=accounts_wiring.deposit_question(container),
@@ -140,6 +146,21 @@ class TestOpeningAsksThePublishedPack:
         assert account.deposit_amount == Decimal("170001.00")
         assert account.deposit_reason == "LESSEE_GUARANTEE"
         assert account.deposit_decided_by == f"{PACK} v1"
+
+    def test_unpaid_debt_on_the_holders_other_account_asks_three_months(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        _install(container, tenant)
+        owner = accounts.DepositFacts(
+            use_class="RESIDENTIAL", tenancy="OWNER", expected_monthly_amount=Decimal(1000)
+        )
+        first = _open(container, agent_env, facts=owner)
+        support.post_bill(container, first, item="B-1", amount="50000", due=date(2026, 2, 1))
+
+        second = _open(container, agent_env, facts=owner, holder_id=first.holder_id)
+
+        assert (first.deposit_amount, first.deposit_reason) == (Decimal(0), "NOT_REQUIRED")
+        assert (second.deposit_amount, second.deposit_reason) == (Decimal(3000), "PRIOR_DEBT")
 
     def test_without_facts_the_pack_is_not_asked(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env

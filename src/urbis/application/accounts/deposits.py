@@ -7,7 +7,7 @@ version and node.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -39,6 +39,10 @@ class DepositQuestion(Protocol):
         :raises InvalidRuleInput: if the facts do not fit the question (naming the pack).
         :raises RuleEvaluationFailed: if the pack fails (naming the pack, version and node).
         """
+        ...
+
+    def owes(self, *, tenant_id: ids.TenantId, account_ids: Sequence[ids.AccountId]) -> bool:
+        """Whether any of these accounts owes the utility (an unpaid receivable balance)."""
         ...
 
 

@@ -48,10 +48,13 @@ def open_account(
             language=language,
         )
         if deposits is not None and deposit_facts is not None:
+            # unpaid debt on the holder's other accounts counts, whatever the caller says
+            others = [a.id for a in uow.accounts.for_holder(tenant, holder_id)]
+            owes = bool(others) and deposits.owes(tenant_id=tenant, account_ids=others)
             account = decide_deposit(
                 question=deposits,
                 account=account,
-                facts=deposit_facts,
+                facts=attrs.evolve(deposit_facts, prior_debt=deposit_facts.prior_debt or owes),
                 as_of=env.clock.now().date(),
             )
         uow.accounts.add(account)
