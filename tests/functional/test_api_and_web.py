@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.conftest import NOW
+from tests.conftest import NOW, publish_shipped_packs
 from urbis import bootstrap
 from urbis.adapters import system
 from urbis.adapters.db import tables
@@ -756,3 +756,64 @@ class TestAccountStatement:
         )
 
         assert response.status_code == 404
+
+
+class TestRulePacksAskedOverHttp:
+    def test_an_account_opened_with_its_facts_shows_the_deposit_its_pack_asks(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        made = supply(client, auth)
+        facts = {
+            "use_class": "RESIDENTIAL",
+            "tenancy": "LESSEE",
+            "expected_monthly_amount": "85000.50",
+            "stratum": 4,
+        }
+        body = {"holder_id": made["party"]["id"], "billing_cycle": "C05", "deposit_facts": facts}
+
+        unasked = client.post("/api/v1/accounts", headers=auth, json=body).json()
+        with container.uow() as uow:
+            tenant = uow.tenants.by_code("epm")
+        assert tenant is not None
+        publish_shipped_packs(container, tenant.id)
+        asked = client.post("/api/v1/accounts", headers=auth, json=body)
+        refused = client.post(
+            "/api/v1/accounts",
+            headers=auth,
+            json={**body, "deposit_facts": {**facts, "tenancy": "SQUATTER"}},
+        )
+
+        assert (unasked["deposit_amount"], unasked["deposit_decided_by"]) == (
+            "0.00",
+            "no deposit_required pack in force",
+        )
+        assert asked.status_code == 201, asked.text
+        assert asked.json()["deposit_amount"] == "170001.00"
+        assert asked.json()["deposit_reason"] == "LESSEE_GUARANTEE"
+        assert asked.json()["deposit_decided_by"] == "deposit_default v1"
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_rule_input")
+
+    def test_a_case_filed_over_http_answers_with_its_queue_and_priority(
+        self, client: TestClient, container: bootstrap.App
+    ) -> None:
+        auth = token(client)
+        with container.uow() as uow:
+            tenant = uow.tenants.by_code("epm")
+        assert tenant is not None
+        publish_shipped_packs(container, tenant.id)
+
+        filed = client.post(
+            "/api/v1/cases",
+            headers=auth,
+            json={
+                "kind": "PETITION",
+                "subject": "Fuga de agua frente a la casa",
+                "description": "Sale agua de la acera desde anoche.",
+                "channel": "WHATSAPP",
+            },
+        )
+
+        assert filed.status_code == 201, filed.text
+        assert (filed.json()["queue"], filed.json()["priority"]) == ("WATER_NETWORK", 2)
+        assert filed.json()["routed_by"] == "case_routing_default v1"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -13,9 +14,12 @@ from urbis import bootstrap
 from urbis.adapters.channels import mail, messaging, smtp, webhooks
 from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import notifications as db_notifications
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db.customer_directory import DbCustomerDirectory
 from urbis.application.engagement import operations, ports, queries
-from urbis.domain import customers, engagement, identity
+from urbis.application.rules import answering, evaluation
+from urbis.bootstrap import rules as rules_wiring
+from urbis.domain import customers, engagement, identity, rules
 from urbis.kernel import errors, ids
 
 Parser = Callable[[bytes], tuple[engagement.InboundMessage, ...]]
@@ -83,6 +87,37 @@ def business_calendar(*, as_at: datetime) -> engagement.BusinessCalendar:
     return engagement.colombia_calendar(years=range(as_at.year - 1, as_at.year + 2))
 
 
+class PublishedCaseRouting:
+    """
+    The tenant's published ``case_routing`` pack in force on the filing day, read inside the
+    caller's transaction and asked by the process's rule engine (ADR 0036).
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._packs = db_rules.PackRepository(connection)
+
+    def route(
+        self, *, tenant_id: ids.TenantId, as_of: date, facts: Mapping[str, Any]
+    ) -> ports.Routing | None:
+        pack = answering.version_in_force(
+            packs=self._packs, tenant_id=tenant_id, extension_point="case_routing", as_of=as_of
+        )
+        if pack is None:
+            return None
+        try:
+            answer = evaluation.answer_one(
+                engine=rules_wiring.rule_engine(), pack=pack, values=facts
+            )
+        except rules.InvalidRuleInput as exc:
+            raise rules.InvalidRuleInput(
+                f"{pack.label}: {exc.message}",
+                details={**exc.details, "pack_key": pack.pack_key, "version": pack.version},
+            ) from None
+        return ports.Routing(
+            queue=str(answer["queue"]), priority=int(str(answer["priority"])), by=pack.label
+        )
+
+
 def database_env(
     *, container: bootstrap.App, actor: identity.Actor, connection: sa.Connection
 ) -> ports.EngagementEnv:
@@ -100,6 +135,7 @@ def database_env(
         cases=db_engagement.CaseRepository(connection),
         rejected=db_engagement.RejectedPayloadRepository(connection),
         calendar=business_calendar(as_at=container.clock.now()),
+        routing=PublishedCaseRouting(connection),
     )
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import attrs
 import sqlalchemy as sa
 
 from urbis.adapters.db import metering as db_metering
+from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db.meter_directory import DbMeterDirectory, FirstFound
 from urbis.adapters.intervals.files import JsonExceptionQueue, JsonMeterDirectory
 from urbis.adapters.intervals.parquet import ParquetIntervalStore, ParquetRegisterStore
-from urbis.application.metering import ports
+from urbis.application.metering import limits, ports
+from urbis.application.rules import answering
+from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import metering
-from urbis.kernel import errors
+from urbis.kernel import errors, ids
 
 INTERVAL_STORE_SETTING = "URBIS_INTERVAL_STORE"
 INTERVAL_STORES = ("parquet", "postgres")
@@ -48,6 +53,47 @@ class MeteringAdapters:
     thresholds: dict[str, metering.Thresholds]
     # which meter served which agreement (only when the tenant is in the database)
     supply: ports.SupplySpans | None = None
+    # the tenant's published vee_thresholds pack in force on a day (only with a database)
+    vee_rules: Callable[[date], limits.PublishedLimits | None] | None = None
+
+    def limits(self, *, meters: tuple[metering.Meter, ...], as_of: date) -> limits.VeeLimits:
+        """
+        The VEE limits for these meters on a day: the published pack's, else the configured
+        thresholds (ADR 0036).
+
+        :raises RuleEvaluationFailed: if the pack fails for a class (naming pack, version, node).
+        """
+        published = self.vee_rules(as_of) if self.vee_rules is not None else None
+        return limits.limits_in_force(
+            meters=meters, published=published, configured=self.thresholds
+        )
+
+
+def published_vee_limits(
+    *, engine: sa.Engine, tenant_id: ids.TenantId
+) -> Callable[[date], limits.PublishedLimits | None]:
+    """
+    The tenant's published ``vee_thresholds`` pack in force on a day (None when none is),
+    answered by the process's rule engine once per distinct meter class (ADR 0036).
+    """
+
+    def published(as_of: date) -> limits.PublishedLimits | None:
+        with engine.connect() as connection:
+            pack = answering.version_in_force(
+                packs=db_rules.PackRepository(connection),
+                tenant_id=tenant_id,
+                extension_point="vee_thresholds",
+                as_of=as_of,
+            )
+        if pack is None:
+            return None
+        rule_engine = rules_wiring.rule_engine()
+        return limits.PublishedLimits(
+            answer=lambda frame: answering.answer_with(engine=rule_engine, pack=pack, frame=frame),
+            source=pack.label,
+        )
+
+    return published
 
 
 def embedded(
@@ -59,7 +105,8 @@ def embedded(
 ) -> MeteringAdapters:
     """
     Adapters over ``root``: meters.json, Parquet partitions, exceptions.json and the VEE
-    thresholds per meter class in thresholds.json (defaults when absent). With a database
+    thresholds per meter class in thresholds.json (defaults when absent; with the tenant in the
+    database its published ``vee_thresholds`` pack answers instead, ADR 0036). With a database
     engine, meters are looked up there first (the tenant's registered meters), then in
     meters.json (for meters known only by an NMI, say); when the tenant is in the database,
     its register reads are kept there (ADR 0025). Interval reads go to Parquet under ``root``
@@ -108,6 +155,9 @@ def embedded(
         exceptions=JsonExceptionQueue(root / "exceptions.json"),
         thresholds=thresholds,
         supply=db_metering.DbSupplySpans(engine, tenant_id=tenant_id)
+        if engine is not None and tenant_id is not None
+        else None,
+        vee_rules=published_vee_limits(engine=engine, tenant_id=ids.TenantId(tenant_id))
         if engine is not None and tenant_id is not None
         else None,
     )

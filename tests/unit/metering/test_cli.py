@@ -131,6 +131,9 @@ class TestMeterCommands:
         listed = runner.invoke(app(), ["meter", "exceptions", "--data-dir", str(data)])
 
         assert "2 exceptions queued, 2 intervals estimated" in vee.output
+        assert "validated by: configured thresholds (no vee_thresholds pack in force)" in (
+            vee.output
+        )
         assert f"{negative} DISMISSED" in reviewed.output
         assert "GAP" in listed.output
         assert "NEGATIVE" not in listed.output

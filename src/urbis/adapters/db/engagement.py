@@ -61,6 +61,9 @@ class CaseRepository:
                 {"at": e.at.isoformat(), "action": e.action, "note": e.note, "actor_id": e.actor_id}
                 for e in case.events
             ],
+            "queue": case.queue,
+            "priority": case.priority,
+            "routed_by": case.routed_by,
         }
 
     @staticmethod
@@ -96,6 +99,9 @@ class CaseRepository:
                 )
                 for e in r.events
             ),
+            queue=r.queue,
+            priority=r.priority,
+            routed_by=r.routed_by,
         )
 
     def add(self, case: engagement.Case) -> None:

@@ -541,6 +541,9 @@ def account_values(account: accounts.Account) -> dict[str, Any]:
         "bill_delivery": account.bill_delivery.value,
         "language": account.language.value,
         "status": account.status.value,
+        "deposit_amount": account.deposit_amount,
+        "deposit_reason": account.deposit_reason,
+        "deposit_decided_by": account.deposit_decided_by,
     }
 
 
@@ -559,6 +562,9 @@ class AccountRepository:
             bill_delivery=accounts.BillDelivery(r.bill_delivery),
             language=accounts.Language(r.language),
             status=accounts.AccountStatus(r.status),
+            deposit_amount=r.deposit_amount,
+            deposit_reason=r.deposit_reason,
+            deposit_decided_by=r.deposit_decided_by,
         )
 
     def add(self, account: accounts.Account) -> None:

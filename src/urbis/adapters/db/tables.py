@@ -252,6 +252,10 @@ accounts = sa.Table(
     sa.Column("bill_delivery", sa.String(8), nullable=False),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("status", sa.String(10), nullable=False),
+    # the deposit asked at opening (ADR 0037; migration 0017): null when not asked
+    sa.Column("deposit_amount", ExactDecimal, nullable=True),
+    sa.Column("deposit_reason", sa.String(64), nullable=True),
+    sa.Column("deposit_decided_by", sa.String(120), nullable=True),
     sa.UniqueConstraint("tenant_id", "number", name="uq_accounts_tenant_number"),
     sa.CheckConstraint("status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')", name="status"),
     sqlite_with_rowid=False,
@@ -315,6 +319,10 @@ cases = sa.Table(
     sa.Column("closed_at", UtcDateTime, nullable=True),
     sa.Column("parent_kind", sa.String(24), nullable=True),
     sa.Column("events", sa.JSON, nullable=False),
+    # where the case_routing pack sent it when filed (ADR 0036; migration 0017)
+    sa.Column("queue", sa.String(64), nullable=True),
+    sa.Column("priority", sa.SmallInteger, nullable=True),
+    sa.Column("routed_by", sa.String(120), nullable=True),
     sa.UniqueConstraint("tenant_id", "number", name="uq_cases_tenant_number"),
     sqlite_with_rowid=False,
 )

@@ -7,6 +7,7 @@ from datetime import date
 import attrs
 
 from urbis.application._support import Env, audit, found
+from urbis.application.accounts.deposits import DepositQuestion, decide_deposit
 from urbis.domain import accounts, identity
 from urbis.kernel import ids
 from urbis.kernel.periods import Period
@@ -21,12 +22,17 @@ def open_account(
     billing_cycle: str,
     bill_delivery: accounts.BillDelivery = accounts.BillDelivery.PAPER,
     language: accounts.Language = accounts.Language.ES,
+    deposit_facts: accounts.DepositFacts | None = None,
+    deposits: DepositQuestion | None = None,
 ) -> accounts.Account:
     """
-    Open an account for a customer, with a new printed account number.
+    Open an account for a customer, with a new printed account number; given its facts and
+    the tenant's ``deposit_required`` question, with the deposit it leaves (ADR 0037).
 
     :raises NotFound: if the holder does not exist for this tenant.
     :raises InvalidAccount: if the billing cycle code is not acceptable.
+    :raises InvalidRuleInput: if the deposit facts do not fit the question (naming the pack).
+    :raises RuleEvaluationFailed: if the deposit pack fails (naming pack, version and node).
     """
     identity.require_role(actor=env.actor, allowed=WRITERS)
     tenant = env.actor.tenant_id
@@ -41,6 +47,16 @@ def open_account(
             bill_delivery=bill_delivery,
             language=language,
         )
+        if deposits is not None and deposit_facts is not None:
+            # unpaid debt on the holder's other accounts counts, whatever the caller says
+            others = [a.id for a in uow.accounts.for_holder(tenant, holder_id)]
+            owes = bool(others) and deposits.owes(tenant_id=tenant, account_ids=others)
+            account = decide_deposit(
+                question=deposits,
+                account=account,
+                facts=attrs.evolve(deposit_facts, prior_debt=deposit_facts.prior_debt or owes),
+                as_of=env.clock.now().date(),
+            )
         uow.accounts.add(account)
         audit(
             env=env, uow=uow, entity="account", entity_id=account.id, action="open", after=account

@@ -143,6 +143,7 @@ def submit_request(*, env: Open311Env, form: Form, api_key: str | None) -> list[
         channel=engagement.InteractionChannel.PORTAL,
         team=service.team,
         filed_at=now,
+        routed_as="OPEN311",
     )
     order_id = None
     if service.utility_fault and env.field_work is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from urbis.application.engagement import ports
+from urbis.application.engagement import ports, routing
 from urbis.domain import customers, engagement
 from urbis.kernel import errors, ids
 
@@ -299,12 +299,16 @@ def open_case(
     channel: engagement.InteractionChannel = engagement.InteractionChannel.WALK_IN,
     team: str | None = None,
     filed_at: datetime | None = None,
+    routed_as: str | None = None,
 ) -> engagement.Case:
     """
-    File a case (PQR) with its legal response deadline and a number ``PQR-YYYY-NNNNNN``.
+    File a case (PQR) with its legal response deadline and a number ``PQR-YYYY-NNNNNN``, routed
+    to a queue by the tenant's ``case_routing`` pack (``routed_as``: the channel as routing
+    knows it, when not the case's own, such as ``OPEN311``).
 
     :raises NotFound: if a customer is named and not in the directory.
     :raises InvalidCase: if the subject is empty or too long.
+    :raises RuleEvaluationFailed: if the routing pack fails (naming pack, version and node).
     """
     if party_id is not None:
         _found(env.directory.party(env.tenant_id, party_id), what="party", key=party_id)
@@ -327,6 +331,7 @@ def open_case(
         team=team,
         actor_id=env.actor_id,
     )
+    case = routing.route_case(env=env, case=case, channel=routed_as)
     env.cases.add(case)
     return case
 

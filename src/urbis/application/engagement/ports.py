@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
 
 import attrs
 
@@ -111,6 +111,29 @@ class Notifier(Protocol):
 
 
 @attrs.frozen
+class Routing:
+    queue: str
+    priority: int
+    by: str
+    """The pack version that answered (``pack_key vN``)."""
+
+
+class CaseRouting(Protocol):
+    """The tenant's published ``case_routing`` pack in force (ADR 0036)."""
+
+    def route(
+        self, *, tenant_id: ids.TenantId, as_of: date, facts: Mapping[str, Any]
+    ) -> Routing | None:
+        """
+        The queue and priority for a new case's facts; None when no pack is in force.
+
+        :raises InvalidRuleInput: if the facts do not fit the question (naming the pack).
+        :raises RuleEvaluationFailed: if the pack fails (naming the pack, version and node).
+        """
+        ...
+
+
+@attrs.frozen
 class EngagementEnv:
     """The caller and the outside world the engagement use cases run against."""
 
@@ -124,3 +147,5 @@ class EngagementEnv:
     rejected: RejectedPayloadRepository
     calendar: engagement.BusinessCalendar
     policy: engagement.DeadlinePolicy = engagement.LEY_142
+    # the tenant's case_routing pack; None where cases are not routed (tests in memory)
+    routing: CaseRouting | None = None

@@ -1,9 +1,11 @@
 """Accounts and service agreements."""
 
 from urbis.domain.accounts._accounts import (
+    NO_DEPOSIT_PACK,
     Account,
     AccountStatus,
     BillDelivery,
+    DepositFacts,
     InvalidAccount,
     InvalidAgreement,
     Language,
@@ -14,12 +16,15 @@ from urbis.domain.accounts._accounts import (
     end_agreement,
     is_valid_account_number,
     luhn_check_digit,
+    with_deposit,
 )
 
 __all__ = [
+    "NO_DEPOSIT_PACK",
     "Account",
     "AccountStatus",
     "BillDelivery",
+    "DepositFacts",
     "InvalidAccount",
     "InvalidAgreement",
     "Language",
@@ -30,4 +35,5 @@ __all__ = [
     "end_agreement",
     "is_valid_account_number",
     "luhn_check_digit",
+    "with_deposit",
 ]

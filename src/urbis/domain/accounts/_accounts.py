@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -85,6 +87,10 @@ class Account:
     bill_delivery: BillDelivery = BillDelivery.PAPER
     language: Language = Language.ES
     status: AccountStatus = AccountStatus.ACTIVE
+    # the deposit (garantía) asked at opening, for payments to take (ADR 0037); None: not asked
+    deposit_amount: Decimal | None = None
+    deposit_reason: str | None = None
+    deposit_decided_by: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not is_valid_account_number(self.number):
@@ -145,3 +151,34 @@ def end_agreement(*, agreement: ServiceAgreement, on: date) -> ServiceAgreement:
     if on <= agreement.active.start:
         raise InvalidAgreement("An agreement ends after the day it started")
     return attrs.evolve(agreement, active=Period(agreement.active.start, on))
+
+
+NO_DEPOSIT_PACK = "no deposit_required pack in force"
+"""What an account opened while no pack is in force says about its deposit (none required)."""
+
+
+@attrs.frozen
+class DepositFacts:
+    """What the ``deposit_required`` question is told about a new account."""
+
+    use_class: str
+    tenancy: str
+    expected_monthly_amount: Decimal
+    prior_debt: bool = False
+    stratum: int | None = None
+
+    def as_input(self) -> dict[str, Any]:
+        return {
+            "use_class": self.use_class,
+            "tenancy": self.tenancy,
+            "expected_monthly_amount": self.expected_monthly_amount,
+            "prior_debt": self.prior_debt,
+            "stratum": self.stratum,
+        }
+
+
+def with_deposit(*, account: Account, amount: Decimal, reason: str, by: str) -> Account:
+    """The account with the deposit decided at opening and what decided it."""
+    return attrs.evolve(
+        account, deposit_amount=amount, deposit_reason=reason, deposit_decided_by=by
+    )

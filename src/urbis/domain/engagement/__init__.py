@@ -76,11 +76,18 @@ from urbis.domain.engagement._notifications import (
     default_templates,
     render,
 )
+from urbis.domain.engagement._routing import (
+    NOT_ROUTED,
+    routed,
+    routing_facts,
+    text_category,
+)
 
 __all__ = [
     "BOGOTA",
     "LANGUAGES",
     "LEY_142",
+    "NOT_ROUTED",
     "AppealOutOfTime",
     "Attachment",
     "BusinessCalendar",
@@ -142,8 +149,11 @@ __all__ = [
     "open_case",
     "render",
     "response_deadline",
+    "routed",
+    "routing_facts",
     "sla_clock",
     "start_work",
     "summarise",
+    "text_category",
     "timeline",
 ]

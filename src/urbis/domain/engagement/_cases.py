@@ -130,6 +130,10 @@ class Case:
     closed_at: datetime | None = None
     parent_kind: CaseKind | None = None
     events: tuple[CaseEvent, ...] = ()
+    # where the tenant's case_routing pack sent it when filed (ADR 0036); None before routing
+    queue: str | None = None
+    priority: int | None = None
+    routed_by: str | None = None
 
 
 def _aware(at: datetime, name: str) -> None:

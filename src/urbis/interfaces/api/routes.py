@@ -18,6 +18,7 @@ from urbis.application.identity import operations as identity_ops
 from urbis.application.identity import queries as identity_queries
 from urbis.application.premises import operations as premise_ops
 from urbis.application.premises import queries as premise_queries
+from urbis.bootstrap import accounts as accounts_wiring
 from urbis.domain import accounts, customers, identity, premises
 from urbis.interfaces.api.auth import Actor, Container, issue_token
 from urbis.kernel import ids
@@ -317,11 +318,22 @@ def remove_meter(meter_id: str, body: RemovalIn, actor: Actor, container: Contai
 # --- accounts and agreements -------------------------------------------------------------------
 
 
+class DepositFactsIn(BaseModel):
+    """What the tenant's deposit_required pack is told about a new account."""
+
+    use_class: str
+    tenancy: str
+    expected_monthly_amount: Decimal
+    prior_debt: bool = False
+    stratum: int | None = None
+
+
 class AccountIn(BaseModel):
     holder_id: str
     billing_cycle: str
     bill_delivery: accounts.BillDelivery = accounts.BillDelivery.PAPER
     language: accounts.Language = accounts.Language.ES
+    deposit_facts: DepositFactsIn | None = None
 
 
 class AccountChange(BaseModel):
@@ -345,7 +357,12 @@ class AgreementEnd(BaseModel):
 
 @router.post("/accounts", status_code=201, tags=["accounts"])
 def open_account(body: AccountIn, actor: Actor, container: Container) -> Json:
-    """Open an account; its printed number carries a check digit."""
+    """
+    Open an account; its printed number carries a check digit. Given its facts, the tenant's
+    ``deposit_required`` pack says the deposit it leaves (``deposit_amount``, ``deposit_reason``
+    and ``deposit_decided_by``; no pack in force: none, and the account says so).
+    """
+    facts = body.deposit_facts
     return json_of(
         account_ops.open_account(
             env=container.env(actor),
@@ -353,6 +370,16 @@ def open_account(body: AccountIn, actor: Actor, container: Container) -> Json:
             billing_cycle=body.billing_cycle,
             bill_delivery=body.bill_delivery,
             language=body.language,
+            deposit_facts=None
+            if facts is None
+            else accounts.DepositFacts(
+                use_class=facts.use_class,
+                tenancy=facts.tenancy,
+                expected_monthly_amount=facts.expected_monthly_amount,
+                prior_debt=facts.prior_debt,
+                stratum=facts.stratum,
+            ),
+            deposits=accounts_wiring.deposit_question(container),
         )
     )
 

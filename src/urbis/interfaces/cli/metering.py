@@ -206,16 +206,23 @@ def register(app: typer.Typer) -> None:
             if found is None:
                 raise typer.BadParameter(f"unknown meter {name!r}")
             meters.append(found)
-        queued, estimated = operations.run_vee(
-            meters=tuple(meters),
-            start=datetime.combine(date.fromisoformat(start), time(), tzinfo=UTC),
-            end=datetime.combine(date.fromisoformat(end), time(), tzinfo=UTC),
-            store=adapters.intervals,
-            queue=adapters.exceptions,
-            thresholds=adapters.thresholds,
-            as_at=datetime.now(UTC),
-            new_id=lambda: uuid.uuid4().hex[:12],
-        )
+        as_at = datetime.now(UTC)
+        start_at = datetime.combine(date.fromisoformat(start), time(), tzinfo=UTC)
+        try:
+            limits = adapters.limits(meters=tuple(meters), as_of=start_at.date())
+            queued, estimated = operations.run_vee(
+                meters=tuple(meters),
+                start=start_at,
+                end=datetime.combine(date.fromisoformat(end), time(), tzinfo=UTC),
+                store=adapters.intervals,
+                queue=adapters.exceptions,
+                thresholds=limits.thresholds,
+                as_at=as_at,
+                new_id=lambda: uuid.uuid4().hex[:12],
+            )
+        except errors.DomainError as error:
+            raise _fail(error) from error
+        typer.echo(f"validated by: {limits.validated_by}")
         typer.echo(f"{queued} exceptions queued, {estimated} intervals estimated")
 
 
