@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -22,6 +22,8 @@ from urbis.domain import collections, engagement, service_orders
 from urbis.kernel import ids
 from urbis.kernel.money import Money, Rounding, minor_unit
 from urbis.kernel.periods import Period
+
+T = TypeVar("T")
 
 # Above this many accounts a query reads the tenant's whole table and filters in Polars rather
 # than sending a long IN list.
@@ -384,12 +386,58 @@ def _money(amount: Decimal | str, currency: str) -> Money:
     return Money(Decimal(amount), currency)
 
 
-class DbArrangementRepository:
+class _TenantRows(Generic[T]):
+    """
+    One tenant-scoped table read and written as domain objects: add, update by id, one by id,
+    and lists in the table's order. Subclasses say how an object becomes a row and back.
+    """
+
+    table: sa.Table
+    order: tuple[str, ...]
+
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    @staticmethod
-    def _values(a: collections.PaymentArrangement) -> dict[str, Any]:
+    def _values(self, item: T) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _row(self, row: Any) -> T:
+        raise NotImplementedError
+
+    def add(self, item: T) -> None:
+        self._c.execute(self.table.insert().values(**self._values(item)))
+
+    def update(self, item: T) -> None:
+        values = self._values(item)
+        c = self.table.c
+        self._c.execute(
+            self.table.update()
+            .where(c.id == values["id"], c.tenant_id == values["tenant_id"])
+            .values(**values)
+        )
+
+    def _one(self, tenant_id: ids.TenantId, item_id: str) -> T | None:
+        c = self.table.c
+        row = self._c.execute(
+            self.table.select().where(c.tenant_id == tenant_id, c.id == item_id)
+        ).first()
+        return None if row is None else self._row(row)
+
+    def _many(self, tenant_id: ids.TenantId, *where: sa.ColumnElement[bool]) -> list[T]:
+        c = self.table.c
+        rows = self._c.execute(
+            self.table.select()
+            .where(c.tenant_id == tenant_id, *where)
+            .order_by(*(c[name] for name in self.order))
+        )
+        return [self._row(r) for r in rows]
+
+
+class DbArrangementRepository(_TenantRows[collections.PaymentArrangement]):
+    table = t.payment_arrangements
+    order = ("agreed_on", "id")
+
+    def _values(self, a: collections.PaymentArrangement) -> dict[str, Any]:
         return {
             "id": a.id,
             "tenant_id": a.tenant_id,
@@ -414,8 +462,7 @@ class DbArrangementRepository:
             "closed_on": a.closed_on,
         }
 
-    @staticmethod
-    def _row(r: Any) -> collections.PaymentArrangement:
+    def _row(self, r: Any) -> collections.PaymentArrangement:
         currency = r.currency
         return collections.PaymentArrangement(
             id=collections.ArrangementId(r.id),
@@ -440,45 +487,19 @@ class DbArrangementRepository:
             closed_on=None if r.closed_on is None else _date(r.closed_on),
         )
 
-    def add(self, arrangement: collections.PaymentArrangement) -> None:
-        self._c.execute(t.payment_arrangements.insert().values(**self._values(arrangement)))
-
-    def update(self, arrangement: collections.PaymentArrangement) -> None:
-        c = t.payment_arrangements.c
-        self._c.execute(
-            t.payment_arrangements.update()
-            .where(c.id == arrangement.id, c.tenant_id == arrangement.tenant_id)
-            .values(**self._values(arrangement))
-        )
-
     def get(
         self, tenant_id: ids.TenantId, arrangement_id: collections.ArrangementId
     ) -> collections.PaymentArrangement | None:
-        c = t.payment_arrangements.c
-        row = self._c.execute(
-            t.payment_arrangements.select().where(c.tenant_id == tenant_id, c.id == arrangement_id)
-        ).first()
-        return None if row is None else self._row(row)
+        return self._one(tenant_id, arrangement_id)
 
     def active(self, tenant_id: ids.TenantId) -> Sequence[collections.PaymentArrangement]:
-        c = t.payment_arrangements.c
-        rows = self._c.execute(
-            t.payment_arrangements.select()
-            .where(c.tenant_id == tenant_id, c.status == collections.ArrangementStatus.ACTIVE.value)
-            .order_by(c.agreed_on, c.id)
-        )
-        return [self._row(r) for r in rows]
+        status = collections.ArrangementStatus.ACTIVE.value
+        return self._many(tenant_id, self.table.c.status == status)
 
     def for_account(
         self, tenant_id: ids.TenantId, account_id: ids.AccountId
     ) -> Sequence[collections.PaymentArrangement]:
-        c = t.payment_arrangements.c
-        rows = self._c.execute(
-            t.payment_arrangements.select()
-            .where(c.tenant_id == tenant_id, c.account_id == account_id)
-            .order_by(c.agreed_on, c.id)
-        )
-        return [self._row(r) for r in rows]
+        return self._many(tenant_id, self.table.c.account_id == account_id)
 
 
 class DbProtectionRepository:
@@ -552,12 +573,11 @@ class DbProtectionRepository:
         ]
 
 
-class DbPromiseRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self._c = connection
+class DbPromiseRepository(_TenantRows[collections.PaymentPromise]):
+    table = t.payment_promises
+    order = ("made_at", "id")
 
-    @staticmethod
-    def _values(p: collections.PaymentPromise) -> dict[str, Any]:
+    def _values(self, p: collections.PaymentPromise) -> dict[str, Any]:
         return {
             "id": p.id,
             "tenant_id": p.tenant_id,
@@ -574,8 +594,7 @@ class DbPromiseRepository:
             "closed_on": p.closed_on,
         }
 
-    @staticmethod
-    def _row(r: Any) -> collections.PaymentPromise:
+    def _row(self, r: Any) -> collections.PaymentPromise:
         return collections.PaymentPromise(
             id=collections.PromiseId(r.id),
             tenant_id=ids.TenantId(r.tenant_id),
@@ -591,45 +610,19 @@ class DbPromiseRepository:
             closed_on=None if r.closed_on is None else _date(r.closed_on),
         )
 
-    def add(self, promise: collections.PaymentPromise) -> None:
-        self._c.execute(t.payment_promises.insert().values(**self._values(promise)))
-
-    def update(self, promise: collections.PaymentPromise) -> None:
-        c = t.payment_promises.c
-        self._c.execute(
-            t.payment_promises.update()
-            .where(c.id == promise.id, c.tenant_id == promise.tenant_id)
-            .values(**self._values(promise))
-        )
-
     def get(
         self, tenant_id: ids.TenantId, promise_id: collections.PromiseId
     ) -> collections.PaymentPromise | None:
-        c = t.payment_promises.c
-        row = self._c.execute(
-            t.payment_promises.select().where(c.tenant_id == tenant_id, c.id == promise_id)
-        ).first()
-        return None if row is None else self._row(row)
+        return self._one(tenant_id, promise_id)
 
     def open(self, tenant_id: ids.TenantId) -> Sequence[collections.PaymentPromise]:
-        c = t.payment_promises.c
-        rows = self._c.execute(
-            t.payment_promises.select()
-            .where(c.tenant_id == tenant_id, c.status == collections.PromiseStatus.OPEN.value)
-            .order_by(c.made_at, c.id)
-        )
-        return [self._row(r) for r in rows]
+        status = collections.PromiseStatus.OPEN.value
+        return self._many(tenant_id, self.table.c.status == status)
 
     def for_account(
         self, tenant_id: ids.TenantId, account_id: ids.AccountId
     ) -> Sequence[collections.PaymentPromise]:
-        c = t.payment_promises.c
-        rows = self._c.execute(
-            t.payment_promises.select()
-            .where(c.tenant_id == tenant_id, c.account_id == account_id)
-            .order_by(c.made_at, c.id)
-        )
-        return [self._row(r) for r in rows]
+        return self._many(tenant_id, self.table.c.account_id == account_id)
 
 
 class LedgerReceivables:
