@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import secrets
 from datetime import date
 from decimal import Decimal
@@ -11,18 +10,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests import rule_packs
 from tests.conftest import NOW
 from tests.integration.payments import support
 from urbis import bootstrap
-from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db import tables
 from urbis.application._support import Env
 from urbis.application.accounts import operations as account_ops
 from urbis.application.accounts import queries as account_queries
 from urbis.application.customers import operations as customer_ops
-from urbis.application.rules import operations as rules_ops
 from urbis.bootstrap import accounts as accounts_wiring
-from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import accounts, customers, identity, rules
 from urbis.kernel import ids
 
@@ -35,59 +32,16 @@ LESSEE = accounts.DepositFacts(
 )
 
 
-def _actor(tenant: identity.Tenant, user: str, role: identity.Role) -> identity.Actor:
-    return identity.Actor(user_id=ids.UserId(user), tenant_id=tenant.id, roles=frozenset({role}))
-
-
-def _install(container: bootstrap.App, tenant: identity.Tenant) -> None:
-    rules_wiring.install_shipped_packs(
-        container=container, actor=_actor(tenant, "admin", identity.Role.ADMIN)
-    )
-
-
-def _shipped(container: bootstrap.App, tenant: identity.Tenant) -> rules.PackVersion:
-    with container.engine.connect() as connection:
-        return db_rules.PackRepository(connection).versions(tenant.id, PACK)[0]
-
-
-def _publish_next(
+def _next_version(
     container: bootstrap.App,
     tenant: identity.Tenant,
     *,
     content: dict[str, Any],
-    cases: list[dict[str, Any]],
+    cases: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Version 2 of the shipped pack from today, written by one analyst, approved by another."""
-    first = _shipped(container, tenant)
-
-    def step(user: str, use_case: Any) -> Any:
-        return rules_wiring.in_transaction(
-            container=container,
-            actor=_actor(tenant, user, identity.Role.RULES_AUTHOR),
-            use_case=use_case,
-        )
-
-    draft = step(
-        "ana",
-        lambda env: rules_ops.create_draft_from(
-            env=env, version_id=first.id, effective_from=NOW.date()
-        ),
+    rule_packs.publish_next(
+        container, tenant, PACK, content=content, cases=cases, effective_from=NOW.date()
     )
-    step(
-        "ana",
-        lambda env: rules_ops.edit_draft(
-            env=env, version_id=draft["id"], content=content, test_cases=cases
-        ),
-    )
-    step("ana", lambda env: rules_ops.submit(env=env, version_id=draft["id"]))
-    step("beto", lambda env: rules_ops.approve(env=env, version_id=draft["id"]))
-    step("beto", lambda env: rules_ops.publish(env=env, version_id=draft["id"]))
-
-
-def _rules_of(graph: dict[str, Any]) -> list[dict[str, Any]]:
-    table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
-    found: list[dict[str, Any]] = table["content"]["rules"]
-    return found
 
 
 def _open(
@@ -139,7 +93,7 @@ class TestOpeningAsksThePublishedPack:
     def test_the_shipped_pack_asks_a_lessee_for_two_months_and_names_itself(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
 
         account = _open(container, agent_env)
 
@@ -150,7 +104,7 @@ class TestOpeningAsksThePublishedPack:
     def test_unpaid_debt_on_the_holders_other_account_asks_three_months(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
         owner = accounts.DepositFacts(
             use_class="RESIDENTIAL", tenancy="OWNER", expected_monthly_amount=Decimal(1000)
         )
@@ -165,7 +119,7 @@ class TestOpeningAsksThePublishedPack:
     def test_without_facts_the_pack_is_not_asked(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
 
         account = _open(container, agent_env, facts=None)
 
@@ -174,12 +128,12 @@ class TestOpeningAsksThePublishedPack:
     def test_publishing_a_new_version_changes_the_deposit_of_new_accounts(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
         before = _open(container, agent_env)
-        graph = copy.deepcopy(rules.read_json(_shipped(container, tenant).content))
-        lessee = next(r for r in _rules_of(graph) if r["_id"] == "rule-2")
+        graph = rule_packs.graph(container, tenant, PACK)
+        lessee = rule_packs.rule(graph, "rule-2")
         lessee["out-amount"] = "round(expected_monthly_amount, 2)"
-        _publish_next(
+        _next_version(
             container,
             tenant,
             content=graph,
@@ -211,11 +165,13 @@ class TestOpeningAsksThePublishedPack:
     def test_facts_the_pack_does_not_answer_fail_naming_the_node_and_nothing_is_opened(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        _install(container, tenant)
-        graph = copy.deepcopy(rules.read_json(_shipped(container, tenant).content))
+        rule_packs.install(container, tenant)
+        graph = rule_packs.graph(container, tenant, PACK)
         table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
-        table["content"]["rules"] = [r for r in _rules_of(graph) if r["_id"] != "rule-4"]
-        _publish_next(
+        table["content"]["rules"] = [
+            r for r in rule_packs.table_rules(graph) if r["_id"] != "rule-4"
+        ]
+        _next_version(
             container,
             tenant,
             content=graph,
@@ -247,7 +203,7 @@ class TestOpeningAsksThePublishedPack:
     def test_facts_that_do_not_fit_are_refused_naming_the_pack(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
         odd = accounts.DepositFacts(
             use_class="SPACESHIP", tenancy="OWNER", expected_monthly_amount=Decimal(1000)
         )

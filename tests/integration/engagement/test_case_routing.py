@@ -2,81 +2,37 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from tests import rule_packs
 from tests.conftest import NOW, actor_with
 from tests.integration.engagement.test_faults_and_review_on_databases import LEAK
 from tests.integration.engagement.test_faults_and_review_on_databases import _env as open311_env
 from urbis import bootstrap
 from urbis.adapters.db import engagement as db_engagement
-from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db import tables
 from urbis.application.city_services import open311
 from urbis.application.engagement import operations
-from urbis.application.rules import operations as rules_ops
 from urbis.bootstrap import engagement as wiring
-from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import engagement, identity, rules
 from urbis.kernel import ids
 
 PACK = "case_routing_default"
 
 
-def _actor(tenant: identity.Tenant, user: str, role: identity.Role) -> identity.Actor:
-    return identity.Actor(user_id=ids.UserId(user), tenant_id=tenant.id, roles=frozenset({role}))
-
-
-def _install(container: bootstrap.App, tenant: identity.Tenant) -> None:
-    rules_wiring.install_shipped_packs(
-        container=container, actor=_actor(tenant, "admin", identity.Role.ADMIN)
-    )
-
-
-def _shipped(container: bootstrap.App, tenant: identity.Tenant) -> rules.PackVersion:
-    with container.engine.connect() as connection:
-        return db_rules.PackRepository(connection).versions(tenant.id, PACK)[0]
-
-
-def _publish_next(
+def _next_version(
     container: bootstrap.App,
     tenant: identity.Tenant,
     *,
     content: dict[str, Any],
-    cases: list[dict[str, Any]],
+    cases: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Version 2 of the shipped pack from today, written by one analyst, approved by another."""
-    first = _shipped(container, tenant)
-
-    def step(user: str, use_case: Any) -> Any:
-        return rules_wiring.in_transaction(
-            container=container,
-            actor=_actor(tenant, user, identity.Role.RULES_AUTHOR),
-            use_case=use_case,
-        )
-
-    draft = step(
-        "ana",
-        lambda env: rules_ops.create_draft_from(
-            env=env, version_id=first.id, effective_from=NOW.date()
-        ),
+    rule_packs.publish_next(
+        container, tenant, PACK, content=content, cases=cases, effective_from=NOW.date()
     )
-    step(
-        "ana",
-        lambda env: rules_ops.edit_draft(
-            env=env, version_id=draft["id"], content=content, test_cases=cases
-        ),
-    )
-    step("ana", lambda env: rules_ops.submit(env=env, version_id=draft["id"]))
-    step("beto", lambda env: rules_ops.approve(env=env, version_id=draft["id"]))
-    step("beto", lambda env: rules_ops.publish(env=env, version_id=draft["id"]))
-
-
-def _graph(container: bootstrap.App, tenant: identity.Tenant) -> dict[str, Any]:
-    return copy.deepcopy(rules.read_json(_shipped(container, tenant).content))
 
 
 def _table(graph: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +97,7 @@ class TestCasesAskThePublishedPack:
     def test_the_shipped_pack_routes_by_type_text_and_channel_and_the_case_names_it(
         self, container: bootstrap.App, tenant: identity.Tenant
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
 
         billing = _file(
             container,
@@ -173,18 +129,18 @@ class TestCasesAskThePublishedPack:
     def test_publishing_a_new_version_changes_where_new_cases_go(
         self, container: bootstrap.App, tenant: identity.Tenant
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
         before = _file(
             container,
             tenant,
             kind=engagement.CaseKind.CLAIM,
             subject="Cobro excesivo en la factura",
         )
-        graph = _graph(container, tenant)
+        graph = rule_packs.graph(container, tenant, PACK)
         claims = next(r for r in _table(graph)["content"]["rules"] if r["_id"] == "rule-5")
         claims["out-queue"] = "'BILLING_PRIORITY'"
         claims["out-priority"] = "1"
-        _publish_next(
+        _next_version(
             container,
             tenant,
             content=graph,
@@ -222,11 +178,11 @@ class TestCasesAskThePublishedPack:
     def test_a_case_the_pack_does_not_answer_fails_naming_the_node_and_nothing_is_filed(
         self, container: bootstrap.App, tenant: identity.Tenant
     ) -> None:
-        _install(container, tenant)
-        graph = _graph(container, tenant)
+        rule_packs.install(container, tenant)
+        graph = rule_packs.graph(container, tenant, PACK)
         table = _table(graph)
         table["content"]["rules"] = [r for r in table["content"]["rules"] if r["_id"] != "rule-10"]
-        _publish_next(
+        _next_version(
             container,
             tenant,
             content=graph,
@@ -290,7 +246,7 @@ def test_an_open311_request_is_routed_as_open311() -> None:
 def test_an_open311_leak_is_routed_to_the_water_network(
     container: bootstrap.App, tenant: identity.Tenant
 ) -> None:
-    _install(container, tenant)
+    rule_packs.install(container, tenant)
 
     with container.engine.begin() as connection:
         (answer,) = open311.submit_request(

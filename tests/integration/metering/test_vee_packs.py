@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -12,15 +11,12 @@ from typing import Any
 import polars as pl
 import pytest
 
+from tests import rule_packs
 from tests.unit.metering.fakes import FakeExceptionQueue, Ids
 from urbis import bootstrap
-from urbis.adapters.db import rules as db_rules
 from urbis.application.metering import limits, operations
-from urbis.application.rules import operations as rules_ops
 from urbis.bootstrap import metering as metering_wiring
-from urbis.bootstrap import rules as rules_wiring
 from urbis.domain import identity, metering, rules
-from urbis.kernel import ids
 
 PACK = "vee_thresholds_default"
 T0 = datetime(2026, 10, 5, tzinfo=UTC)
@@ -29,63 +25,16 @@ SEPTEMBER = date(2026, 9, 5)
 OCTOBER = date(2026, 10, 5)
 
 
-def _actor(tenant: identity.Tenant, user: str, role: identity.Role) -> identity.Actor:
-    return identity.Actor(user_id=ids.UserId(user), tenant_id=tenant.id, roles=frozenset({role}))
-
-
-def _install(container: bootstrap.App, tenant: identity.Tenant) -> None:
-    rules_wiring.install_shipped_packs(
-        container=container, actor=_actor(tenant, "admin", identity.Role.ADMIN)
-    )
-
-
-def _shipped(container: bootstrap.App, tenant: identity.Tenant) -> rules.PackVersion:
-    with container.engine.connect() as connection:
-        return db_rules.PackRepository(connection).versions(tenant.id, PACK)[0]
-
-
-def _publish_next(
+def _next_version(
     container: bootstrap.App,
     tenant: identity.Tenant,
     *,
     content: dict[str, Any],
     cases: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Version 2 of the shipped pack from October, written by one analyst, approved by another."""
-    first = _shipped(container, tenant)
-
-    def step(user: str, use_case: Any) -> Any:
-        return rules_wiring.in_transaction(
-            container=container,
-            actor=_actor(tenant, user, identity.Role.RULES_AUTHOR),
-            use_case=use_case,
-        )
-
-    draft = step(
-        "ana",
-        lambda env: rules_ops.create_draft_from(
-            env=env, version_id=first.id, effective_from=date(2026, 10, 1)
-        ),
+    rule_packs.publish_next(
+        container, tenant, PACK, content=content, cases=cases, effective_from=date(2026, 10, 1)
     )
-    step(
-        "ana",
-        lambda env: rules_ops.edit_draft(
-            env=env, version_id=draft["id"], content=content, test_cases=cases
-        ),
-    )
-    step("ana", lambda env: rules_ops.submit(env=env, version_id=draft["id"]))
-    step("beto", lambda env: rules_ops.approve(env=env, version_id=draft["id"]))
-    step("beto", lambda env: rules_ops.publish(env=env, version_id=draft["id"]))
-
-
-def _graph(container: bootstrap.App, tenant: identity.Tenant) -> dict[str, Any]:
-    return copy.deepcopy(rules.read_json(_shipped(container, tenant).content))
-
-
-def _rule(graph: dict[str, Any], rule_id: str) -> dict[str, Any]:
-    table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
-    rule: dict[str, Any] = next(r for r in table["content"]["rules"] if r["_id"] == rule_id)
-    return rule
 
 
 def _meter(serial: str, meter_class: str) -> metering.Meter:
@@ -155,7 +104,7 @@ class TestVeeAsksThePublishedPack:
     def test_the_shipped_pack_answers_per_meter_class_and_the_run_names_it(
         self, container: bootstrap.App, tenant: identity.Tenant, tmp_path: Path
     ) -> None:
-        _install(container, tenant)
+        rule_packs.install(container, tenant)
         adapters = _adapters(container, tenant, tmp_path)
 
         chosen = adapters.limits(
@@ -173,9 +122,9 @@ class TestVeeAsksThePublishedPack:
     def test_publishing_a_new_version_changes_the_findings_from_its_effective_date(
         self, container: bootstrap.App, tenant: identity.Tenant, tmp_path: Path
     ) -> None:
-        _install(container, tenant)
-        graph = _graph(container, tenant)
-        _rule(graph, "rule-1")["out-spike_factor"] = "5"
+        rule_packs.install(container, tenant)
+        graph = rule_packs.graph(container, tenant, PACK)
+        rule_packs.rule(graph, "rule-1")["out-spike_factor"] = "5"
         cases = [
             {
                 "name": "C&I meters call a spike at five times typical",
@@ -183,7 +132,7 @@ class TestVeeAsksThePublishedPack:
                 "expected": {"spike_factor": 5, "zero_days": 2},
             }
         ]
-        _publish_next(container, tenant, content=graph, cases=cases)
+        _next_version(container, tenant, content=graph, cases=cases)
         adapters = _adapters(container, tenant, tmp_path)
 
         before = adapters.limits(meters=(_meter("B", "C&I"),), as_of=SEPTEMBER)
@@ -195,10 +144,10 @@ class TestVeeAsksThePublishedPack:
     def test_a_class_the_pack_does_not_answer_fails_naming_pack_version_and_node(
         self, container: bootstrap.App, tenant: identity.Tenant, tmp_path: Path
     ) -> None:
-        _install(container, tenant)
-        graph = _graph(container, tenant)
-        _rule(graph, "rule-2")["in-meter_class"] = "'RES'"  # no catch-all any more
-        _publish_next(container, tenant, content=graph)
+        rule_packs.install(container, tenant)
+        graph = rule_packs.graph(container, tenant, PACK)
+        rule_packs.rule(graph, "rule-2")["in-meter_class"] = "'RES'"  # no catch-all any more
+        _next_version(container, tenant, content=graph)
         adapters = _adapters(container, tenant, tmp_path)
 
         with pytest.raises(rules.RuleEvaluationFailed) as failed:
