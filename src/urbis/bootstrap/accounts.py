@@ -9,11 +9,8 @@ from typing import Any
 
 from urbis import bootstrap
 from urbis.adapters.db import collections as db_collections
-from urbis.adapters.db import rules as db_rules
 from urbis.application.accounts import deposits
-from urbis.application.rules import answering, evaluation
 from urbis.bootstrap import rules as rules_wiring
-from urbis.domain import rules
 from urbis.kernel import ids
 
 
@@ -30,23 +27,16 @@ class PublishedDeposits:
         self, *, tenant_id: ids.TenantId, as_of: date, facts: Mapping[str, Any]
     ) -> deposits.DepositAnswer | None:
         with self._container.engine.connect() as connection:
-            pack = answering.version_in_force(
-                packs=db_rules.PackRepository(connection),
+            found = rules_wiring.answer_in_force(
+                connection=connection,
                 tenant_id=tenant_id,
                 extension_point="deposit_required",
                 as_of=as_of,
+                facts=facts,
             )
-        if pack is None:
+        if found is None:
             return None
-        try:
-            answer = evaluation.answer_one(
-                engine=rules_wiring.rule_engine(), pack=pack, values=facts
-            )
-        except rules.InvalidRuleInput as exc:
-            raise rules.InvalidRuleInput(
-                f"{pack.label}: {exc.message}",
-                details={**exc.details, "pack_key": pack.pack_key, "version": pack.version},
-            ) from None
+        pack, answer = found
         return deposits.DepositAnswer(
             required=bool(answer["required"]),
             amount=Decimal(str(answer["amount"])),

@@ -14,12 +14,10 @@ from urbis import bootstrap
 from urbis.adapters.channels import mail, messaging, smtp, webhooks
 from urbis.adapters.db import engagement as db_engagement
 from urbis.adapters.db import notifications as db_notifications
-from urbis.adapters.db import rules as db_rules
 from urbis.adapters.db.customer_directory import DbCustomerDirectory
 from urbis.application.engagement import operations, ports, queries
-from urbis.application.rules import answering, evaluation
 from urbis.bootstrap import rules as rules_wiring
-from urbis.domain import customers, engagement, identity, rules
+from urbis.domain import customers, engagement, identity
 from urbis.kernel import errors, ids
 
 Parser = Callable[[bytes], tuple[engagement.InboundMessage, ...]]
@@ -94,25 +92,21 @@ class PublishedCaseRouting:
     """
 
     def __init__(self, connection: sa.Connection) -> None:
-        self._packs = db_rules.PackRepository(connection)
+        self._connection = connection
 
     def route(
         self, *, tenant_id: ids.TenantId, as_of: date, facts: Mapping[str, Any]
     ) -> ports.Routing | None:
-        pack = answering.version_in_force(
-            packs=self._packs, tenant_id=tenant_id, extension_point="case_routing", as_of=as_of
+        found = rules_wiring.answer_in_force(
+            connection=self._connection,
+            tenant_id=tenant_id,
+            extension_point="case_routing",
+            as_of=as_of,
+            facts=facts,
         )
-        if pack is None:
+        if found is None:
             return None
-        try:
-            answer = evaluation.answer_one(
-                engine=rules_wiring.rule_engine(), pack=pack, values=facts
-            )
-        except rules.InvalidRuleInput as exc:
-            raise rules.InvalidRuleInput(
-                f"{pack.label}: {exc.message}",
-                details={**exc.details, "pack_key": pack.pack_key, "version": pack.version},
-            ) from None
+        pack, answer = found
         return ports.Routing(
             queue=str(answer["queue"]), priority=int(str(answer["priority"])), by=pack.label
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +13,7 @@ from urbis import bootstrap
 from urbis.adapters.db import rules as db_rules
 from urbis.adapters.rules import engine, shipped
 from urbis.application import ports as shared_ports
-from urbis.application.rules import answering, operations, ports
+from urbis.application.rules import answering, evaluation, operations, ports
 from urbis.domain import identity, rules
 from urbis.kernel import ids
 
@@ -125,3 +125,36 @@ def rule_answers(*, connection: sa.Connection) -> answering.PublishedPackAnswers
     return answering.PublishedPackAnswers(
         packs=db_rules.PackRepository(connection), engine=rule_engine()
     )
+
+
+def answer_in_force(
+    *,
+    connection: sa.Connection,
+    tenant_id: ids.TenantId,
+    extension_point: str,
+    as_of: date,
+    facts: Mapping[str, Any],
+) -> tuple[rules.PackVersion, dict[str, Any]] | None:
+    """
+    One question answered by the tenant's published version in force on a day, with that
+    version; None when no version is in force (the caller says what then).
+
+    :raises InvalidRuleInput: if the facts do not fit the question (naming the pack and version).
+    :raises RuleEvaluationFailed: if the graph fails (naming the pack, version and node).
+    """
+    pack = answering.version_in_force(
+        packs=db_rules.PackRepository(connection),
+        tenant_id=tenant_id,
+        extension_point=extension_point,
+        as_of=as_of,
+    )
+    if pack is None:
+        return None
+    try:
+        answer = evaluation.answer_one(engine=rule_engine(), pack=pack, values=facts)
+    except rules.InvalidRuleInput as exc:
+        raise rules.InvalidRuleInput(
+            f"{pack.label}: {exc.message}",
+            details={**exc.details, "pack_key": pack.pack_key, "version": pack.version},
+        ) from None
+    return pack, dict(answer)
