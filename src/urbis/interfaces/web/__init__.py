@@ -83,6 +83,22 @@ def language(request: Request) -> str:
     return _language(request)
 
 
+def staff_only(
+    request: Request, allowed: frozenset[identity.Role], why: str
+) -> identity.Actor | Response:
+    """
+    The signed-in user when they hold one of the ``allowed`` roles; otherwise the answer to
+    give instead: the sign-in page, or the error page saying ``why`` (403).
+    """
+    actor = _signed_in(request)
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    if not actor.roles & allowed:
+        exc = errors.Forbidden(why)
+        return _render(request, "error.html", status=exc.status, actor=actor, error=exc)
+    return actor
+
+
 def signed_in(request: Request) -> identity.Actor | None:
     """The signed-in user, or None."""
     return _signed_in(request)

@@ -9,13 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from urbis.application.engagement import queries
 from urbis.bootstrap import engagement as engagement_wiring
 from urbis.domain import identity
 from urbis.interfaces.api import auth
-from urbis.kernel import errors
 
 WORDS: dict[str, dict[str, str]] = {
     "es": {
@@ -73,12 +72,11 @@ def mount(app: FastAPI) -> None:
 
     @app.get("/cases", response_class=HTMLResponse, include_in_schema=False)
     def cases(request: Request) -> Response:
-        actor = web.signed_in(request)
-        if actor is None:
-            return RedirectResponse("/login", status_code=303)
-        if not actor.roles & identity.STAFF_ROLES:
-            exc = errors.Forbidden("Only the utility's staff see its cases")
-            return web.render(request, "error.html", status=exc.status, actor=actor, error=exc)
+        actor = web.staff_only(
+            request, identity.STAFF_ROLES, "Only the utility's staff see its cases"
+        )
+        if isinstance(actor, Response):
+            return actor
         container = auth.container_of(request)
         with container.engine.connect() as connection:
             env = engagement_wiring.database_env(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from urbis.application.engagement import operations, queries
 from urbis.bootstrap import engagement as engagement_wiring
@@ -86,13 +86,7 @@ def mount(app: FastAPI) -> None:
         return web.render(request, "matching.html", status=status, **context)
 
     def staff(request: Request) -> identity.Actor | Response:
-        actor = web.signed_in(request)
-        if actor is None:
-            return RedirectResponse("/login", status_code=303)
-        if not actor.roles & AGENTS:
-            exc = errors.Forbidden("Only agents match messages to customers")
-            return web.render(request, "error.html", status=exc.status, actor=actor, error=exc)
-        return actor
+        return web.staff_only(request, AGENTS, "Only agents match messages to customers")
 
     @app.get("/matching", response_class=HTMLResponse, include_in_schema=False)
     def matching(request: Request) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from urbis.application.engagement import operations, ports, queries
 from urbis.bootstrap import engagement as engagement_wiring
@@ -91,14 +91,7 @@ def mount(app: FastAPI) -> None:
         return web.render(request, "rejected.html", status=status, **context)
 
     def reviewer(request: Request) -> identity.Actor | Response:
-        actor = web.signed_in(request)
-        if actor is None:
-            return RedirectResponse("/login", status_code=303)
-        try:
-            identity.require_role(actor=actor, allowed=REVIEWERS)
-        except errors.DomainError as exc:
-            return web.render(request, "error.html", status=exc.status, actor=actor, error=exc)
-        return actor
+        return web.staff_only(request, REVIEWERS, "Only agents review kept messages")
 
     @app.get("/rejected", response_class=HTMLResponse, include_in_schema=False)
     def rejected(request: Request, all: bool = False) -> Response:
