@@ -119,6 +119,15 @@ def publish_shipped_packs(container: bootstrap.App, tenant_id: str) -> None:
     )
 
 
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the shared data set must be there: tests that read it skip only on a laptop."""
+    if os.environ.get("CI") and not SHARED_DATA.is_dir():
+        raise pytest.UsageError(f"CI needs the shared data set at {SHARED_DATA.resolve()}")
+
+
 @pytest.fixture
 def agent_env(container: bootstrap.App, tenant: identity.Tenant) -> Env:
     return container.env(actor_with(tenant, identity.Role.AGENT, identity.Role.FIELD))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import typer
 from greenbutton_objects import parse as gb_parse  # type: ignore[import-untyped]
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from urbis.interfaces.cli import metering as cli
 
@@ -74,6 +74,51 @@ class TestMeterCommands:
         values = [r.value for r in reading.intervalReadings]
         assert values == [1250.0, 2500.0]
 
+    def test_exports_one_channel_per_feed_and_names_the_others(self, tmp_path: Path) -> None:
+        data = setup(tmp_path)
+        source = tmp_path / "reads.csv"
+        source.write_text(
+            HEADER
+            + "SER1,B1,2026-03-01T00:00:00+00:00,60,0.5,kWh,A\n"
+            + "SER1,E1,2026-03-01T00:00:00+00:00,60,1.25,kWh,A\n"
+        )
+        runner = CliRunner()
+        runner.invoke(app(), ["meter", "import", "--data-dir", str(data), str(source)])
+
+        def export(out: Path, *more: str) -> Result:
+            return runner.invoke(
+                app(),
+                [
+                    "meter",
+                    "export",
+                    "--meter",
+                    "SER1",
+                    "--from",
+                    "2026-03-01",
+                    "--to",
+                    "2026-03-02",
+                    "--data-dir",
+                    str(data),
+                    *more,
+                    str(out),
+                ],
+            )
+
+        first = export(tmp_path / "b1.xml")
+        chosen = export(tmp_path / "e1.xml", "--channel", "E1")
+        missing = export(tmp_path / "x.xml", "--channel", "X9")
+
+        assert first.exit_code == 0, first.output
+        assert "(B1)" in first.output
+        assert "other channels, each its own feed with --channel: E1" in first.output
+        assert chosen.exit_code == 0, chosen.output
+        [usage_point] = gb_parse.parse_feed(str(tmp_path / "e1.xml"))
+        [reading] = usage_point.meterReadings
+        assert [r.value for r in reading.intervalReadings] == [1250.0]
+        assert missing.exit_code == 1
+        assert "no reads on channel 'X9'" in missing.output
+        assert not (tmp_path / "x.xml").exists()
+
     def test_reports_a_rejected_file_and_exits_non_zero(self, tmp_path: Path) -> None:
         data = setup(tmp_path)
         source = tmp_path / "bad.csv"
@@ -129,6 +174,47 @@ class TestMeterCommands:
             ],
         )
         listed = runner.invoke(app(), ["meter", "exceptions", "--data-dir", str(data)])
+        blank = runner.invoke(
+            app(),
+            [
+                "meter",
+                "edit",
+                "--meter",
+                "SER1",
+                "--start",
+                "2026-03-01T03:00:00+00:00",
+                "--quantity",
+                "1",
+                "--reason",
+                " ",
+                "--data-dir",
+                str(data),
+            ],
+        )
+        other = next(item["id"] for item in queue if item["check"] != "NEGATIVE")
+        edited = runner.invoke(
+            app(),
+            [
+                "meter",
+                "edit",
+                "--meter",
+                "SER1",
+                "--start",
+                "2026-03-01T03:00:00+00:00",
+                "--quantity",
+                "1",
+                "--reason",
+                "sign inverted at the head-end",
+                "--exception",
+                other,
+                "--data-dir",
+                str(data),
+            ],
+        )
+        after = {
+            item["id"]: item["status"]
+            for item in json.loads((data / "exceptions.json").read_text())
+        }
 
         assert "2 exceptions queued, 2 intervals estimated" in vee.output
         assert "validated by: configured thresholds (no vee_thresholds pack in force)" in (
@@ -136,6 +222,10 @@ class TestMeterCommands:
         )
         assert f"{negative} DISMISSED" in reviewed.output
         assert "GAP" in listed.output
+        assert blank.exit_code == 1
+        assert "edit_without_reason" in blank.output
+        assert edited.exit_code == 0, edited.output
+        assert after == {negative: "DISMISSED", other: "EDITED"}
         assert "NEGATIVE" not in listed.output
 
 

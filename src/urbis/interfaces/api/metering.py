@@ -145,3 +145,96 @@ def get_interval_reads(
         row["start"] = row["start"].isoformat()
         row["recorded_at"] = row["recorded_at"].isoformat()
     return rows
+
+
+class Review(BaseModel):
+    decision: Literal["ACCEPTED", "DISMISSED"] = Field(
+        description="ACCEPTED: the read stands; DISMISSED: a false alarm"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Edit(BaseModel):
+    meter: str
+    channel: str = "E1"
+    start: AwareDatetime = Field(description="The interval's start with its UTC offset")
+    quantity: float
+    reason: str = Field(description="Why the read is corrected (kept with the new version)")
+    exception_id: str | None = Field(
+        default=None, description="The finding this edit answers (closed as EDITED with it)"
+    )
+
+
+def _exception(item: Any) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "meter": item.meter,
+        "channel": item.channel,
+        "start": item.start.isoformat(),
+        "check": item.check,
+        "count": item.count,
+        "detail": item.detail,
+        "raised_at": item.raised_at.isoformat(),
+        "status": item.status,
+        "reviewed_by": item.reviewed_by,
+        "reviewed_at": None if item.reviewed_at is None else item.reviewed_at.isoformat(),
+        "note": item.note,
+    }
+
+
+@router.get("/meter-exceptions")
+def list_exceptions(
+    actor: Actor,
+    container: Container,
+    status: Literal["OPEN", "ACCEPTED", "DISMISSED", "EDITED"] | None = "OPEN",
+) -> list[dict[str, Any]]:
+    """The VEE exceptions queue: findings waiting for review (or given one, by status)."""
+    identity.require_role(actor=actor, allowed=READERS)
+    return [_exception(i) for i in _adapters(actor, container).exceptions.list(status=status)]
+
+
+@router.post("/meter-exceptions/{exception_id}/review")
+def review_exception(
+    exception_id: str, body: Review, actor: Actor, container: Container
+) -> dict[str, Any]:
+    """Close a finding as ACCEPTED or DISMISSED, with who and when."""
+    identity.require_role(actor=actor, allowed=WRITERS)
+    item = operations.review_exception(
+        queue=_adapters(actor, container).exceptions,
+        exception_id=exception_id,
+        decision=body.decision,
+        actor=actor.user_id,
+        note=body.note,
+        as_at=container.clock.now(),
+    )
+    return _exception(item)
+
+
+@router.post("/meter-reads/edits", status_code=201)
+def edit_read(body: Edit, actor: Actor, container: Container) -> dict[str, Any]:
+    """Correct one interval: an EDITED version naming who and why (nothing is overwritten)."""
+    identity.require_role(actor=actor, allowed=WRITERS)
+    adapters = _adapters(actor, container)
+    stamped = operations.edit_read(
+        store=adapters.intervals,
+        meter=body.meter.upper(),
+        channel=body.channel,
+        start=body.start,
+        quantity=body.quantity,
+        actor=actor.user_id,
+        reason=body.reason,
+        as_at=container.clock.now(),
+        queue=adapters.exceptions,
+        exception_id=body.exception_id,
+    )
+    (row,) = stamped.select(
+        "meter", "channel", "start", "quantity", "quality", "recorded_at"
+    ).rows()
+    return {
+        "meter": row[0],
+        "channel": row[1],
+        "start": row[2].isoformat(),
+        "quantity": row[3],
+        "quality": row[4],
+        "recorded_at": row[5].isoformat(),
+    }

@@ -82,9 +82,13 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
         end: Annotated[str, typer.Option("--to", help="Day after the last, YYYY-MM-DD.")],
         fmt: Annotated[str, typer.Option("--format")] = "greenbutton",
+        channel: Annotated[
+            str | None,
+            typer.Option(help="Which channel (a feed carries one); the first one by default."),
+        ] = None,
         data_dir: DataDir = DEFAULT_DIR,
     ) -> None:
-        """Export a meter's latest reads for [FROM, TO) as Green Button XML."""
+        """Export a meter's latest reads of one channel for [FROM, TO) as Green Button XML."""
         if fmt != "greenbutton":
             raise typer.BadParameter("only --format greenbutton is supported")
         adapters = _adapters(data_dir)
@@ -99,15 +103,25 @@ def register(app: typer.Typer) -> None:
             store=adapters.intervals, meters=(found.serial,), start=begin, end=finish
         )
         channels = reads.get_column("channel").unique().sort().to_list()
-        if channels:
-            reads = reads.filter(pl.col("channel") == channels[0])
+        if channel is not None and channel not in channels:
+            raise _fail(
+                errors.NotFound(
+                    f"{found.serial} has no reads on channel {channel!r} then (it has {channels})"
+                )
+            )
+        chosen = channel or (channels[0] if channels else None)
+        if chosen is not None:
+            reads = reads.filter(pl.col("channel") == chosen)
+        others = [c for c in channels if c != chosen]
         try:
             count = greenbutton.write_greenbutton(
                 reads, meter=found.serial, path=path, as_at=datetime.now(UTC)
             )
         except errors.DomainError as error:
             raise _fail(error) from error
-        typer.echo(f"{count} readings of {found.serial} written to {path}")
+        typer.echo(f"{count} readings of {found.serial} ({chosen}) written to {path}")
+        if others:
+            typer.echo(f"other channels, each its own feed with --channel: {', '.join(others)}")
 
     @meter.command("exceptions")
     def exceptions(
@@ -147,6 +161,44 @@ def register(app: typer.Typer) -> None:
                 item.status,
             )
         Console().print(table)
+
+    @meter.command("edit")
+    def edit(
+        meter_serial: Annotated[str, typer.Option("--meter", help="Meter serial.")],
+        start: Annotated[str, typer.Option(help="Interval start, ISO 8601 with its offset.")],
+        quantity: Annotated[float, typer.Option(help="The corrected quantity.")],
+        reason: Annotated[str, typer.Option(help="Why (kept with the new version).")],
+        channel: Annotated[str, typer.Option()] = "E1",
+        exception: Annotated[
+            str | None, typer.Option(help="The finding this edit answers (closed as EDITED).")
+        ] = None,
+        actor: Annotated[str, typer.Option()] = "cli",
+        data_dir: DataDir = DEFAULT_DIR,
+    ) -> None:
+        """Correct one interval read: an EDITED version naming who and why."""
+        adapters = _adapters(data_dir)
+        try:
+            at = datetime.fromisoformat(start)
+        except ValueError:
+            raise _fail(errors.InvalidValue(f"{start!r} is not an ISO 8601 instant")) from None
+        if at.tzinfo is None:
+            raise _fail(errors.InvalidValue(f"{start!r} has no UTC offset"))
+        try:
+            operations.edit_read(
+                store=adapters.intervals,
+                meter=meter_serial.upper(),
+                channel=channel,
+                start=at.astimezone(UTC),
+                quantity=quantity,
+                actor=actor,
+                reason=reason,
+                as_at=datetime.now(UTC),
+                queue=adapters.exceptions,
+                exception_id=exception,
+            )
+        except errors.DomainError as error:
+            raise _fail(error) from error
+        typer.echo(f"{meter_serial.upper()} {channel} {at.isoformat()} edited to {quantity}")
 
     @meter.command("listen")
     def listen(
