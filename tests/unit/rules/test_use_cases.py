@@ -87,6 +87,7 @@ class TestLifecycle:
             ("loop", "loop"),
             ("unknown", "unknown_input"),
             ("schema", "missing_output"),
+            ("answer", "answer_outside_schema"),
         ],
     )
     def test_a_pack_that_loops_reads_unknown_inputs_or_misses_answers_is_not_tested(
@@ -97,6 +98,11 @@ class TestLifecycle:
             graph["edges"].append(graphs.edge("limit", "factor"))
         elif breakage == "unknown":
             graph["nodes"][1]["content"]["inputs"][0]["field"] = "estrato"
+        elif breakage == "answer":  # a row no test case reaches answers a kind there is not
+            graph = graphs.subsidy_graph()
+            table = graph["nodes"][1]["content"]
+            kind = next(o["id"] for o in table["outputs"] if o["field"] == "kind")
+            table["rules"][-1][kind] = "'BOGUS'"
         else:
             graph["nodes"][2]["content"]["expressions"][0]["key"] = "subsistence"
         world = World()

@@ -18,6 +18,7 @@ import attrs
 
 from urbis.domain.rules._points import ExtensionPoint
 from urbis.domain.rules._schemas import FieldType
+from urbis.domain.rules._schemas import _coerce as coerce_field
 from urbis.kernel import errors
 
 
@@ -317,7 +318,62 @@ def graph_problems(*, content: str, point: ExtensionPoint) -> tuple[Problem, ...
                 )
     problems.extend(_unknown_names(graph, point))
     problems.extend(_missing_answers(graph, point))
+    problems.extend(_answers_outside_the_schema(graph, point))
     return tuple(problems)
+
+
+_QUOTED = re.compile(r"""^\s*(['"])(.*)\1\s*$""", re.S)
+_CONSTANT_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+
+
+def _constant(cell: object) -> tuple[bool, object]:
+    """A decision-table cell's value when it is a constant (text, number, true/false)."""
+    if not isinstance(cell, str):
+        return False, None
+    quoted = _QUOTED.match(cell)
+    if quoted:
+        return True, quoted.group(2)
+    if _CONSTANT_NUMBER.match(cell):
+        return True, Decimal(cell.strip())
+    if cell.strip() in ("true", "false"):
+        return True, cell.strip() == "true"
+    return False, None
+
+
+def _answers_outside_the_schema(graph: Graph, point: ExtensionPoint) -> list[Problem]:
+    """
+    Constants a decision table answers with that the question's answer cannot take (a choice it
+    does not offer, a number out of range, a text where a number goes): caught before a run
+    meets them, whether or not a test case reaches that row.
+    """
+    found: list[Problem] = []
+    answers = point.output
+    for node in graph.nodes:
+        if node.type != "decisionTableNode" or not isinstance(node.content, dict):
+            continue
+        columns = {
+            str(o.get("id")): str(o.get("field"))
+            for o in node.content.get("outputs", ())
+            if isinstance(o, dict) and str(o.get("field")) in answers.names
+        }
+        for rule in node.content.get("rules", ()):
+            if not isinstance(rule, dict):
+                continue
+            for column, name in columns.items():
+                is_constant, value = _constant(rule.get(column))
+                if not is_constant:
+                    continue
+                _, why = coerce_field(answers.field(name), value)
+                if why is not None:
+                    found.append(
+                        Problem(
+                            code="answer_outside_schema",
+                            message=f"Node {node.name!r}, row {rule.get('_id')!r}: "
+                            f"{name} {why} (got {rule.get(column)!r})",
+                            node_id=node.id,
+                        )
+                    )
+    return found
 
 
 _ANY = "*"
