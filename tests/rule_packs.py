@@ -6,6 +6,7 @@ import copy
 from datetime import date
 from typing import Any
 
+from tests.conftest import publish_shipped_packs
 from urbis import bootstrap
 from urbis.adapters.db import rules as db_rules
 from urbis.application.rules import operations as rules_ops
@@ -20,9 +21,7 @@ def actor(tenant: identity.Tenant, user: str, role: identity.Role) -> identity.A
 
 def install(container: bootstrap.App, tenant: identity.Tenant) -> None:
     """Publish the packs urbis ships for the tenant, as `urbis demo` does."""
-    rules_wiring.install_shipped_packs(
-        container=container, actor=actor(tenant, "admin", identity.Role.ADMIN)
-    )
+    publish_shipped_packs(container, tenant.id)
 
 
 def shipped(container: bootstrap.App, tenant: identity.Tenant, pack: str) -> rules.PackVersion:
