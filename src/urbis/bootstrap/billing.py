@@ -25,13 +25,25 @@ from urbis.application.rules import answering
 from urbis.bootstrap import documents as documents_wiring
 from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import rules as rules_wiring
-from urbis.domain import identity
+from urbis.domain import identity, rules
 from urbis.kernel import ids
 
 
 def tariff_source(*, container: bootstrap.App, tenant_id: ids.TenantId) -> ports.TariffSource:
     """The tariffs bill runs rate with: the tenant's tariffs in the database (ADR 0012)."""
     return DbTariffSource(container.engine, tenant_id)
+
+
+def _version_in_force(
+    container: bootstrap.App, tenant_id: ids.TenantId, extension_point: str, as_of: date
+) -> rules.PackVersion | None:
+    with container.engine.connect() as connection:
+        return answering.version_in_force(
+            packs=db_rules.PackRepository(connection),
+            tenant_id=tenant_id,
+            extension_point=extension_point,
+            as_of=as_of,
+        )
 
 
 def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
@@ -41,18 +53,31 @@ def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
     """
 
     def published(tenant_id: ids.TenantId, as_of: date) -> ports.Validation | None:
-        with container.engine.connect() as connection:
-            pack = answering.version_in_force(
-                packs=db_rules.PackRepository(connection),
-                tenant_id=tenant_id,
-                extension_point="bill_validation",
-                as_of=as_of,
-            )
+        pack = _version_in_force(container, tenant_id, "bill_validation", as_of)
         if pack is None:
             return None
         engine = rules_wiring.rule_engine()
         return ports.Validation(
             validate=lambda frame: answering.answer_with(engine=engine, pack=pack, frame=frame),
+            source=pack.label,
+        )
+
+    return published
+
+
+def solidarity_rules(container: bootstrap.App) -> ports.SolidarityRules:
+    """
+    The tenant's published ``subsidy_factor`` pack in force on a run's period (ADR 0038), read
+    once per run and asked once per distinct question by the process's rule engine.
+    """
+
+    def published(tenant_id: ids.TenantId, as_of: date) -> ports.Solidarity | None:
+        pack = _version_in_force(container, tenant_id, "subsidy_factor", as_of)
+        if pack is None:
+            return None
+        engine = rules_wiring.rule_engine()
+        return ports.Solidarity(
+            answer=lambda frame: answering.answer_with(engine=engine, pack=pack, frame=frame),
             source=pack.label,
         )
 
@@ -104,6 +129,7 @@ def billing_env(
         runner=runner or partition_runner(),
         batch_size=size,
         rules=validation_rules(container),
+        solidarity=solidarity_rules(container),
     )
 
 

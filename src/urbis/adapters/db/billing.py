@@ -223,6 +223,7 @@ def _run(row: Any) -> billing.BillRun:
         batches=row.batches,
         sample=row.sample,
         validated_by=row.validated_by,
+        solidarity_by=row.solidarity_by,
     )
 
 
@@ -325,6 +326,7 @@ class SqlBillingStore:
                 status=run.status.value,
                 finished_at=run.finished_at,
                 validated_by=run.validated_by,
+                solidarity_by=run.solidarity_by,
             )
         )
 

@@ -433,6 +433,7 @@ bill_runs = sa.Table(
     sa.Column("batches", sa.Integer, nullable=False),
     sa.Column("sample", sa.Integer, nullable=True),
     sa.Column("validated_by", sa.String(120), nullable=True),
+    sa.Column("solidarity_by", sa.String(120), nullable=True),
     sa.CheckConstraint("run_type IN ('TRIAL', 'FINAL')", name="run_type"),
     sa.CheckConstraint("status IN ('RUNNING', 'COMPLETED')", name="status"),
     sqlite_with_rowid=False,

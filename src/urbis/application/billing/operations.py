@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import polars as pl
 
-from urbis.application.billing import ports
+from urbis.application.billing import ports, solidarity
 from urbis.application.ledger import operations as ledger_ops
 from urbis.domain import billing, identity, ledger, tariffs
 from urbis.kernel import errors, ids
@@ -161,6 +161,7 @@ def run_summary(run: billing.BillRun) -> dict[str, Any]:
         "held": run.held,
         "exceptions": run.exceptions,
         "validated_by": run.validated_by,
+        "solidarity_by": run.solidarity_by,
     }
 
 
@@ -260,6 +261,7 @@ def _inputs(
     month: billing.BillingPeriod,
     zone: str,
     catalogue: dict[str, tariffs.Tariff | None],
+    terms: solidarity.RunTerms | None = None,
 ) -> dict[str, Any]:
     for code in agreements["tariff_code"].unique().to_list():
         if code not in catalogue:
@@ -281,6 +283,7 @@ def _inputs(
         "start": start,
         "end": end,
         "timezone": zone,
+        "solidarity": None if terms is None else terms.of(agreements),
     }
 
 
@@ -319,6 +322,7 @@ def resume_run(
         progress(done, len(batches))
     catalogue: dict[str, tariffs.Tariff | None] = {}
     validation = _validation(env, month)
+    terms = _solidarity(env, month)
 
     def work() -> Iterator[dict[str, Any]]:
         for batch in todo:
@@ -331,7 +335,7 @@ def resume_run(
                     last_account=batch.last_account,
                 )
             with timer("load reads"):
-                inputs = _inputs(env, agreements, month, zone, catalogue)
+                inputs = _inputs(env, agreements, month, zone, catalogue, terms)
             yield inputs
 
     results = env.runner.map(compute_batch, work())
@@ -354,6 +358,7 @@ def resume_run(
             exceptions=sum(b.exceptions for b in committed),
             agreements=sum(b.bills + b.exceptions for b in committed),
             validated_by=validation.source,
+            solidarity_by=TARIFF_CLASSES if terms is None else terms.source,
         )
         store.update_run(finished)
         _audit(
@@ -552,6 +557,7 @@ def _settle(
 
 
 POLICY = "configured policy (no bill_validation pack in force)"
+TARIFF_CLASSES = "tariffs' solidarity classes (no subsidy_factor pack in force)"
 GIVEN = "given validator"
 
 
@@ -571,6 +577,19 @@ def _validation(env: ports.BillingEnv, month: billing.BillingPeriod) -> ports.Va
     return ports.Validation(
         validate=lambda frame: billing.validate_frame(frame=frame, policy=policy), source=POLICY
     )
+
+
+def _solidarity(env: ports.BillingEnv, month: billing.BillingPeriod) -> solidarity.RunTerms | None:
+    """
+    What prices a run's subsidies and contributions (ADR 0038): the tenant's published
+    ``subsidy_factor`` pack in force on the period's first day, asked once per distinct question
+    over the run; None when none is in force (the tariffs' solidarity classes, and the run says
+    so in ``solidarity_by``).
+    """
+    if env.solidarity is None:
+        return None
+    published = env.solidarity(env.tenant_id, month.start)
+    return None if published is None else solidarity.RunTerms(published)
 
 
 def _validate(validation: ports.Validation, inputs: pl.DataFrame) -> pl.DataFrame:
@@ -768,7 +787,7 @@ def rebill(*, env: ports.BillingEnv, bill_id: str, reason: str) -> dict[str, Any
     agreements = env.agreements.agreement(
         tenant_id=env.tenant_id, agreement_id=bill.agreement_id, period=month
     )
-    result = compute_batch(_inputs(env, agreements, month, zone, {}))
+    result = compute_batch(_inputs(env, agreements, month, zone, {}, _solidarity(env, month)))
     if result.bills.is_empty():
         problem = result.exceptions.row(0, named=True) if result.exceptions.height else {}
         raise UnableToRebill(

@@ -99,6 +99,27 @@ The tenant's published ``bill_validation`` pack in force on a date, ready to val
 None when the tenant has none in force.
 """
 
+SolidarityAnswerer = Callable[[pl.DataFrame], pl.DataFrame]
+"""
+Answers ``kind``, ``factor`` and ``limit`` (``subsidy_factor``'s output) per row of a frame of
+``service``, ``use_class``, ``stratum`` and ``altitude_m``, in the frame's row order.
+"""
+
+
+@attrs.frozen
+class Solidarity:
+    """What prices a run's subsidies and contributions, and how the run names it."""
+
+    answer: SolidarityAnswerer
+    source: str
+
+
+SolidarityRules = Callable[[ids.TenantId, date], Solidarity | None]
+"""
+The tenant's published ``subsidy_factor`` pack in force on a date, ready to answer frames; None
+when the tenant has none in force (the tariffs' solidarity classes price the run).
+"""
+
 
 class BillingStore(Protocol):
     """Billing's records inside one transaction, with the ledger and the audit log."""
@@ -169,5 +190,6 @@ class BillingEnv:
     runner: PartitionRunner
     validator: BillValidator | None = None  # given: it validates, whatever the rules say
     rules: ValidationRules | None = None  # the published pack; none in force: the policy
+    solidarity: SolidarityRules | None = None  # the published pack; none: the tariffs' classes
     policy: billing.ValidationPolicy = attrs.field(factory=billing.ValidationPolicy)
     batch_size: int = 5000

@@ -46,6 +46,14 @@ from urbis.domain.billing._runs import (
     RunType,
     plan_batches,
 )
+from urbis.domain.billing._solidarity import (
+    QUESTION_KEYS,
+    TERMS_SCHEMA,
+    InconsistentSolidarity,
+    Terms,
+    questions,
+    terms,
+)
 from urbis.domain.billing._validation import (
     VALIDATION_INPUTS,
     HoldReason,
@@ -61,8 +69,10 @@ __all__ = [
     "HEADS_SCHEMA",
     "LINES_SCHEMA",
     "POSTINGS_SCHEMA",
+    "QUESTION_KEYS",
     "READS_SCHEMA",
     "REVENUE_KINDS",
+    "TERMS_SCHEMA",
     "USAGE_SCHEMA",
     "VALIDATION_INPUTS",
     "Batch",
@@ -82,6 +92,7 @@ __all__ = [
     "BillingPeriod",
     "ExceptionReason",
     "HoldReason",
+    "InconsistentSolidarity",
     "InvalidBillCycle",
     "InvalidBillRun",
     "InvalidBillingPeriod",
@@ -90,6 +101,7 @@ __all__ = [
     "RunId",
     "RunStatus",
     "RunType",
+    "Terms",
     "ValidationPolicy",
     "bill_batch",
     "bill_postings",
@@ -97,7 +109,9 @@ __all__ = [
     "cancel_bill",
     "interval_usage",
     "plan_batches",
+    "questions",
     "register_determinants",
     "release_bill",
+    "terms",
     "validate_frame",
 ]

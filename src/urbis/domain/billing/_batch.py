@@ -20,6 +20,7 @@ import polars as pl
 from urbis.domain import metering, rating, tariffs
 from urbis.domain.billing._bills import REVENUE_KINDS
 from urbis.domain.billing._cycles import BillingPeriod
+from urbis.domain.billing._solidarity import TERMS_SCHEMA
 from urbis.kernel import errors
 
 AGREEMENTS_SCHEMA: dict[str, pl.DataType] = {
@@ -100,6 +101,7 @@ class ExceptionReason:
     NO_INTERVAL_DATA = "NO_INTERVAL_DATA"
     NEEDS_INTERVAL_DATA = "NEEDS_INTERVAL_DATA"
     NOT_RATABLE = "NOT_RATABLE"
+    SOLIDARITY_NOT_ANSWERED = "SOLIDARITY_NOT_ANSWERED"
 
 
 @attrs.frozen
@@ -255,6 +257,7 @@ def bill_batch(
     start: datetime,
     end: datetime,
     timezone: str,
+    solidarity: pl.DataFrame | None = None,
 ) -> BatchResult:
     """
     Bill one batch of agreements for a period, columnar end to end.
@@ -262,12 +265,46 @@ def bill_batch(
     ``agreements``, ``reads`` and ``usage`` follow ``AGREEMENTS_SCHEMA``, ``READS_SCHEMA`` and
     ``USAGE_SCHEMA`` (reads and usage: the latest versions, for these agreements' meters);
     ``start``/``end`` are the period's bounds as aware instants; ``timezone`` the utility's zone.
+    ``solidarity`` (``TERMS_SCHEMA``, one row per agreement), when given, prices subsidies and
+    contributions in place of the tariffs' classes; an agreement without usable terms is an
+    exception (``SOLIDARITY_NOT_ANSWERED``), never billed at the tariff's figures.
     Returns bills (``BILLS_SCHEMA``, amounts in minor units), lines and exceptions.
     """
     agreements = agreements.select([pl.col(c).cast(t) for c, t in AGREEMENTS_SCHEMA.items()])
     month_start = start
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     problems: list[pl.DataFrame] = []
+    customers = agreements.select(
+        pl.col("agreement_id").alias("agreement"), "stratum", "use", "altitude_m"
+    )
+    if solidarity is not None:
+        given = agreements.select("agreement_id", "account_id").join(
+            solidarity.select([pl.col(c).cast(t) for c, t in TERMS_SCHEMA.items()]),
+            on="agreement_id",
+            how="left",
+        )
+        unanswered = given.filter(
+            pl.col("solidarity_problem").is_not_null() | pl.col("solidarity_kind").is_null()
+        )
+        problems.append(
+            _exceptions(
+                unanswered,
+                ExceptionReason.SOLIDARITY_NOT_ANSWERED,
+                pl.col("solidarity_problem").fill_null("no subsidy_factor answer was given"),
+            )
+        )
+        agreements = agreements.filter(
+            ~pl.col("agreement_id").is_in(unanswered["agreement_id"].implode())
+        )
+        customers = customers.join(
+            given.select(
+                pl.col("agreement_id").alias("agreement"),
+                "solidarity_kind",
+                "solidarity_share",
+                "solidarity_basic",
+            ),
+            on="agreement",
+        )
     bills: list[pl.DataFrame] = []
     lines: list[pl.DataFrame] = []
     metered = agreements
@@ -299,9 +336,6 @@ def bill_batch(
     sewer, sewer_problems = _sewer_on_water(no_meter, pl.concat([reg_det, iv_det], how="diagonal"))
     problems.append(sewer_problems)
     reg_det = pl.concat([reg_det, sewer], how="diagonal")
-    customers = agreements.select(
-        pl.col("agreement_id").alias("agreement"), "stratum", "use", "altitude_m"
-    )
     for code, version in in_force.items():
         tariff = tariffs_by_code[code]
         assert tariff is not None

@@ -56,6 +56,8 @@ class BillRun:
     exceptions: int = 0
     validated_by: str | None = None
     """What decided which bills to hold: ``<pack> v<n>`` or the configured policy."""
+    solidarity_by: str | None = None
+    """What priced subsidies and contributions: ``<pack> v<n>`` or the tariffs' classes."""
 
 
 @attrs.frozen

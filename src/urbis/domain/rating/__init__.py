@@ -1,6 +1,12 @@
 """Rating: usage × tariff → charge lines, each carrying its explanation."""
 
-from urbis.domain.rating._batch import BatchNotSupported, rate_frame, round_div, summarise_frame
+from urbis.domain.rating._batch import (
+    SOLIDARITY_TERMS,
+    BatchNotSupported,
+    rate_frame,
+    round_div,
+    summarise_frame,
+)
 from urbis.domain.rating._engine import (
     Customer,
     Draft,
@@ -17,6 +23,7 @@ from urbis.domain.rating._engine import (
 from urbis.domain.rating._reference import ChargeLine, InvalidUsage
 
 __all__ = [
+    "SOLIDARITY_TERMS",
     "BatchNotSupported",
     "ChargeLine",
     "Customer",

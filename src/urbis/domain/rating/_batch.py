@@ -397,14 +397,126 @@ def _solidarity_frame(
     scale: int,
     rounding: Rounding,
 ) -> list[pl.DataFrame]:
+    if set(customers.columns) >= SOLIDARITY_TERMS:
+        base = _terms_base(tariff, totals, customers)
+    else:
+        base = _classes_base(tariff, totals, customers)
+    if base.is_empty():
+        return []
+    base = base.join(
+        _share_table(set(zip(base["covered"], base["month_minutes"], strict=True))),
+        on=["covered", "month_minutes"],
+    )
+    if _fits_in_128_bits(base, scale):
+        return [_solidarity_columns(base, scale, rounding)]
+    return [_solidarity_lines(base, scale, rounding)]
+
+
+SOLIDARITY_TERMS = {"solidarity_kind", "solidarity_share", "solidarity_basic"}
+"""
+Columns of ``customers`` that, when present, price solidarity in place of the tariff's classes:
+``SUBSIDY``, ``CONTRIBUTION`` or ``NONE``; the signed share in millionths (−600,000 is a 60 %
+subsidy); the subsidised quantity per month in Wh (kWh × 1,000, or litres for m³).
+"""
+
+
+def _class_key() -> pl.Expr:
+    return (
+        pl.when((pl.col("use") == "residential") & pl.col("stratum").is_not_null())
+        .then(pl.col("stratum").cast(pl.String))
+        .otherwise(pl.col("use"))
+        .alias("class")
+    )
+
+
+def _fixed_full(version: tariffs.Version) -> int:
+    full = sum((f.amount for f in version.fixed if f.per is not tariffs.FixedBasis.DAY), Decimal(0))
+    return _scaled(full, PRICE, "A fixed charge")
+
+
+def _terms_base(
+    tariff: tariffs.Tariff, totals: pl.DataFrame, customers: pl.DataFrame
+) -> pl.DataFrame:
+    """
+    Solidarity priced by terms given per agreement (a ``subsidy_factor`` pack's answers): the
+    terms decide who is subsidised or contributes, by which share and up to which quantity; a
+    price the tariff publishes for the agreement's class still replaces cost × (1 ± share) when
+    the tariff's class is of the same kind (a subsidy or a contribution), as the regulator's
+    figure for that class.
+    """
+    versions = pl.DataFrame(
+        [
+            (
+                vid,
+                _fixed_full(version),
+                version.solidarity is not None and version.solidarity.on_fixed,
+            )
+            for vid, version in enumerate(tariff.versions)
+        ],
+        schema={"vid": pl.Int32, "fixed_full": pl.Int64, "version_on_fixed": pl.Boolean},
+        orient="row",
+    )
+    published = pl.DataFrame(
+        [
+            (
+                vid,
+                key,
+                bool(rules.subsidy),
+                None if rules.price is None else _scaled(rules.price, PRICE, "A price"),
+                None
+                if rules.fixed_price is None
+                else _scaled(rules.fixed_price, PRICE, "A fixed charge"),
+            )
+            for vid, version in enumerate(tariff.versions)
+            if version.solidarity is not None
+            for key, rules in version.solidarity.classes
+            if rules.price is not None or rules.fixed_price is not None
+        ],
+        schema={
+            "vid": pl.Int32,
+            "class": pl.String,
+            "tariff_subsidised": pl.Boolean,
+            "class_price": pl.Int64,
+            "class_fixed_price": pl.Int64,
+        },
+        orient="row",
+    )
+    who = customers.filter(
+        pl.col("solidarity_kind").is_in(["SUBSIDY", "CONTRIBUTION"])
+        & (pl.col("solidarity_share") != 0)
+    ).select(
+        "agreement",
+        _class_key(),
+        (pl.col("solidarity_kind") == "SUBSIDY").alias("subsidised"),
+        pl.col("solidarity_share").cast(pl.Int64).alias("share"),
+        pl.col("solidarity_basic").cast(pl.Int64).alias("basic"),
+    )
+    same_kind = pl.col("tariff_subsidised") == pl.col("subsidised")
+    return (
+        totals.join(who, on="agreement")
+        .join(versions, on="vid")
+        .join(published, on=["vid", "class"], how="left")
+        .with_columns(
+            pl.when(same_kind).then(pl.col("class_price")).alias("published"),
+            pl.when(same_kind).then(pl.col("class_fixed_price")).alias("fixed_published"),
+        )
+        .with_columns(
+            (pl.col("version_on_fixed") | pl.col("fixed_published").is_not_null()).alias("on_fixed")
+        )
+        .drop("tariff_subsidised", "class_price", "class_fixed_price", "version_on_fixed")
+    )
+
+
+def _classes_base(
+    tariff: tariffs.Tariff, totals: pl.DataFrame, customers: pl.DataFrame
+) -> pl.DataFrame:
+    """Solidarity priced by the tariff's own classes and basic quantities by altitude."""
     rows = []
     for vid, version in enumerate(tariff.versions):
         sol = version.solidarity
         if sol is None:
             continue
-        fixed_full = sum(
-            (f.amount for f in version.fixed if f.per is not tariffs.FixedBasis.DAY), Decimal(0)
-        )
+        fixed_full = _fixed_full(version)
         for key, rules in sol.classes:
             share = -rules.subsidy if rules.subsidy else rules.contribution
             rows.append(
@@ -417,12 +529,12 @@ def _solidarity_frame(
                     None
                     if rules.fixed_price is None
                     else _scaled(rules.fixed_price, PRICE, "A fixed charge"),
-                    _scaled(fixed_full, PRICE, "A fixed charge"),
+                    fixed_full,
                     sol.on_fixed or rules.fixed_price is not None,
                 )
             )
     if not rows:
-        return []
+        return pl.DataFrame()
     classes = pl.DataFrame(
         rows,
         schema={
@@ -450,28 +562,12 @@ def _solidarity_frame(
                 .otherwise(band)
             )
         basic = pl.when(pl.col("vid") == vid).then(band).otherwise(basic)
-    who = customers.select(
-        "agreement",
-        pl.when((pl.col("use") == "residential") & pl.col("stratum").is_not_null())
-        .then(pl.col("stratum").cast(pl.String))
-        .otherwise(pl.col("use"))
-        .alias("class"),
-        pl.col("altitude_m").cast(pl.Int64),
-    )
-    base = (
+    who = customers.select("agreement", _class_key(), pl.col("altitude_m").cast(pl.Int64))
+    return (
         totals.join(who, on="agreement")
         .join(classes, on=["vid", "class"])
         .with_columns(basic.alias("basic"))
     )
-    if base.is_empty():
-        return []
-    base = base.join(
-        _share_table(set(zip(base["covered"], base["month_minutes"], strict=True))),
-        on=["covered", "month_minutes"],
-    )
-    if _fits_in_128_bits(base, scale):
-        return [_solidarity_columns(base, scale, rounding)]
-    return [_solidarity_lines(base, scale, rounding)]
 
 
 def round_int(numerator: int, denominator: int, rounding: Rounding) -> int:
@@ -687,7 +783,9 @@ def rate_frame(
 
     ``usage``: ``agreement``, ``start`` (aware datetime), ``wh`` (Int64, kWh × 1,000), one
     interval length of ``minutes``. ``customers``: ``agreement``, ``stratum`` (nullable),
-    ``use`` and ``altitude_m``, for solidarity rules. Output columns: agreement, month,
+    ``use`` and ``altitude_m``, for solidarity rules (the tariff's classes), or with
+    ``SOLIDARITY_TERMS`` as well, to price solidarity by those terms (a ``subsidy_factor``
+    pack's answers) instead of the classes. Output columns: agreement, month,
     tariff, kind, period, block, description, part, amount.
 
     :raises BatchNotSupported: if the tariff or its figures need the reference engine.

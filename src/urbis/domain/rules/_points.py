@@ -91,7 +91,7 @@ SUBSIDY_FACTOR = ExtensionPoint(
     input=Schema(
         fields=(
             _f("service", S, "Service supplied", choices=SERVICES),
-            _f("use_class", S, "Use class of the premise", choices=USE_CLASSES),
+            _f("use_class", S, "Use class of the premise", choices=(*USE_CLASSES, "SPECIAL")),
             _f(
                 "stratum",
                 INT,
