@@ -166,7 +166,8 @@ def demo(
         console.print(
             f"Bill run {run['id']}: {run['bills']} bills, {run['held']} held, "
             f"{run['exceptions']} exceptions; bill notices: {run['notices']['queued']} queued, "
-            f"{run['notices']['suppressed']} not sent (no consented channel)"
+            f"{run['notices']['suppressed']} not sent (no consented channel); subsidies and "
+            f"contributions by {run['solidarity_by']}, held bills by {run['validated_by']}"
         )
         console.print(f"Payments at the office: {showcase.pay_demo_bills(container)}")
     table = Table(title="Demo utility: sign in with tenant 'demo'")
