@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,13 @@ def utility(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     assert october["held"] == 1  # the first home used about twice its history
     held = billing_queries.held_bills(env=env, run_id=str(october["id"]))[0]
     with TestClient(create_app(container)) as client:
-        yield {"container": container, "client": client, "homes": homes, "held": held}
+        yield {
+            "container": container,
+            "client": client,
+            "homes": homes,
+            "held": held,
+            "tenant": tenant,
+        }
 
 
 def _draft(client: TestClient, key: str, spoil: Any = None) -> dict[str, Any]:
@@ -174,6 +181,40 @@ class TestSimulationPage:
         assert "Decisions compared" in page.text
         assert int(_figure(page.text, "rows")) == 3  # every home owes September's bill
         assert _figure(page.text, "changed") == "0"  # an unchanged copy decides alike
+
+    def test_a_smaller_subsidy_over_the_last_bill_run_is_priced_on_the_subsidised_quantity(
+        self, utility: dict[str, Any]
+    ) -> None:
+        client, homes = utility["client"], utility["homes"]
+
+        def smaller_subsidy(graph: dict[str, Any]) -> None:
+            table = next(n for n in graph["nodes"] if n["name"] == "Electricity factor")
+            row = next(r for r in table["content"]["rules"] if r["in-stratum"] == "1")
+            row["out-factor"] = "-0.45"
+
+        draft = _draft(client, "co_solidarity_factors", smaller_subsidy)
+        browser = _signed_in(utility["container"])
+        tariff = helpers.billing_env(utility["container"], utility["tenant"]).tariffs.get(
+            "MDE-E-RES"
+        )
+        assert tariff is not None
+        energy = tariff.in_force(on=date(2026, 10, 1)).energy
+        assert energy is not None
+
+        page = browser.get(
+            f"/rules/co_solidarity_factors/{draft['version']}/simulation",
+            params={"history": "last_bill_run"},
+        )
+
+        assert page.status_code == 200, page.text
+        assert _figure(page.text, "rows") == "3"
+        assert _figure(page.text, "changed") == "1"
+        # estrato 1 used 200 kWh; the subsidy covers 130 at 1,500 m: 15 points less of their cost
+        more = (Decimal("0.15") * 130 * energy.periods[0].tiers[0].price).quantize(Decimal("0.01"))
+        assert _figure(page.text, "money").startswith(f"{more} COP")
+        samples = page.text[page.text.index('data-testid="samples"') :]
+        assert homes[0].agreement_id in samples
+        assert homes[1].agreement_id not in samples
 
     def test_a_question_without_a_history_on_screen_says_so(self, utility: dict[str, Any]) -> None:
         browser = _signed_in(utility["container"])

@@ -367,6 +367,43 @@ class SqlBillingStore:
                 details={"run_id": batch.run_id, "batch": batch.number},
             )
 
+    def solidarity_bases(self, tenant_id: ids.TenantId, run_id: str) -> pl.DataFrame:
+        b, line = t.bills.c, t.bill_lines.c
+        energy = sa.func.sum(sa.case((line.kind == "ENERGY", line.amount), else_=0))
+        subsidised = sa.func.max(
+            sa.case(
+                (sa.and_(line.kind == "SUBSIDY", line.part == "energy"), line.quantity_milli),
+                else_=None,
+            )
+        )
+        query = (
+            sa.select(
+                b.agreement_id,
+                b.account_id,
+                b.service,
+                b.consumption_milli,
+                energy.label("energy"),
+                subsidised.label("subsidised_milli"),
+            )
+            .select_from(t.bills.join(t.bill_lines, line.bill_id == b.id))
+            .where(b.tenant_id == tenant_id, b.run_id == run_id, b.rebills.is_(None))
+            .group_by(b.id, b.agreement_id, b.account_id, b.service, b.consumption_milli)
+            .order_by(b.agreement_id)
+        )
+        rows = self._c.execute(query).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={
+                "agreement_id": pl.String,
+                "account_id": pl.String,
+                "service": pl.String,
+                "consumption_milli": pl.Int64,
+                "energy": pl.Int64,
+                "subsidised_milli": pl.Int64,
+            },
+            orient="row",
+        )
+
     def history(
         self, tenant_id: ids.TenantId, agreement_ids: Sequence[str], before: str
     ) -> pl.DataFrame:

@@ -139,6 +139,15 @@ class BillingStore(Protocol):
     def update_run(self, run: billing.BillRun) -> None: ...
     def batches(self, run_id: str) -> Sequence[billing.Batch]: ...
     def commit_batch(self, batch: billing.Batch) -> None: ...
+    def solidarity_bases(self, tenant_id: ids.TenantId, run_id: str) -> pl.DataFrame:
+        """
+        What the bills a run made itself (not rebills) priced solidarity on: ``agreement_id``,
+        ``account_id``, ``service``, ``consumption_milli``, ``energy`` (its energy lines, minor
+        units) and ``subsidised_milli`` (the quantity its energy subsidy line covered; null
+        when it has none).
+        """
+        ...
+
     def history(
         self, tenant_id: ids.TenantId, agreement_ids: Sequence[str], before: str
     ) -> pl.DataFrame:

@@ -141,3 +141,63 @@ def last_run_validation_history(
     return run_summary(run), pl.concat(
         [frame.select(pl.col("agreement_id").alias("account")), inputs], how="horizontal"
     )
+
+
+def last_run_solidarity_history(
+    *, env: ports.BillingEnv
+) -> tuple[dict[str, Any] | None, pl.DataFrame]:
+    """
+    The last completed final run, and the ``subsidy_factor`` question of each bill it made
+    (service, use class, stratum of homes, altitude, consumption) with the bill's
+    ``reference_amount``: the cost at the reference price of the quantity its factor applied
+    to (the energy lines; for a bill with an energy subsidy, their share for the quantity the
+    subsidy covered), and an ``account`` column (the agreement); (None, empty) when none.
+
+    :raises RoleRequired: unless the actor is staff.
+    """
+    _staff(env)
+    with env.store() as store:
+        run = store.last_final_run(env.tenant_id)
+        if run is None:
+            return None, pl.DataFrame()
+        _, currency = store.tenant(env.tenant_id)
+        bases = store.solidarity_bases(env.tenant_id, run.id)
+        batches = store.batches(run.id)
+    if bases.is_empty() or not batches:
+        return run_summary(run), pl.DataFrame()
+    facts = env.agreements.agreements_due(
+        tenant_id=env.tenant_id,
+        cycle=run.cycle,
+        period=billing.billing_period(label=run.period),
+        first_account=batches[0].first_account,
+        last_account=batches[-1].last_account,
+    )
+    asked = billing.questions(facts).drop("service")
+    places = minor_unit(currency)
+    consumption = pl.col("consumption_milli").cast(pl.Int128)
+    covered = pl.col("subsidised_milli").fill_null(pl.col("consumption_milli")).cast(pl.Int128)
+    reference = (
+        pl.when(consumption > 0)
+        .then((pl.col("energy").cast(pl.Int128) * covered + consumption // 2) // consumption)
+        .otherwise(pl.col("energy"))
+        .cast(pl.Int64)
+    )
+    frame = bases.join(asked, on="agreement_id", how="inner").with_columns(
+        reference.alias("reference_minor")
+    )
+    return run_summary(run), frame.select(
+        pl.col("agreement_id").alias("account"),
+        "service",
+        "use_class",
+        "stratum",
+        "altitude_m",
+        _decimal(pl.col("consumption_milli"), 3).alias("consumption"),
+        _decimal(pl.col("reference_minor"), places).alias("reference_amount"),
+    )
+
+
+def _decimal(minor: pl.Expr, places: int) -> pl.Expr:
+    """An integer count of 10^-places as an exact decimal."""
+    return minor.cast(pl.Decimal(38, 0)) * pl.lit(
+        Decimal(1).scaleb(-places), dtype=pl.Decimal(38, places)
+    )

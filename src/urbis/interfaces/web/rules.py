@@ -180,6 +180,7 @@ def _names(container: Any, actor: Any, *user_ids: str | None) -> dict[str, str]:
 HISTORIES: dict[str, tuple[str, ...]] = {
     "bill_validation": ("last_bill_run",),
     "collection_action": ("arrears",),
+    "subsidy_factor": ("last_bill_run",),
 }
 """The histories the simulation page reads from the database, per extension point."""
 
@@ -193,14 +194,17 @@ def _today(container: Any, actor: Any) -> date:
 
 
 def _history(
-    container: Any, actor: Any, kind: str
+    container: Any, actor: Any, kind: str, point: str
 ) -> tuple[pl.DataFrame, date, dict[str, Any] | None]:
     """The chosen history's rows, the day whose version in force is the baseline, and the run."""
     if kind == "last_bill_run":
         bills = billing_wiring.billing_env(
             container=container, actor=actor, runner=compute.InProcess()
         )
-        run, frame = billing_queries.last_run_validation_history(env=bills)
+        if point == "subsidy_factor":
+            run, frame = billing_queries.last_run_solidarity_history(env=bills)
+        else:
+            run, frame = billing_queries.last_run_validation_history(env=bills)
         if run is None:
             return frame, _today(container, actor), None
         return frame, billing.billing_period(label=run["period"]).start, run
@@ -306,7 +310,9 @@ def mount(app: FastAPI) -> None:
         }
         if context["chosen"] is not None:
             try:
-                frame, as_of, run = _history(container, actor, context["chosen"])
+                frame, as_of, run = _history(
+                    container, actor, context["chosen"], found["extension_point"]
+                )
                 context.update(run=run, as_of=as_of.isoformat())
                 if frame.is_empty():
                     context["empty"] = True
