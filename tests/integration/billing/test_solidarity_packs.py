@@ -9,9 +9,12 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from tests import rule_packs
 from tests.integration.billing import helpers
 from urbis import bootstrap
+from urbis.adapters.db import tables
 from urbis.application._support import Env
 from urbis.application.billing import operations as billing_ops
 from urbis.application.billing import ports
@@ -229,3 +232,71 @@ class TestRunsAskThePublishedSolidarityPack:
             _cents(Decimal(line["amount"])) for line in again["lines"] if line["kind"] == "SUBSIDY"
         ]
         assert subsidy == [_subsidy(env, "0.40")]
+
+
+def _forget_altitude(container: bootstrap.App, home: helpers.Home) -> None:
+    """The home's premise as if registered without its altitude."""
+    premise = (
+        sa.select(tables.service_points.c.premise_id)
+        .join(tables.agreements, tables.agreements.c.service_point_id == tables.service_points.c.id)
+        .where(tables.agreements.c.id == home.agreement_id)
+        .scalar_subquery()
+    )
+    with container.engine.begin() as connection:
+        connection.execute(
+            tables.premises.update().where(tables.premises.c.id == premise).values(altitude_m=None)
+        )
+
+
+class TestWhatTheRunCannotKnow:
+    def test_a_premise_without_altitude_is_an_exception_with_the_tariffs_classes(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        env, homes = _six_homes(container, tenant, agent_env)
+        _forget_altitude(container, homes[0])
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        (problem,) = _exceptions(env, run)
+        assert (problem["agreement_id"], problem["reason"]) == (
+            homes[0].agreement_id,
+            "NO_ALTITUDE",
+        )
+        assert run["bills"] == 5
+
+    def test_a_premise_without_altitude_is_an_exception_naming_the_pack(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        rule_packs.install(container, tenant)
+        env, homes = _six_homes(container, tenant, agent_env)
+        _forget_altitude(container, homes[0])
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        (problem,) = _exceptions(env, run)
+        assert problem["agreement_id"] == homes[0].agreement_id
+        assert problem["reason"] == "SOLIDARITY_NOT_ANSWERED"
+        assert "invalid_rule_input" in problem["detail"]
+        assert f"{PACK} v1" in problem["detail"]
+        assert "altitude_m" in problem["detail"]
+
+
+class TestSmartMeters:
+    def test_a_new_factor_reprices_a_home_billed_on_interval_data(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        rule_packs.install(container, tenant)
+        homes = helpers.seed_homes(container, agent_env, tenant, count=1, interval_every=1)
+        helpers.add_interval_month(container, tenant, homes[0].meter, date(2026, 10, 1), kwh=0.25)
+        env = helpers.billing_env(container, tenant)
+        content = rule_packs.graph(container, tenant, PACK)
+        _stratum_row(content, "1")["out-factor"] = "-0.45"
+        _publish_v2(container, tenant, content)
+
+        run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
+
+        (bill,) = _bills(env, run, homes[0])
+        subsidy = [_cents(Decimal(x["amount"])) for x in bill["lines"] if x["kind"] == "SUBSIDY"]
+        assert Decimal(bill["consumption"]) == Decimal("186")  # 744 hours of 0.25 kWh
+        assert subsidy == [_subsidy(env, "0.45")]
+        assert run["solidarity_by"] == f"{PACK} v2"

@@ -54,20 +54,29 @@ class TestTerms:
 
         assert found == billing.Terms(kind="SUBSIDY", share=-600_000, basic=130_000)
 
-    def test_none_prices_nothing_whatever_the_factor(self) -> None:
-        found = billing.terms({"kind": "NONE", "factor": Decimal("0.3"), "limit": 0}, source="p")
+    def test_none_prices_nothing(self) -> None:
+        found = billing.terms({"kind": "NONE", "factor": Decimal("0"), "limit": 0}, source="p")
 
         assert found == billing.Terms(kind="NONE", share=0, basic=0)
 
     @pytest.mark.parametrize(
-        ("kind", "factor"),
-        [("SUBSIDY", "0.2"), ("SUBSIDY", "0"), ("CONTRIBUTION", "-0.1"), ("CONTRIBUTION", "0")],
+        ("kind", "factor", "limit"),
+        [
+            ("SUBSIDY", "0.2", "130"),
+            ("SUBSIDY", "0", "130"),
+            ("SUBSIDY", "-0.6", "0"),
+            ("CONTRIBUTION", "-0.1", "0"),
+            ("CONTRIBUTION", "0", "0"),
+            ("NONE", "0.3", "0"),
+        ],
     )
-    def test_a_kind_and_factor_that_contradict_each_other_are_refused(
-        self, kind: str, factor: str
+    def test_a_kind_factor_and_limit_that_contradict_each_other_are_refused(
+        self, kind: str, factor: str, limit: str
     ) -> None:
         with pytest.raises(billing.InconsistentSolidarity) as caught:
-            billing.terms({"kind": kind, "factor": Decimal(factor), "limit": 0}, source="p v2")
+            billing.terms(
+                {"kind": kind, "factor": Decimal(factor), "limit": Decimal(limit)}, source="p v2"
+            )
 
         assert caught.value.code == "solidarity_answer_inconsistent"
         assert "p v2" in caught.value.message

@@ -54,6 +54,22 @@ def _factor(service: str, use: str, stratum: int | None = None, altitude: int = 
 
 
 class TestShippedPacks:
+    @pytest.mark.parametrize("service", ["GAS", "WASTE"])
+    def test_a_service_the_solidarity_pack_does_not_cover_fails_naming_its_switch(
+        self, service: str
+    ) -> None:
+        with pytest.raises(rules.RuleEvaluationFailed) as caught:
+            _ask(
+                "co_solidarity_factors",
+                service=service,
+                use_class="RESIDENTIAL",
+                stratum=1,
+                altitude_m=100,
+            )
+
+        assert "switch 'Service' (service) took no branch" in caught.value.message
+        assert caught.value.details["node"] == "Service"
+
     @pytest.mark.parametrize("key", sorted(PACKS))
     def test_passes_its_checks_and_saved_cases(self, key: str) -> None:
         report = evaluation.run_tests(engine=ENGINE, pack=_version(PACKS[key]))

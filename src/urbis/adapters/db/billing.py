@@ -87,7 +87,6 @@ def _frame(connection: sa.Connection, query: sa.Select[Any]) -> pl.DataFrame:
         raw.with_columns(
             pl.col("multiplier").cast(pl.String).cast(pl.Float64).fill_null(1.0),
             pl.col("use").cast(pl.String).str.to_lowercase(),
-            pl.col("altitude_m").fill_null(0),
         )
         # after a meter exchange inside the period, the meter installed last reads it
         .sort("agreement_id", "installed_from", nulls_last=False)

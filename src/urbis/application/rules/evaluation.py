@@ -47,11 +47,8 @@ def _explained(
     error: rules.InvalidRuleOutput,
 ) -> rules.RuleEvaluationFailed:
     """An incomplete answer as an evaluation failure naming the node that gave nothing."""
-    silent = [
-        node
-        for node in engine.trace(pack=pack, context=context)
-        if node.type == "decisionTableNode" and not node.output
-    ]
+    trace = engine.trace(pack=pack, context=context)
+    silent = [node for node in trace if node.type == "decisionTableNode" and not node.output]
     where = (
         "; decision table "
         + ", ".join(f"{n.name!r} ({n.node_id})" for n in silent)
@@ -59,6 +56,10 @@ def _explained(
         if silent
         else ""
     )
+    if not silent and trace and trace[-1].type == "switchNode":
+        # the evaluation ended at a switch: none of its conditions held for this input
+        silent = [trace[-1]]
+        where = f"; switch {silent[0].name!r} ({silent[0].node_id}) took no branch"
     return rules.RuleEvaluationFailed(
         error.message + where,
         details={

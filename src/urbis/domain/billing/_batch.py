@@ -102,6 +102,7 @@ class ExceptionReason:
     NEEDS_INTERVAL_DATA = "NEEDS_INTERVAL_DATA"
     NOT_RATABLE = "NOT_RATABLE"
     SOLIDARITY_NOT_ANSWERED = "SOLIDARITY_NOT_ANSWERED"
+    NO_ALTITUDE = "NO_ALTITUDE"
 
 
 @attrs.frozen
@@ -322,6 +323,21 @@ def bill_batch(
             problems.append(_exceptions(group, ExceptionReason.NO_TARIFF_IN_FORCE, exc.message))
             in_force.pop(code, None)
     rateable = metered.filter(pl.col("tariff_code").is_in(list(in_force)))
+    if solidarity is None:  # the tariffs' classes: their basic quantities go by altitude
+        by_altitude = [code for code, version in in_force.items() if version.solidarity]
+        unplaced = rateable.filter(
+            pl.col("tariff_code").is_in(by_altitude) & pl.col("altitude_m").is_null()
+        )
+        problems.append(
+            _exceptions(
+                unplaced,
+                ExceptionReason.NO_ALTITUDE,
+                "the premise has no altitude: its subsidised quantity depends on it",
+            )
+        )
+        rateable = rateable.filter(
+            ~pl.col("agreement_id").is_in(unplaced["agreement_id"].implode())
+        )
     no_meter = rateable.filter(pl.col("meter").is_null())
     metered = rateable.filter(pl.col("meter").is_not_null())
     registers = metered.filter(pl.col("meter_kind") == metering.MeterKind.REGISTER.value)

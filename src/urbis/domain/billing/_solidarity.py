@@ -65,25 +65,29 @@ def questions(agreements: pl.DataFrame) -> pl.DataFrame:
 
 def terms(answer: Mapping[str, object], *, source: str) -> Terms:
     """
-    An answer (``kind``, ``factor``, ``limit``) as terms: a subsidy takes a factor in [−1, 0),
-    a contribution a positive one; ``NONE`` prices nothing.
+    An answer (``kind``, ``factor``, ``limit``) as terms: a subsidy takes a factor in [−1, 0)
+    and a positive limit, a contribution a positive factor, ``NONE`` a factor of 0 (it prices
+    nothing).
 
-    :raises InconsistentSolidarity: if the kind and the factor disagree.
+    :raises InconsistentSolidarity: if the kind, the factor and the limit disagree.
     """
     kind = str(answer["kind"])
     factor = Decimal(str(answer["factor"]))
     limit = Decimal(str(answer.get("limit") or 0))
-    if kind == "NONE":
-        return Terms(kind=kind, share=0, basic=0)
-    consistent = (kind == "SUBSIDY" and Decimal(-1) <= factor < 0) or (
-        kind == "CONTRIBUTION" and factor > 0
+    consistent = (
+        (kind == "SUBSIDY" and Decimal(-1) <= factor < 0 and limit > 0)
+        or (kind == "CONTRIBUTION" and factor > 0)
+        or (kind == "NONE" and factor == 0)
     )
     if not consistent:
         raise InconsistentSolidarity(
-            f"{source} answered {kind} with factor {factor}: a subsidy takes a negative factor, "
-            "a contribution a positive one",
-            details={"source": source, "kind": kind, "factor": str(factor)},
+            f"{source} answered {kind} with factor {factor} and limit {limit}: a subsidy takes "
+            "a negative factor and a positive limit, a contribution a positive factor, none a "
+            "factor of 0",
+            details={"source": source, "kind": kind, "factor": str(factor), "limit": str(limit)},
         )
+    if kind == "NONE":
+        return Terms(kind=kind, share=0, basic=0)
     share, basic = factor * SHARE_SCALE, limit * BASIC_SCALE
     if share != share.to_integral_value() or basic != basic.to_integral_value():
         raise InconsistentSolidarity(

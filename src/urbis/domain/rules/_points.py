@@ -90,7 +90,7 @@ SUBSIDY_FACTOR = ExtensionPoint(
     ),
     input=Schema(
         fields=(
-            _f("service", S, "Service supplied", choices=SERVICES),
+            _f("service", S, "Service supplied", choices=(*SERVICES, "WASTE")),
             _f("use_class", S, "Use class of the premise", choices=(*USE_CLASSES, "SPECIAL")),
             _f(
                 "stratum",
@@ -104,7 +104,7 @@ SUBSIDY_FACTOR = ExtensionPoint(
                 "altitude_m",
                 INT,
                 "Altitude of the municipality in metres above sea level",
-                minimum=0,
+                minimum=-500,
                 maximum=6000,
             ),
             _f(
