@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,19 @@ def _figure(page: str, name: str) -> str:
     return found.group(1).strip()
 
 
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _price(utility: dict[str, Any]) -> Decimal:
+    """The demo electricity tariff's price per kWh in October 2026."""
+    tariff = helpers.billing_env(utility["container"], utility["tenant"]).tariffs.get("MDE-E-RES")
+    assert tariff is not None
+    energy = tariff.in_force(on=date(2026, 10, 1)).energy
+    assert energy is not None
+    return energy.periods[0].tiers[0].price
+
+
 def _higher_threshold(graph: dict[str, Any]) -> None:
     table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
     rule = next(r for r in table["content"]["rules"] if r["_id"] == "rule-5")
@@ -194,12 +207,6 @@ class TestSimulationPage:
 
         draft = _draft(client, "co_solidarity_factors", smaller_subsidy)
         browser = _signed_in(utility["container"])
-        tariff = helpers.billing_env(utility["container"], utility["tenant"]).tariffs.get(
-            "MDE-E-RES"
-        )
-        assert tariff is not None
-        energy = tariff.in_force(on=date(2026, 10, 1)).energy
-        assert energy is not None
 
         page = browser.get(
             f"/rules/co_solidarity_factors/{draft['version']}/simulation",
@@ -210,11 +217,39 @@ class TestSimulationPage:
         assert _figure(page.text, "rows") == "3"
         assert _figure(page.text, "changed") == "1"
         # estrato 1 used 200 kWh; the subsidy covers 130 at 1,500 m: 15 points less of their cost
-        more = (Decimal("0.15") * 130 * energy.periods[0].tiers[0].price).quantize(Decimal("0.01"))
+        price = _price(utility)
+        more = _cents(Decimal("0.60") * 130 * price) - _cents(Decimal("0.45") * 130 * price)
         assert _figure(page.text, "money").startswith(f"{more} COP")
         samples = page.text[page.text.index('data-testid="samples"') :]
         assert homes[0].agreement_id in samples
         assert homes[1].agreement_id not in samples
+
+    def test_a_higher_subsistence_limit_is_priced_on_the_homes_that_used_more_than_it(
+        self, utility: dict[str, Any]
+    ) -> None:
+        client, homes = utility["client"], utility["homes"]
+
+        def higher_limit(graph: dict[str, Any]) -> None:
+            node = next(n for n in graph["nodes"] if n["name"] == "Subsistence consumption (kWh)")
+            expression = node["content"]["expressions"][0]
+            expression["value"] = expression["value"].replace("? 130", "? 150")
+
+        draft = _draft(client, "co_solidarity_factors", higher_limit)
+        browser = _signed_in(utility["container"])
+        price = _price(utility)
+
+        page = browser.get(
+            f"/rules/co_solidarity_factors/{draft['version']}/simulation",
+            params={"history": "last_bill_run"},
+        )
+
+        assert page.status_code == 200, page.text
+        assert _figure(page.text, "changed") == "3"  # every home in estratos 1-3 gets 150 kWh
+        # only estrato 1 used more than 130 kWh (200); estratos 2 and 3 used 100 and 110
+        less = _cents(Decimal("0.60") * 130 * price) - _cents(Decimal("0.60") * 150 * price)
+        assert _figure(page.text, "money").startswith(f"{less} COP")
+        samples = page.text[page.text.index('data-testid="samples"') :]
+        assert samples.index(homes[0].agreement_id) < samples.index(homes[1].agreement_id)
 
     def test_a_question_without_a_history_on_screen_says_so(self, utility: dict[str, Any]) -> None:
         browser = _signed_in(utility["container"])

@@ -234,3 +234,40 @@ class TestTermsThatDiffer:
         lines = rating.rate_frame(tariff=tariff, usage=usage, minutes=OCTOBER, customers=customers)
 
         assert _solidarity(lines) == [("SUBSIDY", -(100 * 800 * 100) // 10)]
+
+
+class TestSolidarityOfPricedMonths:
+    @pytest.mark.parametrize(
+        ("kwh", "stratum", "use", "kind", "share", "basic"),
+        [
+            (150, 1, "residential", "SUBSIDY", "-0.5", 100),
+            (87, 2, "residential", "SUBSIDY", "-0.45", 130),
+            (150, 5, "residential", "CONTRIBUTION", "0.2", 0),
+            (150, None, "industrial", "CONTRIBUTION", "0.3", 0),
+            (150, 4, "residential", "NONE", "0", 0),
+        ],
+    )
+    def test_prices_a_month_again_as_the_engine_priced_it(
+        self, kwh: int, stratum: int | None, use: str, kind: str, share: str, basic: int
+    ) -> None:
+        tariff = _tariff(
+            price="812.45",
+            classes={
+                "1": tariffs.SolidarityClass(subsidy=Decimal("0.6")),
+                "5": tariffs.SolidarityClass(contribution=Decimal("0.2"), price=Decimal(960)),
+            },
+        )
+        usage, customers = _month(
+            kwh, stratum=stratum, use=use, kind=kind, share=share, basic=basic
+        )
+        lines = rating.rate_frame(tariff=tariff, usage=usage, minutes=OCTOBER, customers=customers)
+        energy = lines.filter(pl.col("kind") == "ENERGY")["amount"].sum()
+
+        again = rating.solidarity_of_priced_months(
+            tariff=tariff,
+            month=date(2026, 10, 1),
+            priced=pl.DataFrame({"agreement": ["a"], "wh": [kwh * 1000], "energy": [energy]}),
+            customers=customers,
+        )
+
+        assert again.rows() == [("a", amount) for _, amount in _solidarity(lines)]

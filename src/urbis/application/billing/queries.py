@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +11,7 @@ import polars as pl
 
 from urbis.application.billing import ports
 from urbis.application.billing.operations import bill_summary, run_summary, validation_inputs
-from urbis.domain import billing, identity
+from urbis.domain import billing, identity, rating
 from urbis.kernel import ids
 from urbis.kernel.money import minor_unit
 
@@ -185,7 +187,9 @@ def last_run_solidarity_history(
     frame = bases.join(asked, on="agreement_id", how="inner").with_columns(
         reference.alias("reference_minor")
     )
-    return run_summary(run), frame.select(
+    return run_summary(run), frame.join(
+        facts.select("agreement_id", "tariff_code"), on="agreement_id", how="left"
+    ).select(
         pl.col("agreement_id").alias("account"),
         "service",
         "use_class",
@@ -193,7 +197,63 @@ def last_run_solidarity_history(
         "altitude_m",
         _decimal(pl.col("consumption_milli"), 3).alias("consumption"),
         _decimal(pl.col("reference_minor"), places).alias("reference_amount"),
+        # what re-pricing the bill needs (``solidarity_pricer``)
+        "tariff_code",
+        "consumption_milli",
+        "energy",
     )
+
+
+def solidarity_pricer(
+    *, env: ports.BillingEnv, period: str
+) -> Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame], pl.Series]:
+    """
+    Prices ``subsidy_factor`` answers over ``last_run_solidarity_history``'s bills exactly: each
+    bill's subsidy or contribution re-priced with the baseline's and the candidate's terms by the
+    batch engine (the tariff in force in the period, its published class prices and fixed-charge
+    rules included); the money of a row is candidate − baseline, in minor units.
+
+    :raises InconsistentSolidarity: if an answer's kind, factor and limit contradict.
+    """
+    month = billing.billing_period(label=period).start
+
+    def price(history: pl.DataFrame, before: pl.DataFrame, after: pl.DataFrame) -> pl.Series:
+        return _solidarity_amounts(env, history, after, month) - _solidarity_amounts(
+            env, history, before, month
+        )
+
+    return price
+
+
+def _solidarity_amounts(
+    env: ports.BillingEnv, history: pl.DataFrame, answers: pl.DataFrame, month: date
+) -> pl.Series:
+    found = [billing.terms(row, source="the answer") for row in answers.rows(named=True)]
+    rows = history.with_row_index("agreement").with_columns(
+        pl.col("agreement").cast(pl.String),
+        pl.col("use_class").str.to_lowercase().alias("use"),
+        pl.Series("solidarity_kind", [t.kind for t in found], dtype=pl.String),
+        pl.Series("solidarity_share", [t.share for t in found], dtype=pl.Int64),
+        pl.Series("solidarity_basic", [t.basic for t in found], dtype=pl.Int64),
+    )
+    amounts = [pl.DataFrame(schema={"agreement": pl.String, "amount": pl.Int64})]
+    for code in rows["tariff_code"].drop_nulls().unique().to_list():
+        tariff = env.tariffs.get(code)
+        if tariff is None:
+            continue
+        group = rows.filter(pl.col("tariff_code") == code)
+        amounts.append(
+            rating.solidarity_of_priced_months(
+                tariff=tariff,
+                month=month,
+                priced=group.select("agreement", pl.col("consumption_milli").alias("wh"), "energy"),
+                customers=group.select(
+                    "agreement", "stratum", "use", "altitude_m", *rating.SOLIDARITY_TERMS
+                ),
+            )
+        )
+    priced = rows.select("agreement").join(pl.concat(amounts), on="agreement", how="left")
+    return priced["amount"].fill_null(0)
 
 
 def _decimal(minor: pl.Expr, places: int) -> pl.Expr:

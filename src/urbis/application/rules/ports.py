@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -12,6 +12,12 @@ import polars as pl
 from urbis.application import ports
 from urbis.domain import identity, rules
 from urbis.kernel import ids
+
+AnswerPricer = Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame], pl.Series]
+"""
+Prices a simulation's answers: given the history and the baseline's and candidate's answers
+(row order), the money each row's change makes, in minor units (candidate − baseline).
+"""
 
 
 @attrs.frozen

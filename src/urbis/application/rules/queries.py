@@ -198,9 +198,12 @@ def simulate(
     account_column: str = "account",
     baseline_version_id: str | None = None,
     samples: int = 10,
+    pricer: ports.AnswerPricer | None = None,
 ) -> dict[str, Any]:
     """
     Run a version (usually a draft) over a history of inputs and compare it with the baseline.
+    A ``pricer`` given by the context that asks the question prices each row's answers itself
+    (the money of the change, per row); else the extension point's impact does.
 
     The baseline is the version in force on ``as_of`` for the same extension point, or the one
     named. The report says how many answers change, how (transitions), by how much money (the
@@ -225,16 +228,19 @@ def simulate(
                 f"{candidate.label} answers {candidate.extension_point}"
             )
     point = rules.extension_point(key=candidate.extension_point)
+    before = evaluation.answer_frame(engine=env.engine, pack=baseline, frame=history)
+    after = evaluation.answer_frame(engine=env.engine, pack=candidate, frame=history)
     report = rules.compare_answers(
         point=point,
         history=history,
         account_column=account_column,
-        before=evaluation.answer_frame(engine=env.engine, pack=baseline, frame=history),
-        after=evaluation.answer_frame(engine=env.engine, pack=candidate, frame=history),
+        before=before,
+        after=after,
         baseline=baseline.label,
         candidate=candidate.label,
         currency=env.currency,
         samples=samples,
+        priced=None if pricer is None else pricer(history, before, after),
     )
     return {
         "extension_point": report.extension_point,

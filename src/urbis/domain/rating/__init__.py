@@ -5,6 +5,7 @@ from urbis.domain.rating._batch import (
     BatchNotSupported,
     rate_frame,
     round_div,
+    solidarity_of_priced_months,
     summarise_frame,
 )
 from urbis.domain.rating._engine import (
@@ -38,6 +39,7 @@ __all__ = [
     "rate_total",
     "round_div",
     "settle",
+    "solidarity_of_priced_months",
     "summarise",
     "summarise_frame",
     "tier_shares",

@@ -993,3 +993,45 @@ def _guard(tariff: tariffs.Tariff, totals: pl.DataFrame) -> None:
             "Monthly quantities this large are rated by the reference engine",
             details={"largest_wh": most},
         )
+
+
+def solidarity_of_priced_months(
+    *, tariff: tariffs.Tariff, month: date, priced: pl.DataFrame, customers: pl.DataFrame
+) -> pl.DataFrame:
+    """
+    The subsidy or contribution of months already priced, again: for simulations of other terms.
+
+    ``priced``: ``agreement``, ``wh`` (the month's consumption, kWh × 1,000) and ``energy`` (the
+    month's energy lines, minor units), the whole month covered; ``customers`` as for
+    ``rate_frame`` (with ``SOLIDARITY_TERMS`` to price by terms). Returns ``agreement`` and
+    ``amount`` (minor units, signed: a subsidy is negative), one row per agreement with a line.
+    The energy lines' rounding carries into the result by less than one minor unit.
+
+    :raises NoTariffInForce: if no version is in force on ``month``.
+    """
+    version = tariff.in_force(on=month)
+    vid = tariff.versions.index(version)
+    scale = 10 ** minor_unit(version.currency)
+    days = calendar.monthrange(month.year, month.month)[1]
+    totals = priced.select(
+        "agreement",
+        pl.lit(0).alias("month_key"),
+        pl.col("wh").cast(pl.Int64).alias("T"),
+        pl.lit(days * 1440, dtype=pl.Int64).alias("covered"),
+        pl.lit(days * 1440, dtype=pl.Int64).alias("month_minutes"),
+        pl.lit(vid, dtype=pl.Int32).alias("vid"),
+        # the energy numerator the engine priced, from its rounded amount (T x 10^9 / scale)
+        (pl.col("energy").cast(I128) * pl.col("wh").cast(I128) * (10**9 // scale)).alias("E"),
+        pl.lit(f"{month:%Y-%m}").alias("month"),
+        pl.lit(f"{tariff.code} {version.version}").alias("tariff"),
+    )
+    lines = _solidarity_frame(tariff, totals, customers, scale, version.rounding)
+    key: pl.DataType = customers.schema["agreement"]
+    if not lines:
+        return pl.DataFrame(schema={"agreement": key, "amount": pl.Int64()})
+    return (
+        pl.concat(lines)
+        .with_columns(pl.col("agreement").cast(key))
+        .group_by("agreement", maintain_order=True)
+        .agg(pl.col("amount").sum())
+    )

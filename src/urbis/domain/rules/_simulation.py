@@ -103,13 +103,15 @@ def compare_answers(
     candidate: str,
     currency: str,
     samples: int = 10,
+    priced: pl.Series | None = None,
 ) -> SimulationReport:
     """
     Compare two versions' answers row by row over the same history.
 
     ``before`` and ``after`` hold the answers (the output schema's columns) in the history's
     row order. Money follows the extension point's impact (for a factor: base amount x change
-    of factor), rounded half up per account to the currency's minor unit.
+    of factor), rounded half up per account to the currency's minor unit, unless ``priced``
+    gives it per row (minor units, candidate − baseline, priced by the caller).
 
     :raises InvalidHistory: if the frames disagree in length or the history lacks a column
         the money impact needs.
@@ -119,13 +121,22 @@ def compare_answers(
     if account_column not in history.columns:
         raise InvalidHistory(f"The history has no account column {account_column!r}")
     impact = point.impact
-    if impact is not None and impact.base is not None and impact.base not in history.columns:
+    if priced is not None and priced.len() != history.height:
+        raise InvalidHistory("The money of each row must come with the history's rows")
+    if (
+        priced is None
+        and impact is not None
+        and impact.base is not None
+        and impact.base not in history.columns
+    ):
         raise InvalidHistory(
             f"Simulating {point.key} in money needs a {impact.base!r} column in the history",
             details={"column": impact.base},
         )
     fields = [f.name for f in point.output.fields]
-    base_columns = [c for c in (account_column, impact.base if impact else None) if c]
+    base_columns = [
+        c for c in (account_column, impact.base if impact and priced is None else None) if c
+    ]
     frame = pl.concat(
         [
             history.select(base_columns),
@@ -136,7 +147,11 @@ def compare_answers(
     )
     differs = {f: pl.col(f"{f}__before").ne_missing(pl.col(f"{f}__after")) for f in fields}
     changed = pl.any_horizontal(list(differs.values()))
-    money_expr = _money_per_row(point, frame, changed, currency)
+    money_expr = (
+        _money_per_row(point, frame, changed, currency)
+        if priced is None
+        else pl.lit(priced.cast(pl.Int64))
+    )
     frame = frame.with_columns(
         __changed=changed,
         __money=pl.lit(0, dtype=pl.Int64) if money_expr is None else money_expr,

@@ -6,6 +6,7 @@ JDM editor (a React island built with Vite at set-up into ``static/rules-editor`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,16 @@ def _history(
         return collections_queries.arrears_history(env=env, as_of=as_of), as_of, None
 
 
+def _pricer(
+    container: Any, actor: Any, point: str, run: dict[str, Any] | None
+) -> Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame], pl.Series] | None:
+    """Subsidy factors over a bill run are priced by re-pricing its bills; else the impact."""
+    if point != "subsidy_factor" or run is None:
+        return None
+    bills = billing_wiring.billing_env(container=container, actor=actor, runner=compute.InProcess())
+    return billing_queries.solidarity_pricer(env=bills, period=run["period"])
+
+
 def editor_built() -> bool:
     """Whether ``make setup`` built the editor island."""
     return EDITOR.exists()
@@ -313,6 +324,7 @@ def mount(app: FastAPI) -> None:
                 frame, as_of, run = _history(
                     container, actor, context["chosen"], found["extension_point"]
                 )
+                pricer = _pricer(container, actor, found["extension_point"], run)
                 context.update(run=run, as_of=as_of.isoformat())
                 if frame.is_empty():
                     context["empty"] = True
@@ -321,7 +333,11 @@ def mount(app: FastAPI) -> None:
                         container=container,
                         actor=actor,
                         use_case=lambda env: queries.simulate(
-                            env=env, version_id=found["id"], history=frame, as_of=as_of
+                            env=env,
+                            version_id=found["id"],
+                            history=frame,
+                            as_of=as_of,
+                            pricer=pricer,
                         ),
                     )
             except errors.DomainError as exc:
