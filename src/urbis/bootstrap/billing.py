@@ -35,15 +35,30 @@ def tariff_source(*, container: bootstrap.App, tenant_id: ids.TenantId) -> ports
 
 
 def _version_in_force(
-    container: bootstrap.App, tenant_id: ids.TenantId, extension_point: str, as_of: date
+    container: bootstrap.App,
+    tenant_id: ids.TenantId,
+    extension_point: str,
+    as_of: date,
+    pinned: str | None,
 ) -> rules.PackVersion | None:
+    """The version in force on a day; the version a label names when one is given."""
     with container.engine.connect() as connection:
-        return answering.version_in_force(
-            packs=db_rules.PackRepository(connection),
-            tenant_id=tenant_id,
-            extension_point=extension_point,
-            as_of=as_of,
+        packs = db_rules.PackRepository(connection)
+        if pinned is None:
+            return answering.version_in_force(
+                packs=packs, tenant_id=tenant_id, extension_point=extension_point, as_of=as_of
+            )
+        named = [
+            v
+            for v in packs.for_extension_point(tenant_id, extension_point)
+            if v.label == pinned and v.published_at is not None
+        ]
+    if not named:
+        raise rules.NoPackInForce(
+            f"The run started with {pinned}, which answers no {extension_point} for this tenant",
+            details={"extension_point": extension_point, "version": pinned},
         )
+    return named[0]
 
 
 def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
@@ -52,8 +67,10 @@ def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
     read once per run, evaluated per decision key by the process's rule engine.
     """
 
-    def published(tenant_id: ids.TenantId, as_of: date) -> ports.Validation | None:
-        pack = _version_in_force(container, tenant_id, "bill_validation", as_of)
+    def published(
+        tenant_id: ids.TenantId, as_of: date, pinned: str | None
+    ) -> ports.Validation | None:
+        pack = _version_in_force(container, tenant_id, "bill_validation", as_of, pinned)
         if pack is None:
             return None
         engine = rules_wiring.rule_engine()
@@ -71,8 +88,10 @@ def solidarity_rules(container: bootstrap.App) -> ports.SolidarityRules:
     once per run and asked once per distinct question by the process's rule engine.
     """
 
-    def published(tenant_id: ids.TenantId, as_of: date) -> ports.Solidarity | None:
-        pack = _version_in_force(container, tenant_id, "subsidy_factor", as_of)
+    def published(
+        tenant_id: ids.TenantId, as_of: date, pinned: str | None
+    ) -> ports.Solidarity | None:
+        pack = _version_in_force(container, tenant_id, "subsidy_factor", as_of, pinned)
         if pack is None:
             return None
         engine = rules_wiring.rule_engine()

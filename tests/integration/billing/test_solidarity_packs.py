@@ -248,6 +248,26 @@ def _forget_altitude(container: bootstrap.App, home: helpers.Home) -> None:
         )
 
 
+class TestARunKeepsWhatItStartedWith:
+    def test_a_run_resumed_after_a_new_version_is_published_keeps_the_version_it_started_with(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        rule_packs.install(container, tenant)
+        env, homes = _six_homes(container, tenant, agent_env)
+        planned = billing_ops.create_run(env=env, cycle="C01", period="2026-10")
+        content = rule_packs.graph(container, tenant, PACK)
+        _stratum_row(content, "1")["out-factor"] = "-0.45"
+        _publish_v2(container, tenant, content)  # in force from the same day as v1's successor
+
+        run = billing_ops.resume_run(env=env, run_id=str(planned["id"]))
+
+        assert planned["solidarity_by"] == run["solidarity_by"] == f"{PACK} v1"
+        assert run["validated_by"] == "bill_validation_default v1"
+        assert _solidarity_by_stratum(env, run, homes)[1] == [("SUBSIDY", _subsidy(env, "0.60"))]
+        later = billing_ops.start_run(env=env, cycle="C01", period="2026-10", trial=True)
+        assert later["solidarity_by"] == f"{PACK} v2"
+
+
 class TestWhatTheRunCannotKnow:
     def test_a_premise_without_altitude_is_an_exception_with_the_tariffs_classes(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env

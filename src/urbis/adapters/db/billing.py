@@ -290,6 +290,8 @@ class SqlBillingStore:
                 batch_size=run.batch_size,
                 batches=run.batches,
                 sample=run.sample,
+                validated_by=run.validated_by,
+                solidarity_by=run.solidarity_by,
             )
         )
         if batches:

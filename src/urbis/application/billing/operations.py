@@ -199,6 +199,7 @@ def create_run(
     if trial and sample is not None and sample < len(accounts):
         step = len(accounts) / sample
         accounts = [accounts[int(i * step)] for i in range(sample)]
+    terms = _solidarity(env, month)
     run_id = billing.RunId(env.ids.new_id())
     batches = billing.plan_batches(run_id=run_id, accounts=accounts, batch_size=env.batch_size)
     run = billing.BillRun(
@@ -212,6 +213,9 @@ def create_run(
         batch_size=env.batch_size,
         batches=len(batches),
         sample=sample if trial else None,
+        # what the run asks, fixed when it starts: a resumed run keeps it (ADR 0038)
+        validated_by=_validation(env, month).source,
+        solidarity_by=TARIFF_CLASSES if terms is None else terms.source,
     )
     with env.store() as store:
         store.add_run(run, batches)
@@ -321,8 +325,8 @@ def resume_run(
     if progress:
         progress(done, len(batches))
     catalogue: dict[str, tariffs.Tariff | None] = {}
-    validation = _validation(env, month)
-    terms = _solidarity(env, month)
+    validation = _validation(env, month, run.validated_by)
+    terms = _solidarity(env, month, run.solidarity_by)
 
     def work() -> Iterator[dict[str, Any]]:
         for batch in todo:
@@ -561,16 +565,19 @@ TARIFF_CLASSES = "tariffs' solidarity classes (no subsidy_factor pack in force)"
 GIVEN = "given validator"
 
 
-def _validation(env: ports.BillingEnv, month: billing.BillingPeriod) -> ports.Validation:
+def _validation(
+    env: ports.BillingEnv, month: billing.BillingPeriod, pinned: str | None = None
+) -> ports.Validation:
     """
     What validates a run's bills (ADR 0034): a validator given to the environment; else the
     tenant's published ``bill_validation`` pack in force on the period's first day; else, when
-    none is in force, the configured policy, and the run says so (``validated_by``).
+    none is in force, the configured policy, and the run says so (``validated_by``). A run
+    being resumed keeps what it started with (``pinned``, its ``validated_by``; ADR 0038).
     """
     if env.validator is not None:
         return ports.Validation(validate=env.validator, source=GIVEN)
-    if env.rules is not None:
-        published = env.rules(env.tenant_id, month.start)
+    if env.rules is not None and pinned not in (POLICY, GIVEN):
+        published = env.rules(env.tenant_id, month.start, pinned)
         if published is not None:
             return published
     policy = env.policy
@@ -579,16 +586,18 @@ def _validation(env: ports.BillingEnv, month: billing.BillingPeriod) -> ports.Va
     )
 
 
-def _solidarity(env: ports.BillingEnv, month: billing.BillingPeriod) -> solidarity.RunTerms | None:
+def _solidarity(
+    env: ports.BillingEnv, month: billing.BillingPeriod, pinned: str | None = None
+) -> solidarity.RunTerms | None:
     """
     What prices a run's subsidies and contributions (ADR 0038): the tenant's published
     ``subsidy_factor`` pack in force on the period's first day, asked once per distinct question
     over the run; None when none is in force (the tariffs' solidarity classes, and the run says
-    so in ``solidarity_by``).
+    so in ``solidarity_by``). A run being resumed keeps what it started with (``pinned``).
     """
-    if env.solidarity is None:
+    if env.solidarity is None or pinned == TARIFF_CLASSES:
         return None
-    published = env.solidarity(env.tenant_id, month.start)
+    published = env.solidarity(env.tenant_id, month.start, pinned)
     return None if published is None else solidarity.RunTerms(published)
 
 

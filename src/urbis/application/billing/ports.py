@@ -93,10 +93,11 @@ class Validation:
     source: str
 
 
-ValidationRules = Callable[[ids.TenantId, date], Validation | None]
+ValidationRules = Callable[[ids.TenantId, date, str | None], Validation | None]
 """
 The tenant's published ``bill_validation`` pack in force on a date, ready to validate frames;
-None when the tenant has none in force.
+None when the tenant has none in force. Given a version's label (``<pack> v<n>``, what a run
+recorded when it started), that version instead.
 """
 
 SolidarityAnswerer = Callable[[pl.DataFrame], pl.DataFrame]
@@ -114,10 +115,11 @@ class Solidarity:
     source: str
 
 
-SolidarityRules = Callable[[ids.TenantId, date], Solidarity | None]
+SolidarityRules = Callable[[ids.TenantId, date, str | None], Solidarity | None]
 """
 The tenant's published ``subsidy_factor`` pack in force on a date, ready to answer frames; None
-when the tenant has none in force (the tariffs' solidarity classes price the run).
+when the tenant has none in force (the tariffs' solidarity classes price the run). Given a
+version's label (what a run recorded when it started), that version instead.
 """
 
 
