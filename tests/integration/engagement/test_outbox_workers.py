@@ -45,13 +45,14 @@ class _Recording:
         return f"<{message.id}@test>"
 
 
-def _queue(container: bootstrap.App, tenant_id: ids.TenantId, party_id: str) -> None:
+def _queue(container: bootstrap.App, tenant_id: ids.TenantId, party_id: str) -> set[str]:
+    queued = {container.ids.new_id() for _ in range(MESSAGES)}
     with container.engine.begin() as connection:
         outbox = db_notifications.OutboxRepository(connection, tenant_id=tenant_id)
-        for n in range(MESSAGES):
+        for n, message_id in enumerate(sorted(queued)):
             outbox.add(
                 engagement.OutboxMessage(
-                    id=container.ids.new_id(),
+                    id=message_id,
                     tenant_id=tenant_id,
                     party_id=ids.PartyId(party_id),
                     kind=engagement.NotificationKind.BILL_READY,
@@ -65,6 +66,7 @@ def _queue(container: bootstrap.App, tenant_id: ids.TenantId, party_id: str) -> 
                     dedupe_key=f"workers:{n}",
                 )
             )
+    return queued
 
 
 class TestTwoWorkers:
@@ -73,7 +75,7 @@ class TestTwoWorkers:
         self, container: bootstrap.App, agent_env: Env
     ) -> None:
         keys = supplied_customer(agent_env)
-        _queue(container, agent_env.actor.tenant_id, keys["party"])
+        queued = _queue(container, agent_env.actor.tenant_id, keys["party"])
         notifier = _Recording()
         failures: list[BaseException] = []
 
@@ -92,8 +94,9 @@ class TestTwoWorkers:
             worker.join(timeout=60)
 
         assert failures == []
+        # the workers send whatever is due in the session's database; this test's are ``queued``
         times_sent = Counter(message_id for _, message_id in notifier.sent)
-        assert len(times_sent) == MESSAGES
+        assert queued <= set(times_sent)
         assert max(times_sent.values()) == 1
         assert {worker for worker, _ in notifier.sent} == {"worker-0", "worker-1"}
         with container.engine.connect() as connection:
