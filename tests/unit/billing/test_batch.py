@@ -252,3 +252,51 @@ class TestSewerOnWater:
         )
         assert billed == {"W1": 18_000, "S1": 18_000}
         assert result.exceptions.select("agreement_id", "reason").rows() == [("S2", "NO_METER")]
+
+    def test_sewer_whose_water_the_solidarity_pack_cannot_answer_for_says_so(self) -> None:
+        rows: list[dict[str, object]] = [
+            {
+                "agreement_id": "W1",
+                "account_id": "C1",
+                "meter": "A1",
+                "service": "WATER",
+                "tariff_code": "MDE-ACU-RES",
+            },
+            {
+                "agreement_id": "S1",
+                "account_id": "C1",
+                "meter": None,
+                "service": "SEWER",
+                "tariff_code": "MDE-ALC-RES",
+            },
+        ]
+        terms = pl.DataFrame(
+            [
+                ("W1", None, None, None, "rule_evaluation_failed: p v2: no rule"),
+                ("S1", "NONE", 0, 0, None),
+            ],
+            schema=billing.TERMS_SCHEMA,
+            orient="row",
+        )
+
+        result = billing.bill_batch(
+            agreements=agreements(rows),
+            reads=reads([("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]),
+            usage=pl.DataFrame(schema=billing.USAGE_SCHEMA),
+            tariffs_by_code={c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")},
+            period=PERIOD,
+            start=START,
+            end=END,
+            timezone="America/Bogota",
+            solidarity=terms,
+        )
+
+        assert result.bills.is_empty()
+        assert sorted(result.exceptions.select("agreement_id", "reason", "detail").rows()) == [
+            (
+                "S1",
+                "SOLIDARITY_NOT_ANSWERED",
+                "billed on the water volume of agreement W1: rule_evaluation_failed: p v2: no rule",
+            ),
+            ("W1", "SOLIDARITY_NOT_ANSWERED", "rule_evaluation_failed: p v2: no rule"),
+        ]

@@ -287,6 +287,33 @@ def bill_batch(
         unanswered = given.filter(
             pl.col("solidarity_problem").is_not_null() | pl.col("solidarity_kind").is_null()
         )
+        # unmetered sewer bills its account's water volume: no water bill, no sewer bill
+        water = unanswered.join(
+            agreements.filter(pl.col("service") == "WATER").select("agreement_id"),
+            on="agreement_id",
+        ).unique(subset=["account_id"], keep="first")
+        sewer = (
+            agreements.filter((pl.col("service") == "SEWER") & pl.col("meter").is_null())
+            .select("agreement_id", "account_id")
+            .join(water.select("account_id", "agreement_id", "solidarity_problem"), on="account_id")
+            .select(
+                "agreement_id",
+                "account_id",
+                pl.lit(None, dtype=pl.String).alias("solidarity_kind"),
+                pl.lit(None, dtype=pl.Int64).alias("solidarity_share"),
+                pl.lit(None, dtype=pl.Int64).alias("solidarity_basic"),
+                (
+                    pl.lit("billed on the water volume of agreement ")
+                    + pl.col("agreement_id_right")
+                    + ": "
+                    + pl.col("solidarity_problem").fill_null("no subsidy_factor answer")
+                ).alias("solidarity_problem"),
+            )
+        )
+        unanswered = pl.concat(
+            [unanswered, sewer.join(unanswered, on="agreement_id", how="anti")],
+            how="vertical_relaxed",
+        )
         problems.append(
             _exceptions(
                 unanswered,
