@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 
 from urbis.adapters.rules import engine, shipped
+from urbis.application.billing import ports as billing_ports
+from urbis.application.billing import solidarity
 from urbis.application.rules import evaluation, ports
 from urbis.domain import rules
 from urbis.kernel import ids
@@ -144,12 +146,50 @@ def _collections(zen_engine: engine.ZenRuleEngine, accounts: int) -> dict[str, o
     }
 
 
+def _run_terms(
+    zen_engine: engine.ZenRuleEngine, pack: rules.PackVersion, frame: pl.DataFrame, batch: int
+) -> dict[str, object]:
+    """A bill run's solidarity terms (ADR 0038): the run's batches, each question asked once."""
+    agreements = frame.select(
+        pl.col("account").cast(pl.String).alias("agreement_id"),
+        "service",
+        pl.col("use_class").str.to_lowercase().alias("use"),
+        pl.col("stratum").cast(pl.Int32),
+        pl.col("altitude_m").cast(pl.Int32),
+    )
+    terms = solidarity.RunTerms(
+        billing_ports.Solidarity(
+            answer=lambda f: evaluation.answer_frame(engine=zen_engine, pack=pack, frame=f),
+            source=pack.label,
+        )
+    )
+    seconds = []
+    for start in range(0, agreements.height, batch):
+        started = time.perf_counter()
+        terms.of(agreements.slice(start, batch))
+        seconds.append(time.perf_counter() - started)
+    return {
+        "agreements": agreements.height,
+        "batch": batch,
+        "batches": len(seconds),
+        "first_batch_seconds": round(seconds[0], 3),
+        "later_batches_mean_ms": round(1000 * sum(seconds[1:]) / max(len(seconds) - 1, 1), 1),
+        "whole_run_seconds": round(sum(seconds), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=20_000)
     parser.add_argument(
         "--collections", type=int, default=0, help="also run the collections pack on N accounts"
+    )
+    parser.add_argument(
+        "--run-batch",
+        type=int,
+        default=30_000,
+        help="agreements per bill-run batch for the solidarity terms of a run (ADR 0038)",
     )
     args = parser.parse_args()
 
@@ -198,6 +238,7 @@ def main() -> None:
                 "speedup_vs_checked": round(checked_seconds * scale / batch_seconds, 1),
                 "per_row_is_extrapolated": True,
                 "batch_equals_per_row_on_sample": same and same_raw,
+                "bill_run_terms": _run_terms(zen_engine, pack, frame, args.run_batch),
                 "collections": _collections(zen_engine, args.collections)
                 if args.collections
                 else None,

@@ -81,3 +81,13 @@ class TestCollectionsBenchmark:
 
         assert sum(n for k, n in first["counts"].items() if k != "ARRANGEMENTS_CLOSED") > 0
         assert rerun["counts"] == {"ARRANGEMENTS_CLOSED": 0}
+
+
+class TestRulesBenchmark:
+    def test_batch_answers_equal_per_row_and_a_run_asks_every_agreement(self) -> None:
+        found = _run("bench_rules", "--accounts", "3000", "--sample", "50", "--run-batch", "1000")
+
+        assert found["batch_equals_per_row_on_sample"] is True
+        assert found["distinct_combinations"] <= 3000
+        terms = found["bill_run_terms"]
+        assert (terms["agreements"], terms["batches"]) == (3000, 3)
