@@ -9,8 +9,11 @@ thread, the fastest measured on two cores, ADR 0056).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from typing import Any
+
+import polars as pl
 
 from urbis import bootstrap
 from urbis.adapters import compute
@@ -61,6 +64,24 @@ def _version_in_force(
     return named[0]
 
 
+def _published_answers(
+    container: bootstrap.App,
+    tenant_id: ids.TenantId,
+    extension_point: str,
+    as_of: date,
+    pinned: str | None,
+) -> tuple[Callable[[pl.DataFrame], pl.DataFrame], str] | None:
+    """A published version's answers for frames (by the process's rule engine), and its label."""
+    pack = _version_in_force(container, tenant_id, extension_point, as_of, pinned)
+    if pack is None:
+        return None
+    engine = rules_wiring.rule_engine()
+    return (
+        lambda frame: answering.answer_with(engine=engine, pack=pack, frame=frame),
+        pack.label,
+    )
+
+
 def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
     """
     The tenant's published ``bill_validation`` pack in force on a run's period (ADR 0034),
@@ -70,14 +91,8 @@ def validation_rules(container: bootstrap.App) -> ports.ValidationRules:
     def published(
         tenant_id: ids.TenantId, as_of: date, pinned: str | None
     ) -> ports.Validation | None:
-        pack = _version_in_force(container, tenant_id, "bill_validation", as_of, pinned)
-        if pack is None:
-            return None
-        engine = rules_wiring.rule_engine()
-        return ports.Validation(
-            validate=lambda frame: answering.answer_with(engine=engine, pack=pack, frame=frame),
-            source=pack.label,
-        )
+        found = _published_answers(container, tenant_id, "bill_validation", as_of, pinned)
+        return None if found is None else ports.Validation(validate=found[0], source=found[1])
 
     return published
 
@@ -91,14 +106,8 @@ def solidarity_rules(container: bootstrap.App) -> ports.SolidarityRules:
     def published(
         tenant_id: ids.TenantId, as_of: date, pinned: str | None
     ) -> ports.Solidarity | None:
-        pack = _version_in_force(container, tenant_id, "subsidy_factor", as_of, pinned)
-        if pack is None:
-            return None
-        engine = rules_wiring.rule_engine()
-        return ports.Solidarity(
-            answer=lambda frame: answering.answer_with(engine=engine, pack=pack, frame=frame),
-            source=pack.label,
-        )
+        found = _published_answers(container, tenant_id, "subsidy_factor", as_of, pinned)
+        return None if found is None else ports.Solidarity(answer=found[0], source=found[1])
 
     return published
 

@@ -215,23 +215,30 @@ class TestValidateFrame:
         assert answers["action"].to_list() == ["HOLD"] * 5 + ["ISSUE"]
 
 
+WATER_AND_SEWER: list[dict[str, object]] = [
+    {
+        "agreement_id": "W1",
+        "account_id": "C1",
+        "meter": "A1",
+        "service": "WATER",
+        "tariff_code": "MDE-ACU-RES",
+    },
+    {
+        "agreement_id": "S1",
+        "account_id": "C1",
+        "meter": None,
+        "service": "SEWER",
+        "tariff_code": "MDE-ALC-RES",
+    },
+]
+"""An account's metered water and its unmetered sewer, billed on the water's volume."""
+WATER_READS = [("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]
+
+
 class TestSewerOnWater:
     def test_unmetered_sewer_bills_the_accounts_water_volume(self) -> None:
         rows: list[dict[str, object]] = [
-            {
-                "agreement_id": "W1",
-                "account_id": "C1",
-                "meter": "A1",
-                "service": "WATER",
-                "tariff_code": "MDE-ACU-RES",
-            },
-            {
-                "agreement_id": "S1",
-                "account_id": "C1",
-                "meter": None,
-                "service": "SEWER",
-                "tariff_code": "MDE-ALC-RES",
-            },
+            *WATER_AND_SEWER,
             {
                 "agreement_id": "S2",
                 "account_id": "C2",
@@ -240,7 +247,7 @@ class TestSewerOnWater:
                 "tariff_code": "MDE-ALC-RES",
             },
         ]
-        read_rows = [("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]
+        read_rows = WATER_READS
         catalogue: dict[str, tariffs.Tariff | None] = {
             c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")
         }
@@ -254,22 +261,7 @@ class TestSewerOnWater:
         assert result.exceptions.select("agreement_id", "reason").rows() == [("S2", "NO_METER")]
 
     def test_sewer_whose_water_the_solidarity_pack_cannot_answer_for_says_so(self) -> None:
-        rows: list[dict[str, object]] = [
-            {
-                "agreement_id": "W1",
-                "account_id": "C1",
-                "meter": "A1",
-                "service": "WATER",
-                "tariff_code": "MDE-ACU-RES",
-            },
-            {
-                "agreement_id": "S1",
-                "account_id": "C1",
-                "meter": None,
-                "service": "SEWER",
-                "tariff_code": "MDE-ALC-RES",
-            },
-        ]
+        rows = WATER_AND_SEWER
         terms = pl.DataFrame(
             [
                 ("W1", None, None, None, "rule_evaluation_failed: p v2: no rule"),
@@ -281,7 +273,7 @@ class TestSewerOnWater:
 
         result = billing.bill_batch(
             agreements=agreements(rows),
-            reads=reads([("A1", SEPT, 100.0, "ACTUAL"), ("A1", OCT, 118.0, "ACTUAL")]),
+            reads=reads(WATER_READS),
             usage=pl.DataFrame(schema=billing.USAGE_SCHEMA),
             tariffs_by_code={c: tariff(c) for c in ("MDE-ACU-RES", "MDE-ALC-RES")},
             period=PERIOD,

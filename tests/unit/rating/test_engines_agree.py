@@ -173,12 +173,11 @@ def reference_lines(
     return lines
 
 
-def batch_frame(
-    tariff: tariffs.Tariff,
+def usage_and_customers(
     agreements: list[tuple[str, int | None, int, list[rating.Interval]]],
-    minutes: int,
-    ids: type[pl.DataType],
-) -> pl.DataFrame:
+    ids: type[pl.DataType] = pl.String,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The batch engine's ``usage`` and ``customers`` frames of generated agreements (homes)."""
     usage = pl.DataFrame(
         {
             "agreement": [name for name, _, _, intervals in agreements for _ in intervals],
@@ -201,7 +200,16 @@ def batch_frame(
             "altitude_m": pl.Int32,
         },
     )
-    customers = customers.with_columns(pl.col("agreement").cast(ids))
+    return usage, customers.with_columns(pl.col("agreement").cast(ids))
+
+
+def batch_frame(
+    tariff: tariffs.Tariff,
+    agreements: list[tuple[str, int | None, int, list[rating.Interval]]],
+    minutes: int,
+    ids: type[pl.DataType],
+) -> pl.DataFrame:
+    usage, customers = usage_and_customers(agreements, ids)
     return rating.rate_frame(tariff=tariff, usage=usage, minutes=minutes, customers=customers)
 
 

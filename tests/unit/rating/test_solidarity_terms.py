@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from tests.unit.rating.test_engines_agree import Case, cases
+from tests.unit.rating.test_engines_agree import Case, cases, usage_and_customers
 from urbis.domain import rating, tariffs
 from urbis.domain.rating import _batch as rating_batch
 from urbis.kernel.periods import Period
@@ -26,30 +26,7 @@ FLAT = tuple(tuple(0 for _ in range(24)) for _ in range(12))
 
 
 def _frames(case: Case) -> tuple[pl.DataFrame, pl.DataFrame]:
-    _, agreements, _, _ = case
-    usage = pl.DataFrame(
-        {
-            "agreement": [name for name, _, _, intervals in agreements for _ in intervals],
-            "start": [i.start for _, _, _, intervals in agreements for i in intervals],
-            "wh": [int(i.kwh * 1000) for _, _, _, intervals in agreements for i in intervals],
-        },
-        schema={"agreement": pl.String, "start": pl.Datetime("us", ZONE), "wh": pl.Int64},
-    )
-    customers = pl.DataFrame(
-        {
-            "agreement": [a[0] for a in agreements],
-            "stratum": [a[1] for a in agreements],
-            "use": ["residential"] * len(agreements),
-            "altitude_m": [a[2] for a in agreements],
-        },
-        schema={
-            "agreement": pl.String,
-            "stratum": pl.Int8,
-            "use": pl.String,
-            "altitude_m": pl.Int32,
-        },
-    )
-    return usage, customers
+    return usage_and_customers(case[1])
 
 
 def _terms_of_the_classes(tariff: tariffs.Tariff, customers: pl.DataFrame) -> pl.DataFrame:
