@@ -1,6 +1,7 @@
 """
 An analyst simulates a draft rule pack on a screen, over histories read from the database: the
-last final bill run's bills (bill validation) and the accounts in arrears (collections policy).
+last final bill run's bills (bill validation, subsidy factors), the accounts in arrears
+(collections policy) and the cases open today (case routing).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import actor_with
 from tests.functional import test_api_and_web as api_suite
 from tests.functional.test_api_and_web import add_user, make_tenant
 from tests.integration.billing import helpers
@@ -23,8 +25,10 @@ from urbis import bootstrap
 from urbis.adapters import system
 from urbis.application.billing import operations as billing_ops
 from urbis.application.billing import queries as billing_queries
+from urbis.application.engagement import operations as engagement_ops
+from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import rules as wiring
-from urbis.domain import identity
+from urbis.domain import engagement, identity
 from urbis.interfaces.api import create_app
 from urbis.kernel import ids
 
@@ -251,10 +255,51 @@ class TestSimulationPage:
         samples = page.text[page.text.index('data-testid="samples"') :]
         assert samples.index(homes[0].agreement_id) < samples.index(homes[1].agreement_id)
 
+    def test_a_routing_draft_over_the_open_cases_shows_the_cases_it_would_move(
+        self, utility: dict[str, Any]
+    ) -> None:
+        container, tenant = utility["container"], utility["tenant"]
+        filed = []
+        with container.engine.begin() as connection:
+            env = engagement_wiring.database_env(
+                container=container,
+                actor=actor_with(tenant, identity.Role.AGENT),
+                connection=connection,
+            )
+            for kind, subject in (
+                (engagement.CaseKind.CLAIM, "Cobro de más en la factura de octubre"),
+                (engagement.CaseKind.COMPLAINT, "Mala atención en la oficina"),
+            ):
+                filed.append(
+                    engagement_ops.open_case(
+                        env=env, kind=kind, subject=subject, description=subject
+                    )
+                )
+
+        def billing_disputes(graph: dict[str, Any]) -> None:
+            table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
+            rule = next(r for r in table["content"]["rules"] if r["_id"] == "rule-5")
+            rule["out-queue"] = "'BILLING_DISPUTES'"
+
+        draft = _draft(utility["client"], "case_routing_default", billing_disputes)
+        page = _signed_in(container).get(
+            f"/rules/case_routing_default/{draft['version']}/simulation",
+            params={"history": "open_cases", "lang": "en"},
+        )
+
+        assert page.status_code == 200, page.text
+        assert "The cases open today" in page.text
+        assert _figure(page.text, "rows") == "2"
+        assert _figure(page.text, "changed") == "1"
+        samples = page.text[page.text.index('data-testid="samples"') :]
+        assert str(filed[0].number) in samples
+        assert "BILLING_DISPUTES" in samples
+        assert str(filed[1].number) not in samples
+
     def test_a_question_without_a_history_on_screen_says_so(self, utility: dict[str, Any]) -> None:
         browser = _signed_in(utility["container"])
 
-        page = browser.get("/rules/case_routing_default/1/simulation", params={"history": "x"})
+        page = browser.get("/rules/deposit_default/1/simulation", params={"history": "x"})
 
         assert page.status_code == 200
         assert "aún no tiene una historia en pantalla" in page.text

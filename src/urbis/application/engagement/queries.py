@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+import polars as pl
 
 from urbis.application.engagement import ports
 from urbis.domain import engagement
@@ -90,3 +91,23 @@ AT_RISK = (engagement.SlaState.DUE_SOON, engagement.SlaState.OVERDUE)
 def cases_at_risk(*, env: ports.EngagementEnv) -> tuple[CaseRow, ...]:
     """Cases awaiting an answer that are due soon or overdue, the most urgent first."""
     return tuple(r for r in open_cases(env=env) if r.clock.state in AT_RISK)
+
+
+def open_cases_routing_history(*, env: ports.EngagementEnv) -> pl.DataFrame:
+    """
+    The ``case_routing`` question of every case awaiting an answer, as routing asked it when the
+    case was filed (case type, channel, text category), with an ``account`` column (the case's
+    number), for simulating a routing draft over today's open cases.
+    """
+    rows = [
+        {"account": str(r.case.number), **engagement.routing_facts(case=r.case)}
+        for r in open_cases(env=env)
+    ]
+    schema = {
+        "account": pl.String,
+        "case_type": pl.String,
+        "channel": pl.String,
+        "text_category": pl.String,
+        "location": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)

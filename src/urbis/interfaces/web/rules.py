@@ -19,9 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from urbis.adapters import compute
 from urbis.application.billing import queries as billing_queries
 from urbis.application.collections import queries as collections_queries
+from urbis.application.engagement import queries as engagement_queries
 from urbis.application.rules import queries
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import collections as collections_wiring
+from urbis.bootstrap import engagement as engagement_wiring
 from urbis.bootstrap import rules as wiring
 from urbis.domain import billing
 from urbis.interfaces.api import auth
@@ -49,6 +51,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "histories": {
                 "last_bill_run": "Las facturas de la última facturación definitiva",
                 "arrears": "Las cuentas en mora hoy",
+                "open_cases": "Los casos abiertos hoy",
             },
             "none_for_point": "Esta pregunta aún no tiene una historia en pantalla; use la API "
             "de simulaciones con sus propias filas.",
@@ -116,6 +119,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "histories": {
                 "last_bill_run": "The bills of the last final bill run",
                 "arrears": "The accounts in arrears today",
+                "open_cases": "The cases open today",
             },
             "none_for_point": "This question has no history on screen yet; use the simulations "
             "API with your own rows.",
@@ -182,6 +186,7 @@ HISTORIES: dict[str, tuple[str, ...]] = {
     "bill_validation": ("last_bill_run",),
     "collection_action": ("arrears",),
     "subsidy_factor": ("last_bill_run",),
+    "case_routing": ("open_cases",),
 }
 """The histories the simulation page reads from the database, per extension point."""
 
@@ -210,6 +215,12 @@ def _history(
             return frame, _today(container, actor), None
         return frame, billing.billing_period(label=run["period"]).start, run
     as_of = _today(container, actor)
+    if kind == "open_cases":
+        with container.engine.connect() as connection:
+            cases = engagement_wiring.database_env(
+                container=container, actor=actor, connection=connection
+            )
+            return engagement_queries.open_cases_routing_history(env=cases), as_of, None
     with container.engine.connect() as connection:
         env = collections_wiring.database_env(
             container=container, actor=actor, connection=connection
