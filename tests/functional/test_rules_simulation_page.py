@@ -1,7 +1,7 @@
 """
 An analyst simulates a draft rule pack on a screen, over histories read from the database: the
 last final bill run's bills (bill validation, subsidy factors), the accounts in arrears
-(collections policy) and the cases open today (case routing).
+(collections policy), the cases open today (case routing) and the utility's meters (VEE limits).
 """
 
 from __future__ import annotations
@@ -295,6 +295,27 @@ class TestSimulationPage:
         assert str(filed[0].number) in samples
         assert "BILLING_DISPUTES" in samples
         assert str(filed[1].number) not in samples
+
+    def test_a_limits_draft_over_the_utilitys_meters_shows_the_meters_whose_limits_change(
+        self, utility: dict[str, Any]
+    ) -> None:
+        def fewer_spikes(graph: dict[str, Any]) -> None:
+            table = next(n for n in graph["nodes"] if n["type"] == "decisionTableNode")
+            rule = next(r for r in table["content"]["rules"] if r["_id"] == "rule-2")
+            rule["out-spike_factor"] = "12"
+
+        draft = _draft(utility["client"], "vee_thresholds_default", fewer_spikes)
+        page = _signed_in(utility["container"]).get(
+            f"/rules/vee_thresholds_default/{draft['version']}/simulation",
+            params={"history": "meters"},
+        )
+
+        assert page.status_code == 200, page.text
+        assert "Los medidores de la empresa" in page.text
+        assert _figure(page.text, "rows") == "3"  # the three homes' meters, none of class C&I
+        assert _figure(page.text, "changed") == "3"
+        samples = page.text[page.text.index('data-testid="samples"') :]
+        assert all(home.meter in samples for home in utility["homes"])
 
     def test_a_question_without_a_history_on_screen_says_so(self, utility: dict[str, Any]) -> None:
         browser = _signed_in(utility["container"])

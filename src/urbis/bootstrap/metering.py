@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import attrs
+import polars as pl
 import sqlalchemy as sa
 
 from urbis.adapters.db import metering as db_metering
 from urbis.adapters.db import rules as db_rules
-from urbis.adapters.db.meter_directory import DbMeterDirectory, FirstFound
+from urbis.adapters.db.meter_directory import DbMeterDirectory, FirstFound, meter_classes
 from urbis.adapters.intervals.files import JsonExceptionQueue, JsonMeterDirectory
 from urbis.adapters.intervals.parquet import ParquetIntervalStore, ParquetRegisterStore
 from urbis.application.metering import limits, ports
@@ -161,6 +162,11 @@ def embedded(
         if engine is not None and tenant_id is not None
         else None,
     )
+
+
+def vee_history(*, engine: sa.Engine, tenant_code: str) -> pl.DataFrame:
+    """A tenant's meters as the ``vee_thresholds`` question of each (for simulations)."""
+    return limits.meters_history(meter_classes(engine, tenant_code=tenant_code))
 
 
 def for_tenant(*, engine: sa.Engine, data_dir: Path, tenant_code: str) -> MeteringAdapters:

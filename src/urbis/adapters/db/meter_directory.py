@@ -38,6 +38,18 @@ class DbMeterDirectory:
         )
 
 
+def meter_classes(engine: sa.Engine, *, tenant_code: str) -> list[tuple[str, str]]:
+    """Every meter of a tenant with its class (``<service>-<kind>``), by serial."""
+    query = (
+        sa.select(t.meters.c.serial, t.meters.c.service, t.meters.c.kind)
+        .join(t.tenants, t.tenants.c.id == t.meters.c.tenant_id)
+        .where(t.tenants.c.code == tenant_code)
+        .order_by(t.meters.c.serial)
+    )
+    with engine.connect() as connection:
+        return [(r.serial, f"{r.service}-{r.kind}".lower()) for r in connection.execute(query)]
+
+
 class FirstFound:
     """Ask several directories in turn (the database, then meters listed in a file)."""
 

@@ -6,7 +6,7 @@ in force, and the run says which (``validated_by``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import polars as pl
@@ -70,3 +70,18 @@ def limits_in_force(
         ).iter_rows(named=True)
     }
     return VeeLimits(thresholds=thresholds, validated_by=published.source)
+
+
+def meters_history(meters: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    """
+    The ``vee_thresholds`` question of each meter ``(serial, meter class)`` as VEE asks it, with
+    an ``account`` column (the serial), for simulating a limits draft over a tenant's meters.
+    """
+    return pl.DataFrame(
+        {
+            "account": [serial for serial, _ in meters],
+            "meter_class": [meter_class for _, meter_class in meters],
+            "service": [SERVICE] * len(meters),
+        },
+        schema={"account": pl.String, "meter_class": pl.String, "service": pl.String},
+    )

@@ -24,6 +24,7 @@ from urbis.application.rules import queries
 from urbis.bootstrap import billing as billing_wiring
 from urbis.bootstrap import collections as collections_wiring
 from urbis.bootstrap import engagement as engagement_wiring
+from urbis.bootstrap import metering as metering_wiring
 from urbis.bootstrap import rules as wiring
 from urbis.domain import billing
 from urbis.interfaces.api import auth
@@ -52,6 +53,7 @@ WORDS: dict[str, dict[str, Any]] = {
                 "last_bill_run": "Las facturas de la última facturación definitiva",
                 "arrears": "Las cuentas en mora hoy",
                 "open_cases": "Los casos abiertos hoy",
+                "meters": "Los medidores de la empresa",
             },
             "none_for_point": "Esta pregunta aún no tiene una historia en pantalla; use la API "
             "de simulaciones con sus propias filas.",
@@ -120,6 +122,7 @@ WORDS: dict[str, dict[str, Any]] = {
                 "last_bill_run": "The bills of the last final bill run",
                 "arrears": "The accounts in arrears today",
                 "open_cases": "The cases open today",
+                "meters": "The utility's meters",
             },
             "none_for_point": "This question has no history on screen yet; use the simulations "
             "API with your own rows.",
@@ -187,6 +190,7 @@ HISTORIES: dict[str, tuple[str, ...]] = {
     "collection_action": ("arrears",),
     "subsidy_factor": ("last_bill_run",),
     "case_routing": ("open_cases",),
+    "vee_thresholds": ("meters",),
 }
 """The histories the simulation page reads from the database, per extension point."""
 
@@ -215,6 +219,12 @@ def _history(
             return frame, _today(container, actor), None
         return frame, billing.billing_period(label=run["period"]).start, run
     as_of = _today(container, actor)
+    if kind == "meters":
+        with container.uow() as uow:
+            tenant = uow.tenants.get(actor.tenant_id)
+        assert tenant is not None
+        meters = metering_wiring.vee_history(engine=container.engine, tenant_code=tenant.code)
+        return meters, as_of, None
     if kind == "open_cases":
         with container.engine.connect() as connection:
             cases = engagement_wiring.database_env(
