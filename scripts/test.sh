@@ -22,9 +22,15 @@ fi
 
 # Bill documents are laid out by WeasyPrint (Pango, HarfBuzz) in DejaVu Sans; the reference
 # PNGs of the bill layout tests assume exactly these Debian packages.
-if ! $BIN/python -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "DejaVu Sans"; then
-  echo "== installing WeasyPrint's libraries and fonts (Debian) for the bill documents"
-  PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-dejavu-core"
+# (each package is checked: WeasyPrint imports without libharfbuzz-subset0 but warns, and the
+# suite treats warnings as errors)
+PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-dejavu-core"
+MISSING=""
+for pkg in $PKGS; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || MISSING="$MISSING $pkg"
+done
+if [ -n "$MISSING" ] || ! $BIN/python -W error -c "import weasyprint" >/dev/null 2>&1; then
+  echo "== installing WeasyPrint's libraries and fonts (Debian) for the bill documents:$MISSING"
   if [ "$(id -u)" = "0" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS >/dev/null
   else
