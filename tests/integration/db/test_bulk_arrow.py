@@ -121,10 +121,12 @@ class TestArrowBulkWrites:
         before = _scratch_files()
 
         with sqlite_app.engine.connect() as connection:
-            with pytest.raises(sqlite3.IntegrityError), connection.begin():
-                bulk.write_frames(connection, [("bills", bills.head(2))], arrow=True)
-                # a second bill for the same agreement and period: the unique index refuses it
+            transaction = connection.begin()
+            bulk.write_frames(connection, [("bills", bills.head(2))], arrow=True)
+            # a second bill for the same agreement and period: the unique index refuses it
+            with pytest.raises(sqlite3.IntegrityError):
                 bulk.write_frames(connection, [("bills", twice)], arrow=True)
+            transaction.rollback()
             bulk.detach_scratch(connection)
             left = _stored(connection, twice["id"].to_list())
 

@@ -442,9 +442,7 @@ class SqlBillingStore:
         (its constraints still hold: one entry per source, positive amounts, balanced by
         construction in ``billing.bill_postings``).
         """
-        bulk.write_frames(
-            self._c, [("journal_entries", heads), ("postings", postings)], arrow=True
-        )
+        bulk.write_frames(self._c, [("journal_entries", heads), ("postings", postings)], arrow=True)
 
     def _lines(self, bill_ids: Sequence[str]) -> dict[str, list[Any]]:
         c = t.bill_lines.c
