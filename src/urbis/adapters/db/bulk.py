@@ -15,8 +15,9 @@ scratch database file of their own (no journal, no indexes, nothing durable), wh
 caller's connection attaches and copies from with ``INSERT ... SELECT`` inside its own
 transaction. Every row still reaches its table through the caller's connection and
 transaction, under the same constraints and column affinities as ``executemany`` (the values
-stored are the same); the scratch file is unlinked as soon as it is attached, so nothing is left
-behind if the process dies, and detached after the transaction (``detach_scratch``).
+stored are the same); the scratch file, in the temporary folder, is unlinked as soon as it is
+attached (a process killed after that leaves nothing; one killed while it fills the file leaves
+that file) and detached after the transaction (``detach_scratch``).
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def _attach_scratch(raw: Any, path: str) -> str:
     try:
         raw.execute(f"ATTACH ? AS {name}", (path,))
     finally:
-        # the attached file stays readable through its open handle; on a crash nothing remains
+        # the attached file stays readable through its open handle until it is detached
         with contextlib.suppress(OSError):
             os.remove(path)
     return name
