@@ -128,14 +128,18 @@ def _scratch(frames: Sequence[tuple[str, pl.DataFrame]]) -> str:
 
 
 def detach_scratch(connection: sa.Connection) -> None:
-    """Detach the scratch files a connection attached (call it after its transaction ends)."""
-    raw: Any = connection.connection.dbapi_connection
-    if raw is None:
-        return
-    for _, name, _ in raw.execute("PRAGMA database_list").fetchall():
-        if name.startswith(_SCRATCH):
-            with contextlib.suppress(sqlite3.OperationalError):
-                raw.execute(f"DETACH {name}")
+    """
+    Detach the scratch files a connection attached (call it after its transaction ends). A
+    connection that is closed or broken has none left to detach: it raises nothing then.
+    """
+    with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
+        raw: Any = connection.connection.dbapi_connection
+        if raw is None:
+            return
+        for _, name, _ in raw.execute("PRAGMA database_list").fetchall():
+            if name.startswith(_SCRATCH):
+                with contextlib.suppress(sqlite3.OperationalError):
+                    raw.execute(f"DETACH {name}")
 
 
 def _attach_scratch(raw: Any, path: str) -> str:
