@@ -21,6 +21,8 @@ pack per decision key; ``distinct`` asks the same pack once per distinct combina
 inputs it reads (the way before decision keys, close to once per bill); ``policy`` installs no
 pack, so the configured policy validates. ``--history`` first bills September (not timed), so
 October's bills are compared with a history (ratios vary per bill).
+On PostgreSQL the run writes two batches at once, each on its own connection
+(``URBIS_BILLRUN_WRITERS=1`` for one at a time, ADR 0063); on SQLite one.
 Targets (issue 5, 1,000,000 accounts on 2 cores): register reads <= 60 s, interval <= 300 s.
 """
 

@@ -3,7 +3,9 @@ Composition of the billing context: the database, metering's read stores, the ta
 where the partition function runs (``URBIS_DASK_SCHEDULER`` = a Dask scheduler's address;
 else ``URBIS_BILLRUN_WORKERS``: 2 or more = a pool of local processes, 1 = a thread that loads
 and rates the next batch while this process writes, 0 = this process alone; default: the
-thread, the fastest measured on two cores, ADR 0056).
+thread, the fastest measured on two cores, ADR 0056). On PostgreSQL a run writes
+``URBIS_BILLRUN_WRITERS`` batches at once (default 2), each on its own connection (ADR 0063);
+on SQLite one.
 """
 
 from __future__ import annotations
@@ -158,7 +160,15 @@ def billing_env(
         batch_size=size,
         rules=validation_rules(container),
         solidarity=solidarity_rules(container),
+        writers=billrun_writers(container),
     )
+
+
+def billrun_writers(container: bootstrap.App) -> int:
+    """How many batches a bill run writes at once: one on SQLite (one writer at a time)."""
+    if container.engine.dialect.name != "postgresql":
+        return 1
+    return max(1, int(os.environ.get("URBIS_BILLRUN_WRITERS", "") or 2))
 
 
 # --- printed bills: a stored bill as its PDF ------------------------------------------------------

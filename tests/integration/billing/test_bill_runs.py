@@ -64,6 +64,64 @@ class TestStartRun:
             _count(container, "SELECT count(*) FROM bills WHERE tenant_id = :t", t=tenant.id) == 4
         )
 
+    def test_batches_written_at_once_bill_and_post_each_agreement_once(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        if container.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite takes one writer at a time: its runs write one batch at once")
+        homes = helpers.seed_homes(container, agent_env, tenant, count=7)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (h.meter, at, v + 11.0 * n, "ACTUAL")
+                for n, h in enumerate(homes)
+                for at, v in ((SEPT, 10.0), (OCT, 90.0))
+            ],
+        )
+        one_at_a_time = attrs.evolve(helpers.billing_env(container, tenant), writers=1)
+        at_once = attrs.evolve(helpers.billing_env(container, tenant, batch_size=1), writers=3)
+        seen: list[int] = []
+
+        trial = billing_ops.start_run(env=one_at_a_time, cycle="C01", period="2026-10", trial=True)
+        final = billing_ops.start_run(
+            env=at_once,
+            cycle="C01",
+            period="2026-10",
+            progress=lambda done, total: seen.append(done),
+        )
+
+        def totals(run_id: str) -> list[tuple[str, int]]:
+            with container.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.text("SELECT agreement_id, total FROM bills WHERE run_id = :r ORDER BY 1"),
+                    {"r": run_id},
+                )
+                return [(str(a), int(t)) for a, t in rows]
+
+        assert final["batches"] == 7
+        assert final["bills"] == 7
+        assert seen == list(range(8))
+        assert totals(final["id"]) == totals(trial["id"])
+        assert (
+            _count(
+                container,
+                "SELECT count(*) FROM bill_run_batches WHERE run_id = :r "
+                "AND committed_at IS NOT NULL AND bills = 1",
+                r=final["id"],
+            )
+            == 7
+        )
+        assert (
+            _count(
+                container,
+                "SELECT count(DISTINCT source) FROM journal_entries WHERE tenant_id = :t "
+                "AND kind = 'BILL'",
+                t=tenant.id,
+            )
+            == 7
+        )
+
     def test_a_trial_run_stores_no_issued_bill_and_posts_nothing(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:

@@ -461,6 +461,7 @@ class SqlBillingStore:
                 ("bills", frame),
                 ("bill_lines", lines.select([c.name for c in t.bill_lines.columns])),
             ],
+            arrow=True,
         )
 
     def write_exceptions(self, exceptions: pl.DataFrame) -> None:
@@ -472,6 +473,7 @@ class SqlBillingStore:
                     exceptions.select([c.name for c in t.bill_run_exceptions.columns]),
                 )
             ],
+            arrow=True,
         )
 
     def post_entries(self, heads: pl.DataFrame, postings: pl.DataFrame) -> None:
@@ -480,7 +482,7 @@ class SqlBillingStore:
         (its constraints still hold: one entry per source, positive amounts, balanced by
         construction in ``billing.bill_postings``).
         """
-        bulk.write_frames(self._c, [("journal_entries", heads), ("postings", postings)])
+        bulk.write_frames(self._c, [("journal_entries", heads), ("postings", postings)], arrow=True)
 
     def _lines(self, bill_ids: Sequence[str]) -> dict[str, list[Any]]:
         c = t.bill_lines.c
@@ -587,12 +589,19 @@ def billing_unit(engine: sa.Engine) -> ports.BillingUnit:
 
     @contextlib.contextmanager
     def unit() -> Iterator[ports.BillingStore]:
-        with engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                # a bill run's batch writes into the bills, lines and ledger indexes at once:
-                # a 256 MB page cache (SQLite's default is 2 MB) keeps their pages in memory
-                # instead of reading them back from the file for every row
-                connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
-            yield SqlBillingStore(connection)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            try:
+                with connection.begin():
+                    if sqlite:
+                        # a bill run's batch writes into the bills, lines and ledger indexes at
+                        # once: a 256 MB page cache (SQLite's default is 2 MB) keeps their pages
+                        # in memory instead of reading them back from the file for every row
+                        connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+                    yield SqlBillingStore(connection)
+            finally:
+                if sqlite:
+                    # the bulk writes' scratch files (bulk.write_frames with arrow)
+                    bulk.detach_scratch(connection)
 
     return unit

@@ -8,15 +8,29 @@ Polars; against stored rows with one query per rule, unless every key belongs to
 in the same write), and recreates the triggers before the transaction ends. SQLite's DDL is
 transactional: other connections never see the database without its rules, and a write that
 dies half-way leaves them in place.
+
+A batch job's writes on SQLite can go through Arrow instead of Python rows (``arrow=True``):
+the frames are first written, by the ADBC SQLite driver binding Arrow columns in C, into a
+scratch database file of their own (no journal, no indexes, nothing durable), which the
+caller's connection attaches and copies from with ``INSERT ... SELECT`` inside its own
+transaction. Every row still reaches its table through the caller's connection and
+transaction, under the same constraints and column affinities as ``executemany`` (the values
+stored are the same); the scratch file, in the temporary folder, is unlinked as soon as it is
+attached (a process killed after that leaves nothing; one killed while it fills the file leaves
+that file) and detached after the transaction (``detach_scratch``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+import adbc_driver_sqlite.dbapi as adbc_sqlite
 import attrs
 import polars as pl
 import psycopg
@@ -71,6 +85,85 @@ def _clash_within(frame: pl.DataFrame, key: str, start: str, end: str) -> bool:
     )
 
 
+_SCRATCH = "urbis_scratch"
+# dtypes whose SQLite form (after ``_for_sqlite``) the ADBC driver binds as executemany binds
+# the same values from Python: text, integers, reals, and booleans as integers
+_ARROW_SAFE = (pl.String, pl.Boolean, pl.Date, pl.Null)
+
+
+def _arrow_safe(dtype: pl.DataType) -> bool:
+    return (
+        dtype in _ARROW_SAFE
+        or dtype.is_integer()
+        or dtype.is_float()
+        or isinstance(dtype, pl.Datetime)
+    )
+
+
+def _scratch(frames: Sequence[tuple[str, pl.DataFrame]]) -> str:
+    """Write frames into tables of the same names in a new scratch SQLite file; its path."""
+    handle, path = tempfile.mkstemp(prefix="urbis-bulk-", suffix=".sqlite3")
+    os.close(handle)
+    try:
+        with (
+            adbc_sqlite.connect(path, autocommit=True) as scratch,
+            scratch.cursor() as cursor,
+        ):
+            # a scratch file read once: nothing to journal, nothing to make durable
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("BEGIN")
+            for table_name, frame in frames:
+                data = _for_sqlite(frame).with_columns(
+                    pl.col(name).cast(pl.Int64)
+                    for name, dtype in frame.schema.items()
+                    if dtype == pl.Boolean
+                )
+                cursor.adbc_ingest(table_name, data.to_arrow(), mode="create")
+            cursor.execute("COMMIT")
+    except BaseException:
+        os.remove(path)
+        raise
+    return path
+
+
+def detach_scratch(connection: sa.Connection) -> None:
+    """
+    Detach the scratch files a connection attached (call it after its transaction ends). A
+    connection that is closed or broken has none left to detach: it raises nothing then.
+    """
+    with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
+        raw: Any = connection.connection.dbapi_connection
+        if raw is None:
+            return
+        for _, name, _ in raw.execute("PRAGMA database_list").fetchall():
+            if name.startswith(_SCRATCH):
+                with contextlib.suppress(sqlite3.OperationalError):
+                    raw.execute(f"DETACH {name}")
+
+
+def _attach_scratch(raw: Any, path: str) -> str:
+    """Attach a scratch file under a name free in this transaction and unlink it; the name."""
+    attached = {row[1] for row in raw.execute("PRAGMA database_list").fetchall()}
+    for name in sorted(n for n in attached if n.startswith(_SCRATCH)):
+        # left by an earlier transaction on this connection: detach it (one read in this
+        # transaction is locked until the transaction ends and stays attached)
+        with contextlib.suppress(sqlite3.OperationalError):
+            raw.execute(f"DETACH {name}")
+            attached.discard(name)
+    number = 0
+    while f"{_SCRATCH}{number}" in attached:
+        number += 1
+    name = f"{_SCRATCH}{number}"
+    try:
+        raw.execute(f"ATTACH ? AS {name}", (path,))
+    finally:
+        # the attached file stays readable through its open handle until it is detached
+        with contextlib.suppress(OSError):
+            os.remove(path)
+    return name
+
+
 @attrs.frozen
 class Prepared:
     """A frame ready to write: for SQLite its rows are converted ahead (off the writing thread)."""
@@ -78,22 +171,38 @@ class Prepared:
     table: str
     frame: pl.DataFrame
     rows: list[tuple[Any, ...]] | None
+    # on SQLite through Arrow: the scratch file holding the frame in a table of the same name
+    scratch: str | None = None
 
 
-def prepare(frames: Sequence[tuple[str, pl.DataFrame]], *, dialect: str) -> list[Prepared]:
+def prepare(
+    frames: Sequence[tuple[str, pl.DataFrame]], *, dialect: str, arrow: bool = False
+) -> list[Prepared]:
     """
-    Check frames against their tables and convert them for the database's driver.
+    Check frames against their tables and convert them for the database's driver: on SQLite
+    into Python rows, or with ``arrow`` (when every column's type allows) into a scratch file.
 
     :raises ValueError: if a frame has a column its table does not.
     """
-    prepared = []
     for table_name, frame in frames:
         unknown = set(frame.columns) - set(tables.metadata.tables[table_name].c.keys())
         if unknown:
             raise ValueError(f"{table_name} has no columns {sorted(unknown)}")
-        rows = _for_sqlite(frame).rows() if dialect == "sqlite" else None
-        prepared.append(Prepared(table=table_name, frame=frame, rows=rows))
-    return prepared
+    if dialect != "sqlite":
+        return [Prepared(table=name, frame=frame, rows=None) for name, frame in frames]
+    through_arrow = [
+        (name, frame)
+        for name, frame in frames
+        if arrow and frame.height and all(_arrow_safe(dtype) for dtype in frame.dtypes)
+    ]
+    scratch = _scratch(through_arrow) if through_arrow else None
+    staged = {name for name, _ in through_arrow}
+    return [
+        Prepared(table=name, frame=frame, rows=None, scratch=scratch)
+        if name in staged
+        else Prepared(table=name, frame=frame, rows=_for_sqlite(frame).rows())
+        for name, frame in frames
+    ]
 
 
 def _clash_with_stored(cursor: Any, item: Prepared, created: pl.Series, after: int) -> str | None:
@@ -117,10 +226,11 @@ def _clash_with_stored(cursor: Any, item: Prepared, created: pl.Series, after: i
     return None
 
 
-def _write_sqlite(connection: sa.Connection, item: Prepared, created: pl.Series) -> None:
-    raw = connection.connection.dbapi_connection
+def _write_sqlite(
+    connection: sa.Connection, item: Prepared, created: pl.Series, attached: dict[str, str]
+) -> None:
+    raw: Any = connection.connection.dbapi_connection
     assert raw is not None
-    assert item.rows is not None
     cursor = raw.cursor()
     rules = NO_OVERLAP.get(item.table, ())
     triggers = cursor.execute(
@@ -133,8 +243,17 @@ def _write_sqlite(connection: sa.Connection, item: Prepared, created: pl.Series)
     for name, _ in triggers:
         cursor.execute(f"DROP TRIGGER {name}")
     columns = ", ".join(item.frame.columns)
-    marks = ", ".join("?" for _ in item.frame.columns)
-    cursor.executemany(f"INSERT INTO {item.table} ({columns}) VALUES ({marks})", item.rows)
+    if item.scratch is not None:
+        if item.scratch not in attached:
+            attached[item.scratch] = _attach_scratch(raw, item.scratch)
+        source = attached[item.scratch]
+        cursor.execute(
+            f"INSERT INTO main.{item.table} ({columns}) SELECT {columns} FROM {source}.{item.table}"
+        )
+    else:
+        assert item.rows is not None
+        marks = ", ".join("?" for _ in item.frame.columns)
+        cursor.executemany(f"INSERT INTO {item.table} ({columns}) VALUES ({marks})", item.rows)
     broken = _clash_with_stored(cursor, item, created, after)
     if broken is not None:
         raise domain_error_for(OverlapInBulk(broken, None, Exception(broken)))
@@ -252,29 +371,39 @@ def _postgres_load(connection: sa.Connection) -> Iterator[None]:
             raise domain_error_for(exc) from exc
 
 
-def write_frames(connection: sa.Connection, frames: Sequence[tuple[str, pl.DataFrame]]) -> int:
+def write_frames(
+    connection: sa.Connection, frames: Sequence[tuple[str, pl.DataFrame]], *, arrow: bool = False
+) -> int:
     """
     Append data frames to tables (column names = table columns), inside the caller's transaction.
 
-    Returns the number of rows written.
+    With ``arrow`` on SQLite the rows go through a scratch file (see the module's text): the
+    caller calls ``detach_scratch`` once its transaction has ended. Returns the number of rows.
 
     :raises ValueError: if a frame has a column its table does not.
     :raises OverlappingAgreement: (or the meter rules' errors) if new rows overlap others.
     """
-    return write_prepared(connection, prepare(frames, dialect=connection.dialect.name))
+    prepared = prepare(frames, dialect=connection.dialect.name, arrow=arrow)
+    try:
+        return write_prepared(connection, prepared)
+    finally:
+        for path in {item.scratch for item in prepared if item.scratch is not None}:
+            with contextlib.suppress(OSError):
+                os.remove(path)  # not attached (a write failed before it): not left behind
 
 
 def write_prepared(connection: sa.Connection, prepared: Sequence[Prepared]) -> int:
     """Write prepared frames inside the caller's transaction; returns the number of rows."""
     written = 0
     created = pl.Series("id", [], dtype=pl.String)
+    attached: dict[str, str] = {}
     for item in prepared:
         if item.frame.height == 0:
             continue
         if connection.dialect.name == "postgresql":
             _write_postgres(connection, item.table, item.frame)
         else:
-            _write_sqlite(connection, item, created)
+            _write_sqlite(connection, item, created, attached)
         if "id" in item.frame.columns:
             created = pl.concat([created, item.frame["id"].cast(pl.String)])
         written += item.frame.height

@@ -11,6 +11,8 @@ unique index on bills makes a second bill for an agreement and period impossible
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -343,13 +345,42 @@ def resume_run(
             yield inputs
 
     results = env.runner.map(compute_batch, work())
-    for batch in todo:
-        with timer("determinants and rating (with loads when in process)"):
-            result = next(results)
-        _settle(env, run, batch, cycle, month, result, validation, timer)
-        done += 1
-        if progress:
-            progress(done, len(batches))
+    if env.writers <= 1:
+        for batch in todo:
+            with timer("determinants and rating (with loads when in process)"):
+                result = next(results)
+            _settle(env, run, batch, cycle, month, result, validation, timer)
+            done += 1
+            if progress:
+                progress(done, len(batches))
+    else:
+        # Batches are independent and each commits alone with its batch record, so several
+        # are written at once on their own connections (the database does most of a write's
+        # work: constraints, indexes); at most ``writers`` wait, so memory stays bounded.
+        # After a failure the batches in flight finish (committed or not) and the run can
+        # be resumed like after any stop.
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=env.writers, thread_name_prefix="urbis-billrun-writer"
+        ) as writers:
+            pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
+            for batch in todo:
+                with timer("determinants and rating (with loads when in process)"):
+                    result = next(results)
+                pending.append(
+                    writers.submit(
+                        _settle, env, run, batch, cycle, month, result, validation, timer
+                    )
+                )
+                while pending and (len(pending) >= env.writers or pending[0].done()):
+                    pending.popleft().result()
+                    done += 1
+                    if progress:
+                        progress(done, len(batches))
+            while pending:
+                pending.popleft().result()
+                done += 1
+                if progress:
+                    progress(done, len(batches))
     with env.store() as store:
         committed = store.batches(run.id)
         finished = attrs.evolve(

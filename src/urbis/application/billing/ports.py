@@ -204,3 +204,6 @@ class BillingEnv:
     solidarity: SolidarityRules | None = None  # the published pack; none: the tariffs' classes
     policy: billing.ValidationPolicy = attrs.field(factory=billing.ValidationPolicy)
     batch_size: int = 5000
+    # batches written at once, each in its own unit (transaction and connection): more than one
+    # only where the database takes concurrent writers (PostgreSQL; SQLite has one writer)
+    writers: int = 1

@@ -1,0 +1,134 @@
+"""Bulk writes through Arrow (a scratch file copied with INSERT ... SELECT) on SQLite."""
+
+import secrets
+import sqlite3
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from urbis import bootstrap
+from urbis.adapters.db import bulk
+from urbis.adapters.db import tables as t
+from urbis.domain import identity
+
+
+def _bills(tenant_id: str, n: int) -> pl.DataFrame:
+    """Bills rows with every kind of value the bill run writes: text, nulls, integers, reals,
+    booleans, dates and instants."""
+    return pl.DataFrame(
+        {
+            "id": [f"B{secrets.token_hex(12)}"[:26] for _ in range(n)],
+            "tenant_id": [tenant_id] * n,
+            "run_id": ["R1"] * n,
+            "run_key": ["FINAL"] * n,
+            "agreement_id": [f"AG{i:06d}{secrets.token_hex(4)}" for i in range(n)],
+            "account_id": [f"AC{i:06d}" for i in range(n)],
+            "service": ["WATER", "ELECTRICITY", "SEWER"] * (n // 3) + ["WATER"] * (n % 3),
+            "period": ["2026-10"] * n,
+            "status": ["ISSUED"] * (n - 1) + ["HELD"],
+            "hold_reason": [None] * (n - 1) + ["más de tres estimadas"],
+            "currency": ["COP"] * n,
+            "revenue": list(range(n)),
+            "subsidy": [0] * n,
+            "contribution": [7] * n,
+            "taxes": [2**40] * n,
+            "total": [i + 7 + 2**40 for i in range(n)],
+            "consumption_milli": [-(10**15)] + [1_000] * (n - 1),
+            "previous_read": [None] + [1234.5] * (n - 1),
+            "current_read": [0.1] * n,
+            "estimated": [True, False] * (n // 2) + [True] * (n % 2),
+            "issue_date": [date(2026, 11, 5)] * n,
+            "due_date": [date(2026, 11, 20)] * n,
+            "created_at": [datetime(2026, 11, 1, 12, 30, 1, 123456, tzinfo=UTC)] * n,
+            "rebills": [None] * n,
+            "entry_id": ["E1"] * (n - 1) + [None],
+            "cancelled_at": [None] * n,
+            "cancel_reason": [""] * n,
+            "cancel_entry_id": [None] * n,
+        },
+        schema_overrides={
+            "rebills": pl.String,
+            "cancelled_at": pl.Datetime("us", "UTC"),
+            "cancel_entry_id": pl.String,
+        },
+    )
+
+
+def _stored(connection: sa.Connection, ids: list[str]) -> list[tuple[object, ...]]:
+    columns = [c.name for c in t.bills.columns if c.name != "id"]
+    typed = ", ".join(f"{c}, typeof({c})" for c in columns)
+    marks = ", ".join("?" for _ in ids)
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    return [
+        tuple(row)
+        for row in raw.execute(
+            f"SELECT {typed} FROM bills WHERE id IN ({marks}) ORDER BY agreement_id", ids
+        ).fetchall()
+    ]
+
+
+def _scratch_files() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("urbis-bulk-*"))
+
+
+@pytest.fixture
+def sqlite_app(container: bootstrap.App) -> bootstrap.App:
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("Arrow bulk writes are SQLite's")
+    return container
+
+
+class TestArrowBulkWrites:
+    def test_rows_are_stored_as_executemany_stores_them(
+        self, sqlite_app: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        by_rows = _bills(tenant.id, 7)
+        by_arrow = by_rows.with_columns(
+            pl.Series("id", [f"C{secrets.token_hex(12)}"[:26] for _ in range(7)]),
+            pl.col("run_key").str.replace("FINAL", "OTHER"),
+        )
+        before = _scratch_files()
+
+        with sqlite_app.engine.connect() as connection:
+            with connection.begin():
+                bulk.write_frames(connection, [("bills", by_rows)])
+                written = bulk.write_frames(connection, [("bills", by_arrow)], arrow=True)
+            bulk.detach_scratch(connection)
+            rows = _stored(connection, by_rows["id"].to_list())
+            arrow_rows = _stored(connection, by_arrow["id"].to_list())
+            attached = connection.exec_driver_sql("PRAGMA database_list").all()
+
+        assert written == 7
+        assert len(rows) == 7
+        key = [c.name for c in t.bills.columns if c.name != "id"].index("run_key") * 2
+        assert [r[:key] + r[key + 1 :] for r in arrow_rows] == [
+            r[:key] + r[key + 1 :] for r in rows
+        ]
+        assert {r[key] for r in arrow_rows} == {"OTHER"}
+        assert not [name for _, name, _ in attached if name.startswith("urbis_scratch")]
+        assert _scratch_files() == before
+
+    def test_a_broken_rule_rolls_the_whole_write_back(
+        self, sqlite_app: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        bills = _bills(tenant.id, 5)
+        twice = pl.concat([bills, bills.with_columns(pl.col("id") + "x")])
+        before = _scratch_files()
+
+        with sqlite_app.engine.connect() as connection:
+            transaction = connection.begin()
+            bulk.write_frames(connection, [("bills", bills.head(2))], arrow=True)
+            # a second bill for the same agreement and period: the unique index refuses it
+            with pytest.raises(sqlite3.IntegrityError):
+                bulk.write_frames(connection, [("bills", twice)], arrow=True)
+            transaction.rollback()
+            bulk.detach_scratch(connection)
+            left = _stored(connection, twice["id"].to_list())
+
+        assert left == []
+        assert _scratch_files() == before
