@@ -73,6 +73,7 @@ class TestAgentJourneys:
         expect(lines).to_be_visible(timeout=20_000)
         lines_text = lines.inner_text()
 
+        expect(page.locator("#live[data-connected='true']")).to_have_count(1, timeout=20_000)
         page.get_by_text("Registrar contacto", exact=True).click()
         page.get_by_label("Canal").nth(1).select_option("PHONE")
         page.get_by_label("Resumen").fill("Llama a preguntar por el consumo de octubre")
@@ -82,6 +83,11 @@ class TestAgentJourneys:
         expect(timeline.locator("li").first).to_contain_text(
             "Teléfono — entrante: Llama a preguntar por el consumo de octubre"
         )
+        # the console's live stream brings the same contact: it is on the timeline once
+        expect(page.locator("#live .live-note").first).to_contain_text(
+            "Llama a preguntar por el consumo de octubre", timeout=20_000
+        )
+        expect(timeline.locator("li", has_text="consumo de octubre")).to_have_count(1)
 
         page.locator("summary", has_text="Radicar PQR").click()
         page.get_by_label("Tipo", exact=True).select_option("CLAIM")

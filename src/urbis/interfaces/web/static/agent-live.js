@@ -39,9 +39,12 @@
     live.prepend(note);
     while (live.children.length > 4) live.lastElementChild.remove();
     const timeline = document.querySelector('ol.timeline[data-party-id]');
-    if (timeline && e.party_id && timeline.dataset.partyId === e.party_id) {
+    const shown = timeline && [...timeline.children].some((li) => li.dataset.ref === e.id);
+    if (timeline && !shown && e.party_id && timeline.dataset.partyId === e.party_id) {
+      // (a contact the agent logged on this page is on the timeline already: not twice)
       const line = document.createElement('li');
       line.className = 'live-line';
+      line.dataset.ref = e.id;
       const at = document.createElement('time');
       at.dateTime = e.at;
       at.textContent = `${e.at.slice(0, 16).replace('T', ' ')} UTC`;
