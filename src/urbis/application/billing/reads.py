@@ -11,18 +11,52 @@ import polars as pl
 from urbis.application.metering import ports as metering_ports
 from urbis.domain import billing, metering
 
+_VERSION = ("recorded_at", "sequence")
+
+
+def _one_version_each(rows: pl.DataFrame, key: tuple[str, ...]) -> bool:
+    """
+    Whether every key appears once, checked without hashing every row. The stores write each
+    delivery sorted by key and a scan keeps that order, so a series (the key less its last
+    column: a meter's channel) comes in runs in which the last column (the start) rises; when
+    the runs of a series (one per partition file it is in) cover disjoint spans, no key
+    repeats. Rows in any other order answer False.
+    """
+    *series, last = key
+    if rows.height < 2:
+        return True
+    new_run = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in series])
+    marks = rows.select(
+        new_run.alias("new_run"),
+        (pl.col(last) > pl.col(last).shift(1)).fill_null(False).alias("rising"),
+    )
+    if not (marks["new_run"] | marks["rising"]).all():
+        return False
+    firsts = marks["new_run"].arg_true()
+    lasts = pl.concat([firsts.slice(1) - 1, pl.Series([rows.height - 1], dtype=firsts.dtype)])
+    runs = (
+        rows.select(*series, pl.col(last).alias("_first"))
+        .gather(firsts)
+        .with_columns(rows[last].gather(lasts).alias("_last"))
+        .sort([*series, "_first"])
+    )
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in series])
+    return not runs.select((same & (pl.col("_first") <= pl.col("_last").shift(1))).any()).item()
+
 
 def _latest(frame: pl.LazyFrame, key: tuple[str, ...], as_of: datetime | None) -> pl.DataFrame:
     """
-    The latest version of each key. Most months hold one version per interval: when the keys'
-    hashes are all distinct (a collision can only make them look repeated), every row is its
+    The latest version of each key. Most months hold one version per interval: when every key
+    appears once (checked on the store's order, else by hashing the keys), every row is its
     key's latest and the sort that picks versions is skipped.
     """
     if as_of is not None:
         frame = frame.filter(pl.col("recorded_at") <= as_of)
     rows = frame.collect()
-    distinct = rows.select(pl.struct(list(key)).hash().n_unique()).item()
-    if distinct == rows.height:
+    if _one_version_each(rows, key):
+        return rows
+    # unsorted rows: distinct hashes still prove distinct keys (a collision only looks repeated)
+    if rows.select(pl.struct(list(key)).hash().n_unique()).item() == rows.height:
         return rows
     return metering.latest(frame=rows.lazy(), key=key).collect()
 
@@ -55,9 +89,12 @@ class MeteringReadSource:
         zone = ZoneInfo(timezone)
         start = datetime(period.start.year, period.start.month, 1, tzinfo=zone).astimezone(UTC)
         end = datetime(period.end.year, period.end.month, 1, tzinfo=zone).astimezone(UTC)
-        found = _latest(
-            self._intervals.scan(meters=meters, start=start, end=end), metering.KEY, self._as_of
+        # only the columns a bill needs, export channels left out before the versions are
+        # picked (a channel is part of the key, so this changes no choice)
+        scan = (
+            self._intervals.scan(meters=meters, start=start, end=end)
+            .select(*dict.fromkeys((*billing.USAGE_SCHEMA, *metering.KEY, *_VERSION)))
+            .filter(~pl.col("channel").str.starts_with("B"))
         )
-        return found.filter(~pl.col("channel").str.starts_with("B")).select(
-            [pl.col(c).cast(d) for c, d in billing.USAGE_SCHEMA.items()]
-        )
+        found = _latest(scan, metering.KEY, self._as_of)
+        return found.select([pl.col(c).cast(d) for c, d in billing.USAGE_SCHEMA.items()])
