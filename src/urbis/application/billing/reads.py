@@ -89,12 +89,17 @@ class MeteringReadSource:
         zone = ZoneInfo(timezone)
         start = datetime(period.start.year, period.start.month, 1, tzinfo=zone).astimezone(UTC)
         end = datetime(period.end.year, period.end.month, 1, tzinfo=zone).astimezone(UTC)
-        # only the columns a bill needs, export channels left out before the versions are
-        # picked (a channel is part of the key, so this changes no choice)
-        scan = (
-            self._intervals.scan(meters=meters, start=start, end=end)
-            .select(*dict.fromkeys((*billing.USAGE_SCHEMA, *metering.KEY, *_VERSION)))
-            .filter(~pl.col("channel").str.starts_with("B"))
+        # export channels left out before the versions are picked (a channel is part of the
+        # key, so this changes no choice), and only the columns a bill needs read
+        scan = self._intervals.scan(meters=meters, start=start, end=end).filter(
+            ~pl.col("channel").str.starts_with("B")
         )
-        found = _latest(scan, metering.KEY, self._as_of)
+        columns = dict.fromkeys((*billing.USAGE_SCHEMA, *metering.KEY))
+        if self._as_of is None:
+            # most months hold one version per interval: the version columns are read only
+            # when some interval has several
+            rows = scan.select(*columns).collect()
+            if _one_version_each(rows, metering.KEY):
+                return rows.select([pl.col(c).cast(d) for c, d in billing.USAGE_SCHEMA.items()])
+        found = _latest(scan.select(*columns, *_VERSION), metering.KEY, self._as_of)
         return found.select([pl.col(c).cast(d) for c, d in billing.USAGE_SCHEMA.items()])

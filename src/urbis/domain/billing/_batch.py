@@ -193,9 +193,10 @@ def _keyed_by_meter(usage: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
     per_row = np.repeat(
         matched[_KEY].fill_null(_NO_KEY).to_numpy(), matched["len"].to_numpy()
     )
-    return usage.with_columns(pl.Series(_KEY, per_row, dtype=pl.UInt32)).filter(
-        pl.col(_KEY) != _NO_KEY
-    )
+    keyed_usage = usage.with_columns(pl.Series(_KEY, per_row, dtype=pl.UInt32))
+    if matched[_KEY].null_count():
+        return keyed_usage.filter(pl.col(_KEY) != _NO_KEY)
+    return keyed_usage
 
 
 def interval_usage(
@@ -211,9 +212,10 @@ def interval_usage(
     them) and ``first_start``.
     """
     keyed = agreements if _KEY in agreements.columns else agreements.with_row_index(_KEY)
-    cut = _keyed_by_meter(
-        usage.filter((pl.col("start") >= start) & (pl.col("start") < end)), keyed
-    )
+    inside = (pl.col("start") >= start) & (pl.col("start") < end)
+    if not usage.select(inside.all()).item():
+        usage = usage.filter(inside)  # readers usually cut the period already: no copy then
+    cut = _keyed_by_meter(usage, keyed)
     wh = (pl.col("quantity") * MILLI).round(0).cast(pl.Int64)
     per = cut.group_by(_KEY).agg(
         (pl.col("quantity").sum() * MILLI).round(0).cast(pl.Int64).alias("consumption_milli"),
