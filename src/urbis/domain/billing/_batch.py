@@ -199,8 +199,22 @@ def _keyed_by_meter(usage: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
     return keyed_usage
 
 
+def _needs_intervals(version: tariffs.Version) -> bool:
+    """Whether a version prices more than the month's total (time of use or demand)."""
+    return (
+        (version.energy is not None and len(version.energy.periods) != 1)
+        or version.demand is not None
+        or version.flat_demand is not None
+    )
+
+
 def interval_usage(
-    *, agreements: pl.DataFrame, usage: pl.DataFrame, start: datetime, end: datetime
+    *,
+    agreements: pl.DataFrame,
+    usage: pl.DataFrame,
+    start: datetime,
+    end: datetime,
+    per_interval: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """
     The period's interval usage of interval agreements (latest version of each interval,
@@ -209,7 +223,8 @@ def interval_usage(
     by; the serials are joined once, here). Returns (usage, determinants per agreement,
     exceptions); the determinants carry, for rating a month's total as one row, ``n`` (the
     intervals), ``wh`` (the sum of each interval's Wh, negatives as zero, as the engine counts
-    them) and ``first_start``.
+    them) and ``first_start``. With ``per_interval=False`` the usage returned is empty (every
+    agreement is rated from its determinants).
     """
     keyed = agreements if _KEY in agreements.columns else agreements.with_row_index(_KEY)
     inside = (pl.col("start") >= start) & (pl.col("start") < end)
@@ -227,7 +242,9 @@ def interval_usage(
     )
     known = keyed.join(per, on=_KEY, how="left", maintain_order="left")
     missing = known.filter(pl.col("consumption_milli").is_null())
-    frame = cut.select(pl.col(_KEY).alias("agreement"), "start", "minutes", wh.alias("wh"))
+    frame = (cut if per_interval else cut.clear()).select(
+        pl.col(_KEY).alias("agreement"), "start", "minutes", wh.alias("wh")
+    )
     return (
         frame,
         known.filter(pl.col("consumption_milli").is_not_null()),
@@ -415,7 +432,11 @@ def bill_batch(
         agreements=registers, reads=reads, start=start, end=end
     )
     iv_usage, iv_det, iv_problems = interval_usage(
-        agreements=intervals, usage=usage, start=start, end=end
+        agreements=intervals,
+        usage=usage,
+        start=start,
+        end=end,
+        per_interval=not sum_first or any(_needs_intervals(v) for v in in_force.values()),
     )
     problems += [reg_problems, iv_problems]
     sewer, sewer_problems = _sewer_on_water(no_meter, pl.concat([reg_det, iv_det], how="diagonal"))
@@ -424,11 +445,7 @@ def bill_batch(
     for code, version in in_force.items():
         tariff = tariffs_by_code[code]
         assert tariff is not None
-        needs_intervals = (
-            (version.energy is not None and len(version.energy.periods) != 1)
-            or version.demand is not None
-            or version.flat_demand is not None
-        )
+        needs_intervals = _needs_intervals(version)
         reg_group = reg_det.filter(pl.col("tariff_code") == code)
         jobs: list[tuple[pl.DataFrame, pl.DataFrame, int]] = []
         if reg_group.height and needs_intervals:
