@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 
 from urbis.application.metering import ports as metering_ports
@@ -25,22 +26,34 @@ def _one_version_each(rows: pl.DataFrame, key: tuple[str, ...]) -> bool:
     *series, last = key
     if rows.height < 2:
         return True
-    new_run = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in series])
-    marks = rows.select(
-        new_run.alias("new_run"),
-        (pl.col(last) > pl.col(last).shift(1)).fill_null(False).alias("rising"),
-    )
-    if not (marks["new_run"] | marks["rising"]).all():
+    # columns that hold one value throughout (a month of one channel) split no run
+    varying = [c for c in series if not rows.select(pl.col(c).eq_missing(pl.col(c).first()).all()).item()]
+    if not varying:
+        firsts = np.zeros(1, dtype=np.int64)
+        new_run = np.zeros(rows.height, dtype=bool)
+        new_run[0] = True
+    elif len(varying) == 1:
+        lengths = rows.select(pl.col(varying[0]).rle()).unnest(varying[0])["len"].to_numpy()
+        lengths = lengths.astype(np.int64)
+        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        new_run = np.zeros(rows.height, dtype=bool)
+        new_run[firsts] = True
+    else:
+        new_run = rows.select(
+            pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in varying])
+        ).to_series().to_numpy()
+        firsts = np.flatnonzero(new_run)
+    rising = rows.select((pl.col(last) > pl.col(last).shift(1)).fill_null(False)).to_series()
+    if not (rising.to_numpy() | new_run).all():
         return False
-    firsts = marks["new_run"].arg_true()
-    lasts = pl.concat([firsts.slice(1) - 1, pl.Series([rows.height - 1], dtype=firsts.dtype)])
+    lasts = np.concatenate((firsts[1:] - 1, [rows.height - 1]))
     runs = (
-        rows.select(*series, pl.col(last).alias("_first"))
+        rows.select(*varying, pl.col(last).alias("_first"))
         .gather(firsts)
         .with_columns(rows[last].gather(lasts).alias("_last"))
-        .sort([*series, "_first"])
+        .sort([*varying, "_first"])
     )
-    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in series])
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in varying])
     return not runs.select((same & (pl.col("_first") <= pl.col("_last").shift(1))).any()).item()
 
 
