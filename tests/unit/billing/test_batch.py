@@ -357,11 +357,23 @@ def catalogue() -> dict[str, tariffs.Tariff | None]:
 
 
 @st.composite
-def interval_batches(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
+def interval_batches(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
     count = draw(st.integers(1, 6))
     rows: list[dict[str, object]] = []
     usage: list[pl.DataFrame] = []
+    terms: list[dict[str, object]] = []
     for i in range(count):
+        kind = draw(st.sampled_from(["SUBSIDY", "CONTRIBUTION", "NONE", None]))
+        terms.append(
+            {
+                "agreement_id": f"A{i}",
+                "solidarity_kind": kind,
+                "solidarity_share": {"SUBSIDY": -1, "CONTRIBUTION": 1, "NONE": 0}.get(kind or "", 0)
+                * draw(st.integers(0, 700_000)),
+                "solidarity_basic": draw(st.integers(0, 200_000)),
+                "solidarity_problem": None,
+            }
+        )
         rows.append(
             {
                 "agreement_id": f"A{i}",
@@ -395,7 +407,9 @@ def interval_batches(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.DataFrame(
                 {
                     "meter": f"S{i}",
-                    "start": [START.astimezone(UTC) + timedelta(minutes=minutes * s) for s in slots],
+                    "start": [
+                        START.astimezone(UTC) + timedelta(minutes=minutes * s) for s in slots
+                    ],
                     "minutes": minutes,
                     "quantity": [q / 1000 for q in quantities],
                     "quality": qualities,
@@ -416,11 +430,16 @@ def interval_batches(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
             schema=billing.USAGE_SCHEMA,
         )
     )
-    return agreements(rows), pl.concat(usage)
+    solidarity = pl.DataFrame(terms, schema=billing.TERMS_SCHEMA) if draw(st.booleans()) else None
+    return agreements(rows), pl.concat(usage), solidarity
 
 
 def bill_intervals(
-    agreement_frame: pl.DataFrame, usage: pl.DataFrame, *, sum_first: bool
+    agreement_frame: pl.DataFrame,
+    usage: pl.DataFrame,
+    *,
+    sum_first: bool,
+    solidarity: pl.DataFrame | None = None,
 ) -> billing.BatchResult:
     return billing.bill_batch(
         agreements=agreement_frame,
@@ -431,6 +450,7 @@ def bill_intervals(
         start=START,
         end=END,
         timezone="America/Bogota",
+        solidarity=solidarity,
         sum_first=sum_first,
     )
 
@@ -443,20 +463,18 @@ class TestSumFirst:
     )
     @given(interval_batches())
     def test_rating_the_months_sum_gives_the_bills_and_lines_of_rating_every_interval(
-        self, batch: tuple[pl.DataFrame, pl.DataFrame]
+        self, batch: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]
     ) -> None:
-        agreement_frame, usage = batch
+        agreement_frame, usage, solidarity = batch
 
-        summed = bill_intervals(agreement_frame, usage, sum_first=True)
-        each = bill_intervals(agreement_frame, usage, sum_first=False)
+        summed = bill_intervals(agreement_frame, usage, sum_first=True, solidarity=solidarity)
+        each = bill_intervals(agreement_frame, usage, sum_first=False, solidarity=solidarity)
 
         assert summed.bills.sort("agreement_id").equals(each.bills.sort("agreement_id"))
         assert summed.lines.sort("agreement_id", "position").equals(
             each.lines.sort("agreement_id", "position")
         )
-        assert summed.exceptions.sort("agreement_id").equals(
-            each.exceptions.sort("agreement_id")
-        )
+        assert summed.exceptions.sort("agreement_id").equals(each.exceptions.sort("agreement_id"))
 
     def test_a_month_of_intervals_bills_as_their_total_with_the_estimated_flag(self) -> None:
         starts = [START.astimezone(UTC) + timedelta(minutes=15 * s) for s in range(SLOTS)]
