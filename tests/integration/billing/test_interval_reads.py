@@ -66,9 +66,7 @@ class TestIntervalUsage:
             ("M3", 0.5 * (SLOTS // 2) + 0.25 * (SLOTS - SLOTS // 2)),
         ]
 
-    def test_a_corrected_interval_is_read_as_its_latest_version_only(
-        self, tmp_path: Path
-    ) -> None:
+    def test_a_corrected_interval_is_read_as_its_latest_version_only(self, tmp_path: Path) -> None:
         store = ParquetIntervalStore(tmp_path)
         delivery(store, ["M1", "M2"], 0.5, range(SLOTS), datetime(2026, 11, 1, tzinfo=UTC))
         delivery(store, ["M2"], 4.0, range(10, 12), datetime(2026, 11, 2, tzinfo=UTC))

@@ -27,7 +27,9 @@ def _one_version_each(rows: pl.DataFrame, key: tuple[str, ...]) -> bool:
     if rows.height < 2:
         return True
     # columns that hold one value throughout (a month of one channel) split no run
-    varying = [c for c in series if not rows.select(pl.col(c).eq_missing(pl.col(c).first()).all()).item()]
+    varying = [
+        c for c in series if not rows.select(pl.col(c).eq_missing(pl.col(c).first()).all()).item()
+    ]
     if not varying:
         firsts = np.zeros(1, dtype=np.int64)
         new_run = np.zeros(rows.height, dtype=bool)
@@ -39,9 +41,13 @@ def _one_version_each(rows: pl.DataFrame, key: tuple[str, ...]) -> bool:
         new_run = np.zeros(rows.height, dtype=bool)
         new_run[firsts] = True
     else:
-        new_run = rows.select(
-            pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in varying])
-        ).to_series().to_numpy()
+        new_run = (
+            rows.select(
+                pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in varying])
+            )
+            .to_series()
+            .to_numpy()
+        )
         firsts = np.flatnonzero(new_run)
     rising = rows.select((pl.col(last) > pl.col(last).shift(1)).fill_null(False)).to_series()
     if not (rising.to_numpy() | new_run).all():

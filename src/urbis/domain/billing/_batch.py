@@ -190,9 +190,7 @@ def _keyed_by_meter(usage: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
         how="left",
         maintain_order="left",
     )
-    per_row = np.repeat(
-        matched[_KEY].fill_null(_NO_KEY).to_numpy(), matched["len"].to_numpy()
-    )
+    per_row = np.repeat(matched[_KEY].fill_null(_NO_KEY).to_numpy(), matched["len"].to_numpy())
     keyed_usage = usage.with_columns(pl.Series(_KEY, per_row, dtype=pl.UInt32))
     if matched[_KEY].null_count():
         return keyed_usage.filter(pl.col(_KEY) != _NO_KEY)
