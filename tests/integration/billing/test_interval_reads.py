@@ -78,3 +78,20 @@ class TestIntervalUsage:
         assert usage.height == 2 * SLOTS
         by_meter = dict(usage.group_by("meter").agg(pl.col("quantity").sum()).rows())
         assert by_meter == {"M1": 0.5 * SLOTS, "M2": 0.5 * (SLOTS - 2) + 8.0}
+
+    def test_one_meters_month_is_read_once_and_its_correction_as_the_latest(
+        self, tmp_path: Path
+    ) -> None:
+        store = ParquetIntervalStore(tmp_path)
+        delivery(store, ["M1"], 0.5, range(SLOTS), datetime(2026, 11, 1, tzinfo=UTC))
+        before = source(store).interval_usage(
+            meters=["M1"], period=PERIOD, timezone="America/Bogota"
+        )
+        delivery(store, ["M1"], 2.0, range(3), datetime(2026, 11, 2, tzinfo=UTC))
+
+        after = source(store).interval_usage(
+            meters=["M1"], period=PERIOD, timezone="America/Bogota"
+        )
+
+        assert (before.height, before["quantity"].sum()) == (SLOTS, 0.5 * SLOTS)
+        assert (after.height, after["quantity"].sum()) == (SLOTS, 0.5 * (SLOTS - 3) + 6.0)

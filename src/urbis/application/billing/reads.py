@@ -52,6 +52,8 @@ def _one_version_each(rows: pl.DataFrame, key: tuple[str, ...]) -> bool:
     rising = rows.select((pl.col(last) > pl.col(last).shift(1)).fill_null(False)).to_series()
     if not (rising.to_numpy() | new_run).all():
         return False
+    if not varying:
+        return True  # one series whose starts rise
     lasts = np.concatenate((firsts[1:] - 1, [rows.height - 1]))
     runs = (
         rows.select(*varying, pl.col(last).alias("_first"))
