@@ -295,6 +295,7 @@ class TestSewerOnWater:
             ("W1", "SOLIDARITY_NOT_ANSWERED", "rule_evaluation_failed: p v2: no rule"),
         ]
 
+
 DAILY = """
 format: urbis-tariff/1
 code: T-DAILY
