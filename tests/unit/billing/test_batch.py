@@ -9,6 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from urbis.adapters.tariffs import files
 from urbis.domain import billing, rating, tariffs
@@ -292,3 +294,208 @@ class TestSewerOnWater:
             ),
             ("W1", "SOLIDARITY_NOT_ANSWERED", "rule_evaluation_failed: p v2: no rule"),
         ]
+
+
+DAILY = """
+format: urbis-tariff/1
+code: T-DAILY
+name: Daily fixed charge, minimum, two taxes
+service: electricity
+unit: kWh
+versions:
+  - version: "2024-01"
+    active_from: "2024-01-01"
+    currency: COP
+    rounding: {mode: HALF_EVEN, scope: LINE}
+    timezone: America/Bogota
+    fixed:
+      - {name: Daily charge, amount: "137.77", per: DAY}
+      - {name: Monthly charge, amount: "4100.00", per: MONTH}
+    energy:
+      periods:
+        - name: flat
+          tiers:
+            - {price: "401.3333", upto: 50, name: first}
+            - {price: "655.1250", name: rest}
+    minimum: "12000.00"
+    taxes:
+      - {name: Levy, per_unit: "3.1750"}
+      - {name: VAT, percent: "19"}
+"""
+PEAK = "[" + ", ".join(["0"] * 18 + ["1"] * 4 + ["0"] * 2) + "]"
+TIME_OF_USE = """
+format: urbis-tariff/1
+code: T-TOU
+name: Two periods
+service: electricity
+unit: kWh
+versions:
+  - version: "2024-01"
+    active_from: "2024-01-01"
+    currency: COP
+    rounding: {mode: HALF_UP, scope: LINE}
+    timezone: America/Bogota
+    energy:
+      periods:
+        - name: off-peak
+          tiers: [{price: "500.00"}]
+        - name: peak
+          tiers: [{price: "900.00"}]
+      schedule:
+        weekday: [WEEKDAYS]
+        weekend: 0
+    taxes: []
+""".replace("[WEEKDAYS]", "[" + ", ".join([PEAK] * 12) + "]")
+CODES = ("MDE-E-RES", "MDE-ACU-RES", "T-DAILY", "T-TOU")
+SLOTS = 31 * 96  # 15-minute intervals in October
+
+
+def catalogue() -> dict[str, tariffs.Tariff | None]:
+    found: dict[str, tariffs.Tariff | None] = {c: tariff(c) for c in CODES[:2]}
+    found["T-DAILY"] = files.load_tariff(text=DAILY)
+    found["T-TOU"] = files.load_tariff(text=TIME_OF_USE)
+    return found
+
+
+@st.composite
+def interval_batches(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    count = draw(st.integers(1, 6))
+    rows: list[dict[str, object]] = []
+    usage: list[pl.DataFrame] = []
+    terms: list[dict[str, object]] = []
+    for i in range(count):
+        kind = draw(st.sampled_from(["SUBSIDY", "CONTRIBUTION", "NONE", None]))
+        terms.append(
+            {
+                "agreement_id": f"A{i}",
+                "solidarity_kind": kind,
+                "solidarity_share": {"SUBSIDY": -1, "CONTRIBUTION": 1, "NONE": 0}.get(kind or "", 0)
+                * draw(st.integers(0, 700_000)),
+                "solidarity_basic": draw(st.integers(0, 200_000)),
+                "solidarity_problem": None,
+            }
+        )
+        rows.append(
+            {
+                "agreement_id": f"A{i}",
+                "account_id": f"C{i}",
+                "meter": f"S{i}",
+                "meter_kind": "INTERVAL",
+                "tariff_code": draw(st.sampled_from(CODES)),
+                "stratum": draw(st.sampled_from([1, 2, 3, 4, 5, 6, None])),
+                "use": draw(st.sampled_from(["residential", "commercial"])),
+            }
+        )
+        minutes = draw(st.sampled_from([15, 60]))
+        step = minutes // 15
+        first = draw(st.integers(0, SLOTS // step - 1))
+        n = draw(st.integers(0, min(60, SLOTS // step - first)))
+        spread = draw(st.integers(1, 8))
+        slots = sorted({first + k * spread for k in range(n) if first + k * spread < SLOTS // step})
+        if not slots:
+            continue
+        quantities = draw(
+            st.lists(st.integers(-400, 90_000), min_size=len(slots), max_size=len(slots))
+        )
+        qualities = draw(
+            st.lists(
+                st.sampled_from(["ACTUAL", "ESTIMATED", "SUBSTITUTED", "EDITED"]),
+                min_size=len(slots),
+                max_size=len(slots),
+            )
+        )
+        usage.append(
+            pl.DataFrame(
+                {
+                    "meter": f"S{i}",
+                    "start": [
+                        START.astimezone(UTC) + timedelta(minutes=minutes * s) for s in slots
+                    ],
+                    "minutes": minutes,
+                    "quantity": [q / 1000 for q in quantities],
+                    "quality": qualities,
+                },
+                schema=billing.USAGE_SCHEMA,
+            )
+        )
+    # a meter no agreement reads, and an interval after the period: neither is billed
+    usage.append(
+        pl.DataFrame(
+            {
+                "meter": ["STRAY", "S0"],
+                "start": [START.astimezone(UTC), END.astimezone(UTC)],
+                "minutes": [15, 15],
+                "quantity": [5.0, 7.0],
+                "quality": ["ACTUAL", "ACTUAL"],
+            },
+            schema=billing.USAGE_SCHEMA,
+        )
+    )
+    solidarity = pl.DataFrame(terms, schema=billing.TERMS_SCHEMA) if draw(st.booleans()) else None
+    return agreements(rows), pl.concat(usage), solidarity
+
+
+def bill_intervals(
+    agreement_frame: pl.DataFrame,
+    usage: pl.DataFrame,
+    *,
+    sum_first: bool,
+    solidarity: pl.DataFrame | None = None,
+) -> billing.BatchResult:
+    return billing.bill_batch(
+        agreements=agreement_frame,
+        reads=pl.DataFrame(schema=billing.READS_SCHEMA),
+        usage=usage,
+        tariffs_by_code=catalogue(),
+        period=PERIOD,
+        start=START,
+        end=END,
+        timezone="America/Bogota",
+        solidarity=solidarity,
+        sum_first=sum_first,
+    )
+
+
+class TestSumFirst:
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(interval_batches())
+    def test_rating_the_months_sum_gives_the_bills_and_lines_of_rating_every_interval(
+        self, batch: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]
+    ) -> None:
+        agreement_frame, usage, solidarity = batch
+
+        summed = bill_intervals(agreement_frame, usage, sum_first=True, solidarity=solidarity)
+        each = bill_intervals(agreement_frame, usage, sum_first=False, solidarity=solidarity)
+
+        assert summed.bills.sort("agreement_id").equals(each.bills.sort("agreement_id"))
+        assert summed.lines.sort("agreement_id", "position").equals(
+            each.lines.sort("agreement_id", "position")
+        )
+        assert summed.exceptions.sort("agreement_id").equals(each.exceptions.sort("agreement_id"))
+
+    def test_a_month_of_intervals_bills_as_their_total_with_the_estimated_flag(self) -> None:
+        starts = [START.astimezone(UTC) + timedelta(minutes=15 * s) for s in range(SLOTS)]
+        quality = ["ESTIMATED"] * (SLOTS // 2 + 1) + ["ACTUAL"] * (SLOTS - SLOTS // 2 - 1)
+        usage = pl.DataFrame(
+            {
+                "meter": "S1",
+                "start": starts,
+                "minutes": 15,
+                "quantity": [0.125] * SLOTS,
+                "quality": quality,
+            },
+            schema=billing.USAGE_SCHEMA,
+        )
+        rows = [{"agreement_id": "A1", "account_id": "C1", "meter": "S1", "meter_kind": "INTERVAL"}]
+
+        result = bill_intervals(agreements(rows), usage, sum_first=True)
+
+        assert result.bills["consumption_milli"].to_list() == [372_000]
+        assert result.bills["estimated"].to_list() == [True]
+        energy = result.lines.filter(pl.col("kind") == "ENERGY")
+        assert energy["quantity_milli"].sum() == 372_000
+        assert result.exceptions.is_empty()

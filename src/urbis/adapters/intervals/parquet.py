@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from urbis.application.metering import ports
 from urbis.domain import metering
@@ -93,6 +95,23 @@ def _rows(path: Path) -> int:
     return int(pl.scan_parquet(path).select(pl.len()).collect().item())
 
 
+def _meter_bounds(path: Path) -> tuple[str | None, str | None]:
+    """The least and greatest meter serial of a file, from its statistics (None: unknown)."""
+    metadata = pq.read_metadata(path)
+    column = metadata.schema.names.index("meter")
+    lows: list[str] = []
+    highs: list[str] = []
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            return None, None
+        lows.append(str(stats.min))
+        highs.append(str(stats.max))
+    if not lows:
+        return None, None
+    return min(lows), max(highs)
+
+
 def _is_sorted(path: Path) -> bool:
     keys = pl.read_parquet(path, columns=list(VERSION_ORDER))
     return keys.equals(keys.sort(list(VERSION_ORDER), maintain_order=True))
@@ -106,6 +125,9 @@ class ParquetIntervalStore:
         self.data = root / "intervals"
         self.data.mkdir(parents=True, exist_ok=True)
         self._counter = root / "intervals.sequence.json"
+        # files never change once written (a compaction writes a new one): their meter
+        # bounds are read once per store
+        self._bounds: dict[str, tuple[str | None, str | None]] = {}
 
     def next_sequence(self) -> int:
         if not self._counter.exists():
@@ -166,7 +188,26 @@ class ParquetIntervalStore:
             if ranges is not None and bucket not in ranges:
                 continue
             found.extend(_live_files(folder))
-        return found
+        if meters is None:
+            return found
+        wanted = sorted(meters)
+        return [path for path in found if self._may_hold(path, wanted)]
+
+    def _may_hold(self, path: Path, wanted: list[str]) -> bool:
+        """
+        Whether a file's meter serials (their least and greatest, from its footer) span any
+        of these sorted serials: a batch's meters are in few of a month's deliveries, and a
+        scan that opens every file to skip it pays for each footer on every batch.
+        """
+        bounds = self._bounds.get(path.name)
+        if bounds is None:
+            bounds = _meter_bounds(path)
+            self._bounds[path.name] = bounds
+        low, high = bounds
+        if low is None or high is None:
+            return True
+        first = bisect.bisect_left(wanted, low)
+        return first < len(wanted) and wanted[first] <= high
 
     def compact(self, *, month: str | None = None) -> tuple[ports.Compaction, ...]:
         """

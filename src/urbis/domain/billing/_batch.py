@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import attrs
+import numpy as np
 import polars as pl
 
 from urbis.domain import metering, rating, tariffs
@@ -86,6 +87,8 @@ EXCEPTIONS_SCHEMA: dict[str, pl.DataType] = {
     "detail": pl.String(),
 }
 MILLI = 1000
+_KEY = "_key"  # an agreement's row number in its batch: what the engine sums and joins by
+_NO_KEY = 2**32 - 1
 _ESTIMATED = (metering.ReadType.ESTIMATED.value,)
 _ESTIMATED_QUALITY = (metering.Quality.ESTIMATED.value, metering.Quality.SUBSTITUTED.value)
 
@@ -169,29 +172,76 @@ def register_determinants(
     return good, problems
 
 
+def _keyed_by_meter(usage: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
+    """
+    Usage with each row's agreement key, its meter's rows left out when no agreement reads it.
+    Usage comes in runs of one meter (a store keeps a meter's intervals together), so the
+    serials are matched once per run, not once per interval: a text join of millions of rows
+    costs more than the rest of a batch's determinants.
+    """
+    meters = keyed.select("meter", _KEY).drop_nulls("meter")
+    if meters["meter"].is_duplicated().any():
+        # agreements sharing a meter each bill its intervals: a plain join repeats the rows
+        return usage.join(meters, on="meter", maintain_order="left")
+    runs = usage.select(pl.col("meter").rle()).unnest("meter")
+    matched = runs.join(
+        meters.rename({"meter": "value"}),
+        on="value",
+        how="left",
+        maintain_order="left",
+    )
+    per_row = np.repeat(matched[_KEY].fill_null(_NO_KEY).to_numpy(), matched["len"].to_numpy())
+    keyed_usage = usage.with_columns(pl.Series(_KEY, per_row, dtype=pl.UInt32))
+    if matched[_KEY].null_count():
+        return keyed_usage.filter(pl.col(_KEY) != _NO_KEY)
+    return keyed_usage
+
+
+def _needs_intervals(version: tariffs.Version) -> bool:
+    """Whether a version prices more than the month's total (time of use or demand)."""
+    return (
+        (version.energy is not None and len(version.energy.periods) != 1)
+        or version.demand is not None
+        or version.flat_demand is not None
+    )
+
+
 def interval_usage(
-    *, agreements: pl.DataFrame, usage: pl.DataFrame, start: datetime, end: datetime
+    *,
+    agreements: pl.DataFrame,
+    usage: pl.DataFrame,
+    start: datetime,
+    end: datetime,
+    per_interval: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """
     The period's interval usage of interval agreements (latest version of each interval,
-    already chosen by the caller), as the batch engine wants it: agreement, start, wh.
-    Returns (usage, determinants per agreement, exceptions).
+    already chosen by the caller), as the batch engine wants it: agreement, start, minutes,
+    wh, with the agreement as its row number in ``agreements`` (an integer the engine sums
+    by; the serials are joined once, here). Returns (usage, determinants per agreement,
+    exceptions); the determinants carry, for rating a month's total as one row, ``n`` (the
+    intervals), ``wh`` (the sum of each interval's Wh, negatives as zero, as the engine counts
+    them) and ``first_start``. With ``per_interval=False`` the usage returned is empty (every
+    agreement is rated from its determinants).
     """
-    cut = usage.filter((pl.col("start") >= start) & (pl.col("start") < end)).join(
-        agreements.select("meter", "agreement_id"), on="meter"
-    )
-    per = cut.group_by("agreement_id").agg(
+    keyed = agreements if _KEY in agreements.columns else agreements.with_row_index(_KEY)
+    inside = (pl.col("start") >= start) & (pl.col("start") < end)
+    if not usage.select(inside.all()).item():
+        usage = usage.filter(inside)  # readers usually cut the period already: no copy then
+    cut = _keyed_by_meter(usage, keyed)
+    wh = (pl.col("quantity") * MILLI).round(0).cast(pl.Int64)
+    per = cut.group_by(_KEY).agg(
         (pl.col("quantity").sum() * MILLI).round(0).cast(pl.Int64).alias("consumption_milli"),
         (pl.col("quality").is_in(_ESTIMATED_QUALITY).mean() > 0.5).alias("estimated"),
         pl.col("minutes").first().alias("minutes"),
+        pl.len().alias("n"),
+        wh.clip(lower_bound=0).sum().alias("wh"),
+        pl.col("start").min().alias("first_start"),
     )
-    known = agreements.join(per, on="agreement_id", how="left")
+    known = keyed.join(per, on=_KEY, how="left", maintain_order="left")
     missing = known.filter(pl.col("consumption_milli").is_null())
-    frame = cut.select(
-        pl.col("agreement_id").alias("agreement"),
-        "start",
-        "minutes",
-        (pl.col("quantity") * MILLI).round(0).cast(pl.Int64).alias("wh"),
+    frame = (cut if per_interval else cut.clear()).select(
+        pl.col(_KEY).alias("agreement"), "start", "minutes", wh.alias("wh")
     )
     return (
         frame,
@@ -259,6 +309,7 @@ def bill_batch(
     end: datetime,
     timezone: str,
     solidarity: pl.DataFrame | None = None,
+    sum_first: bool = True,
 ) -> BatchResult:
     """
     Bill one batch of agreements for a period, columnar end to end.
@@ -270,23 +321,29 @@ def bill_batch(
     contributions in place of the tariffs' classes; an agreement without usable terms is an
     exception (``SOLIDARITY_NOT_ANSWERED``), never billed at the tariff's figures.
     Returns bills (``BILLS_SCHEMA``, amounts in minor units), lines and exceptions.
+
+    Interval agreements whose tariff prices only the month's total (one energy period, no
+    demand charge) are rated from their month's sum, one row each, the way register agreements
+    are; ``sum_first=False`` rates every interval instead (the same bills and lines: the engine
+    sums intervals the same way).
     """
-    agreements = agreements.select([pl.col(c).cast(t) for c, t in AGREEMENTS_SCHEMA.items()])
+    agreements = agreements.select(
+        [pl.col(c).cast(t) for c, t in AGREEMENTS_SCHEMA.items()]
+    ).with_row_index(_KEY)
+    ids = agreements["agreement_id"]
     month_start = start
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     problems: list[pl.DataFrame] = []
-    customers = agreements.select(
-        pl.col("agreement_id").alias("agreement"), "stratum", "use", "altitude_m"
-    )
+    customers = agreements.select(pl.col(_KEY).alias("agreement"), "stratum", "use", "altitude_m")
     if solidarity is not None:
-        given = agreements.select("agreement_id", "account_id").join(
+        given = agreements.select(_KEY, "agreement_id", "account_id").join(
             solidarity.select([pl.col(c).cast(t) for c, t in TERMS_SCHEMA.items()]),
             on="agreement_id",
             how="left",
         )
         unanswered = given.filter(
             pl.col("solidarity_problem").is_not_null() | pl.col("solidarity_kind").is_null()
-        )
+        ).drop(_KEY)
         # unmetered sewer bills its account's water volume: no water bill, no sewer bill
         water = unanswered.join(
             agreements.filter(pl.col("service") == "WATER").select("agreement_id"),
@@ -326,7 +383,7 @@ def bill_batch(
         )
         customers = customers.join(
             given.select(
-                pl.col("agreement_id").alias("agreement"),
+                pl.col(_KEY).alias("agreement"),
                 "solidarity_kind",
                 "solidarity_share",
                 "solidarity_basic",
@@ -373,7 +430,11 @@ def bill_batch(
         agreements=registers, reads=reads, start=start, end=end
     )
     iv_usage, iv_det, iv_problems = interval_usage(
-        agreements=intervals, usage=usage, start=start, end=end
+        agreements=intervals,
+        usage=usage,
+        start=start,
+        end=end,
+        per_interval=not sum_first or any(_needs_intervals(v) for v in in_force.values()),
     )
     problems += [reg_problems, iv_problems]
     sewer, sewer_problems = _sewer_on_water(no_meter, pl.concat([reg_det, iv_det], how="diagonal"))
@@ -382,28 +443,34 @@ def bill_batch(
     for code, version in in_force.items():
         tariff = tariffs_by_code[code]
         assert tariff is not None
-        needs_intervals = (
-            (version.energy is not None and len(version.energy.periods) != 1)
-            or version.demand is not None
-            or version.flat_demand is not None
-        )
+        needs_intervals = _needs_intervals(version)
         reg_group = reg_det.filter(pl.col("tariff_code") == code)
         jobs: list[tuple[pl.DataFrame, pl.DataFrame, int]] = []
         if reg_group.height and needs_intervals:
             problems.append(_exceptions(reg_group, ExceptionReason.NEEDS_INTERVAL_DATA, code))
         elif reg_group.height:
             usage_frame = reg_group.select(
-                pl.col("agreement_id").alias("agreement"),
+                pl.col(_KEY).alias("agreement"),
                 pl.lit(month_start).dt.convert_time_zone("UTC").alias("start"),
                 pl.col("consumption_milli").alias("wh"),
             )
             jobs.append((reg_group, usage_frame, period.days * 1440))
         iv_group = iv_det.filter(pl.col("tariff_code") == code)
-        for (minutes,), members in iv_group.group_by(["minutes"]):
-            usage_frame = iv_usage.filter(
-                pl.col("agreement").is_in(members["agreement_id"].implode())
-            ).drop("minutes")
-            jobs.append((members, usage_frame, int(minutes)))
+        if sum_first and not needs_intervals:
+            # the month's total is all the tariff prices: one row per agreement, as long as
+            # its intervals (so the engine counts the same minutes covered)
+            iv_group = iv_group.with_columns((pl.col("n") * pl.col("minutes")).alias("covered"))
+            for (covered,), members in iv_group.group_by(["covered"]):
+                usage_frame = members.select(
+                    pl.col(_KEY).alias("agreement"), pl.col("first_start").alias("start"), "wh"
+                )
+                jobs.append((members, usage_frame, int(covered)))
+        else:
+            for (minutes,), members in iv_group.group_by(["minutes"]):
+                usage_frame = iv_usage.filter(
+                    pl.col("agreement").is_in(members[_KEY].implode())
+                ).drop("minutes")
+                jobs.append((members, usage_frame, int(minutes)))
         for members, usage_frame, minutes in jobs:
             try:
                 rated = _rate(tariff, usage_frame, minutes, customers, timezone)
@@ -412,9 +479,11 @@ def bill_batch(
                     _exceptions(members, ExceptionReason.NOT_RATABLE, f"{exc.code}: {exc.message}")
                 )
                 continue
+            # the engine names agreements as text: back to the key, then to the agreement's id
+            rated = rated.with_columns(pl.col("agreement").cast(pl.UInt32))
             lines.append(
                 rated.select(
-                    pl.col("agreement").alias("agreement_id"),
+                    pl.lit(ids).gather(pl.col("agreement")).alias("agreement_id"),
                     pl.int_range(pl.len(), dtype=pl.Int32).over("agreement").alias("position"),
                     "kind",
                     "description",
@@ -447,7 +516,7 @@ def bill_batch(
                         if c not in members.columns
                     ),
                 )
-                .join(sums, left_on="agreement_id", right_on="agreement", how="left")
+                .join(sums, left_on=_KEY, right_on="agreement", how="left")
                 .with_columns(
                     pl.col(c).fill_null(0)
                     for c in ("revenue", "subsidy", "contribution", "taxes", "total")

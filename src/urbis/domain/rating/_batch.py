@@ -15,6 +15,7 @@ holiday calendars. It does not look for gaps: usage is taken as validated upstre
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 from collections.abc import Iterable
 from datetime import date
@@ -152,11 +153,13 @@ def _lookup(tariff: tariffs.Tariff, first: int, versions: list[int]) -> pl.Serie
     return pl.Series("period", values, dtype=pl.Int32)
 
 
-def _holidays(country: str | None, first: int, last: int) -> list[date]:
+@functools.lru_cache(maxsize=64)
+def _holidays(country: str | None, first: int, last: int) -> tuple[date, ...]:
+    # a country's calendar takes ~60 ms to build; a bill run asks for the same one per batch
     if country is None:
-        return []
+        return ()
     years = range(first // 12, last // 12 + 1)
-    return sorted(holiday_calendars.country_holidays(country, years=years))
+    return tuple(sorted(holiday_calendars.country_holidays(country, years=years)))
 
 
 def summarise_frame(
@@ -185,7 +188,7 @@ def summarise_frame(
     last = int(slots["month_key"].max())  # type: ignore[arg-type]
     months, versions = _months(tariff, first, last)
     lookup = _lookup(tariff, first, versions)
-    holiday = pl.col("day").is_in(_holidays(version.holidays, first, last))
+    holiday = pl.col("day").is_in(list(_holidays(version.holidays, first, last)))
     kind = (
         pl.when(holiday)
         .then(2)
