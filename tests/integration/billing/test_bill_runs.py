@@ -64,11 +64,11 @@ class TestStartRun:
             _count(container, "SELECT count(*) FROM bills WHERE tenant_id = :t", t=tenant.id) == 4
         )
 
+    # SQLite takes one writer at a time: its runs write one batch at once
+    @pytest.mark.parametrize("container", ["postgres"], indirect=True)
     def test_batches_written_at_once_bill_and_post_each_agreement_once(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
-        if container.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite takes one writer at a time: its runs write one batch at once")
         homes = helpers.seed_homes(container, agent_env, tenant, count=7)
         helpers.add_register_reads(
             container,

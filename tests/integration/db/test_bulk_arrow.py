@@ -78,11 +78,11 @@ def _scratch_files() -> set[Path]:
 
 @pytest.fixture
 def sqlite_app(container: bootstrap.App) -> bootstrap.App:
-    if container.engine.dialect.name != "sqlite":
-        pytest.skip("Arrow bulk writes are SQLite's")
+    assert container.engine.dialect.name == "sqlite"
     return container
 
 
+@pytest.mark.parametrize("container", ["sqlite"], indirect=True)  # Arrow bulk writes are SQLite's
 class TestArrowBulkWrites:
     def test_rows_are_stored_as_executemany_stores_them(
         self, sqlite_app: bootstrap.App, tenant: identity.Tenant
