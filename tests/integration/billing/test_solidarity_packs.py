@@ -95,6 +95,17 @@ def _bills(env: ports.BillingEnv, run: dict[str, Any], home: helpers.Home) -> li
     ]
 
 
+def _by_law(env: ports.BillingEnv, *, first: str, top: str) -> dict[int, list[tuple[str, int]]]:
+    """Each estrato's solidarity line: ``first`` for estrato 1, 50 % and 15 % for 2 and 3,
+    none for 4, ``top`` for 5 and 6."""
+    subsidy = {1: first, 2: "0.50", 3: "0.15"}
+    return {
+        **{s: [("SUBSIDY", _subsidy(env, share))] for s, share in subsidy.items()},
+        4: [],
+        **{s: [("CONTRIBUTION", _contribution(env, top))] for s in (5, 6)},
+    }
+
+
 def _exceptions(env: ports.BillingEnv, run: dict[str, Any]) -> list[dict[str, Any]]:
     return list(billing_queries.run_exceptions(env=env, run_id=str(run["id"])))
 
@@ -133,14 +144,7 @@ class TestRunsAskThePublishedSolidarityPack:
         run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
 
         assert run["solidarity_by"] == billing_ops.TARIFF_CLASSES
-        assert _solidarity_by_stratum(env, run, homes) == {
-            1: [("SUBSIDY", _subsidy(env, "0.60"))],
-            2: [("SUBSIDY", _subsidy(env, "0.50"))],
-            3: [("SUBSIDY", _subsidy(env, "0.15"))],
-            4: [],
-            5: [("CONTRIBUTION", _contribution(env, "0.20"))],
-            6: [("CONTRIBUTION", _contribution(env, "0.20"))],
-        }
+        assert _solidarity_by_stratum(env, run, homes) == _by_law(env, first="0.60", top="0.20")
 
     def test_the_shipped_pack_prices_the_run_and_the_run_names_its_version(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
@@ -170,14 +174,7 @@ class TestRunsAskThePublishedSolidarityPack:
         run = billing_ops.start_run(env=env, cycle="C01", period="2026-10")
 
         assert run["solidarity_by"] == f"{PACK} v2"
-        assert _solidarity_by_stratum(env, run, homes) == {
-            1: [("SUBSIDY", _subsidy(env, "0.45"))],
-            2: [("SUBSIDY", _subsidy(env, "0.50"))],
-            3: [("SUBSIDY", _subsidy(env, "0.15"))],
-            4: [],
-            5: [("CONTRIBUTION", _contribution(env, "0.25"))],
-            6: [("CONTRIBUTION", _contribution(env, "0.25"))],
-        }
+        assert _solidarity_by_stratum(env, run, homes) == _by_law(env, first="0.45", top="0.25")
 
     def test_a_home_the_pack_cannot_answer_for_is_an_exception_naming_it_never_a_tariff_bill(
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
