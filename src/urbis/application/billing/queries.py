@@ -228,13 +228,25 @@ def solidarity_pricer(
 def _solidarity_amounts(
     env: ports.BillingEnv, history: pl.DataFrame, answers: pl.DataFrame, month: date
 ) -> pl.Series:
-    found = [billing.terms(row, source="the answer") for row in answers.rows(named=True)]
-    rows = history.with_row_index("agreement").with_columns(
-        pl.col("agreement").cast(pl.String),
-        pl.col("use_class").str.to_lowercase().alias("use"),
+    asked = answers.select("kind", "factor", "limit")
+    distinct = asked.unique(maintain_order=True)  # a handful of answers, checked once each
+    found = [billing.terms(row, source="the answer") for row in distinct.rows(named=True)]
+    terms = distinct.with_columns(
         pl.Series("solidarity_kind", [t.kind for t in found], dtype=pl.String),
         pl.Series("solidarity_share", [t.share for t in found], dtype=pl.Int64),
         pl.Series("solidarity_basic", [t.basic for t in found], dtype=pl.Int64),
+    )
+    rows = pl.concat(
+        [
+            history.with_row_index("agreement").with_columns(
+                pl.col("agreement").cast(pl.String),
+                pl.col("use_class").str.to_lowercase().alias("use"),
+            ),
+            asked.join(
+                terms, on=asked.columns, how="left", nulls_equal=True, maintain_order="left"
+            ).drop(asked.columns),
+        ],
+        how="horizontal",
     )
     amounts = [pl.DataFrame(schema={"agreement": pl.String, "amount": pl.Int64})]
     for code in rows["tariff_code"].drop_nulls().unique().to_list():
