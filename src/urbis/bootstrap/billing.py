@@ -161,6 +161,7 @@ def billing_env(
         rules=validation_rules(container),
         solidarity=solidarity_rules(container),
         writers=billrun_writers(container),
+        stage=db_billing.billing_stager(container.engine),
     )
 
 

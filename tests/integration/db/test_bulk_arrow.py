@@ -1,5 +1,6 @@
 """Bulk writes through Arrow (a scratch file copied with INSERT ... SELECT) on SQLite."""
 
+import gc
 import secrets
 import sqlite3
 import tempfile
@@ -11,8 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from urbis import bootstrap
+from urbis.adapters.db import billing as db_billing
 from urbis.adapters.db import bulk
 from urbis.adapters.db import tables as t
+from urbis.application.billing import ports
 from urbis.domain import identity
 
 
@@ -132,3 +135,111 @@ class TestArrowBulkWrites:
 
         assert left == []
         assert _scratch_files() == before
+
+
+def _batch_writes(tenant_id: str, n: int, run_id: str) -> ports.BatchWrites:
+    bills = (
+        _bills(tenant_id, n)
+        .drop("rebills", "cancelled_at", "cancel_reason", "cancel_entry_id")
+        .with_columns(pl.lit(run_id).alias("run_id"))
+    )
+    lines = pl.DataFrame(
+        {
+            "bill_id": bills["id"],
+            "position": [1] * n,
+            "kind": ["ENERGY"] * n,
+            "description": ["Consumo"] * n,
+            "tariff": ["T1"] * n,
+            "month": ["2026-10"] * n,
+            "period": ["all"] * n,
+            "block": ["0-130"] * n,
+            "part": ["energy"] * n,
+            "amount": list(range(n)),
+            "quantity_milli": [None] * n,
+            "unit_price_micro": [250_000_000] * n,
+        },
+        schema_overrides={"quantity_milli": pl.Int64},
+    )
+    exceptions = pl.DataFrame(
+        {
+            "run_id": [run_id],
+            "agreement_id": ["AGX"],
+            "account_id": ["ACX"],
+            "batch": [1],
+            "reason": ["NO_READ"],
+            "detail": ["no read in the period"],
+        }
+    )
+    return ports.BatchWrites(bills=bills, lines=lines, exceptions=exceptions)
+
+
+@pytest.mark.parametrize("container", ["sqlite"], indirect=True)
+class TestStagedBatchWrites:
+    """A bill run stages a batch (scratch file) on one thread and writes it on another."""
+
+    def test_a_staged_batch_is_written_whole_and_leaves_no_scratch_file(
+        self, sqlite_app: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        before = _scratch_files()
+        run = f"R{secrets.token_hex(8)}"
+        writes = _batch_writes(tenant.id, 6, run)
+        staged = db_billing.billing_stager(sqlite_app.engine)(writes)
+        assert len(_scratch_files() - before) == 1  # every table of the batch in one file
+
+        with db_billing.billing_unit(sqlite_app.engine)() as store:
+            store.write_staged(staged)
+        with sqlite_app.engine.connect() as connection:
+            bills = connection.exec_driver_sql(
+                "SELECT count(*) FROM bills WHERE run_id = ?", (run,)
+            ).scalar()
+            lines = connection.exec_driver_sql(
+                "SELECT sum(amount) FROM bill_lines WHERE bill_id IN "
+                "(SELECT id FROM bills WHERE run_id = ?)",
+                (run,),
+            ).scalar()
+            exceptions = connection.exec_driver_sql(
+                "SELECT reason FROM bill_run_exceptions WHERE run_id = ?", (run,)
+            ).all()
+
+        assert (bills, lines) == (6, sum(range(6)))
+        assert exceptions == [("NO_READ",)]
+        assert _scratch_files() == before
+
+    def test_a_batch_staged_and_never_written_leaves_no_scratch_file(
+        self, sqlite_app: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        before = _scratch_files()
+        staged = db_billing.billing_stager(sqlite_app.engine)(_batch_writes(tenant.id, 4, "R"))
+        assert _scratch_files() != before
+
+        del staged  # a run stopped between staging a batch and writing it
+        gc.collect()
+
+        assert _scratch_files() == before
+
+    def test_a_refused_batch_writes_nothing(
+        self, sqlite_app: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        run = f"R{secrets.token_hex(8)}"
+        writes = _batch_writes(tenant.id, 3, run)
+        # the same agreement twice in one period: the bills' unique index refuses the batch
+        twice = pl.concat([writes.bills, writes.bills.with_columns(pl.col("id") + "x")])
+        staged = db_billing.billing_stager(sqlite_app.engine)(
+            ports.BatchWrites(bills=twice, lines=writes.lines, exceptions=writes.exceptions)
+        )
+        before = _scratch_files()
+
+        with (
+            pytest.raises(sqlite3.IntegrityError),
+            db_billing.billing_unit(sqlite_app.engine)() as store,
+        ):
+            store.write_staged(staged)
+        with sqlite_app.engine.connect() as connection:
+            left = connection.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM bills WHERE run_id = ?) + "
+                "(SELECT count(*) FROM bill_run_exceptions WHERE run_id = ?)",
+                (run, run),
+            ).scalar()
+
+        assert left == 0
+        assert _scratch_files() <= before

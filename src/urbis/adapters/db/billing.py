@@ -6,10 +6,13 @@ Polars), and billing's records inside one transaction (bills and lines written i
 from __future__ import annotations
 
 import contextlib
+import os
+import weakref
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import polars as pl
 import sqlalchemy as sa
 
@@ -443,36 +446,16 @@ class SqlBillingStore:
         return found
 
     def write_bills(self, bills: pl.DataFrame, lines: pl.DataFrame) -> None:
-        columns = [c.name for c in t.bills.columns]
-        frame = (
-            bills.with_columns(
-                pl.lit(None, dtype=pl.String).alias(c)
-                for c in ("rebills", "cancel_reason", "cancel_entry_id")
-                if c not in bills.columns
-            )
-            .with_columns(
-                pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("cancelled_at"),
-            )
-            .select(columns)
-        )
         bulk.write_frames(
             self._c,
-            [
-                ("bills", frame),
-                ("bill_lines", lines.select([c.name for c in t.bill_lines.columns])),
-            ],
+            [("bills", _bills_frame(bills)), ("bill_lines", _columns_of(lines, t.bill_lines))],
             arrow=True,
         )
 
     def write_exceptions(self, exceptions: pl.DataFrame) -> None:
         bulk.write_frames(
             self._c,
-            [
-                (
-                    "bill_run_exceptions",
-                    exceptions.select([c.name for c in t.bill_run_exceptions.columns]),
-                )
-            ],
+            [("bill_run_exceptions", _columns_of(exceptions, t.bill_run_exceptions))],
             arrow=True,
         )
 
@@ -483,6 +466,15 @@ class SqlBillingStore:
         construction in ``billing.bill_postings``).
         """
         bulk.write_frames(self._c, [("journal_entries", heads), ("postings", postings)], arrow=True)
+
+    def write_staged(self, staged: object) -> None:
+        if isinstance(staged, ports.BatchWrites):
+            staged = _stage(staged, self._c.dialect.name)
+        assert isinstance(staged, Staged)
+        try:
+            bulk.write_prepared(self._c, staged.prepared)
+        finally:
+            staged.discard()
 
     def _lines(self, bill_ids: Sequence[str]) -> dict[str, list[Any]]:
         c = t.bill_lines.c
@@ -572,6 +564,68 @@ def _cycle(row: Any) -> billing.BillCycle:
         due_days=row.due_days,
         suspension_days=row.suspension_days,
     )
+
+
+def _columns_of(frame: pl.DataFrame, table: sa.Table) -> pl.DataFrame:
+    return frame.select([c.name for c in table.columns])
+
+
+def _bills_frame(bills: pl.DataFrame) -> pl.DataFrame:
+    """A run's bill rows in the bills table's columns (what a new bill has not: null)."""
+    return (
+        bills.with_columns(
+            pl.lit(None, dtype=pl.String).alias(c)
+            for c in ("rebills", "cancel_reason", "cancel_entry_id")
+            if c not in bills.columns
+        )
+        .with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("cancelled_at"))
+        .pipe(_columns_of, t.bills)
+    )
+
+
+@attrs.define(eq=False)
+class Staged:
+    """A batch's writes converted for the driver (on SQLite: in a scratch file), written once."""
+
+    prepared: list[bulk.Prepared]
+
+    def discard(self) -> None:
+        """Remove the scratch files not attached yet (attached ones are unlinked already)."""
+        _remove(_scratch_files(self.prepared))
+
+
+def _scratch_files(prepared: Sequence[bulk.Prepared]) -> list[str]:
+    return sorted({item.scratch for item in prepared if item.scratch is not None})
+
+
+def _remove(paths: Sequence[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+def _stage(writes: ports.BatchWrites, dialect: str) -> Staged:
+    frames = [
+        ("bills", _bills_frame(writes.bills)),
+        ("bill_lines", _columns_of(writes.lines, t.bill_lines)),
+        ("bill_run_exceptions", _columns_of(writes.exceptions, t.bill_run_exceptions)),
+    ]
+    if writes.heads is not None and writes.postings is not None and writes.heads.height:
+        frames += [("journal_entries", writes.heads), ("postings", writes.postings)]
+    staged = Staged(bulk.prepare(frames, dialect=dialect, arrow=True))
+    # a batch staged but never written (the run stopped first) leaves no scratch file behind
+    weakref.finalize(staged, _remove, _scratch_files(staged.prepared))
+    return staged
+
+
+def billing_stager(engine: sa.Engine) -> ports.Stager:
+    """Converts a batch's writes for the engine's driver ahead of its transaction."""
+    dialect = engine.dialect.name
+
+    def stage(writes: ports.BatchWrites) -> object:
+        return _stage(writes, dialect)
+
+    return stage
 
 
 def _months_before(label: str, count: int) -> str:

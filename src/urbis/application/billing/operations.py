@@ -345,11 +345,37 @@ def resume_run(
             yield inputs
 
     results = env.runner.map(compute_batch, work())
+
+    def ready() -> Iterator[tuple[billing.Batch, _Ready]]:
+        # Each batch is validated, given its ids and ledger entries and staged for the database
+        # on a thread of its own while the previous batch is being written (ADR 0079).
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="urbis-billrun-stage"
+        ) as stager:
+            staged: collections.deque[tuple[billing.Batch, concurrent.futures.Future[_Ready]]] = (
+                collections.deque()
+            )
+            for batch in todo:
+                with timer("determinants and rating (with loads when in process)"):
+                    result = next(results)
+                staged.append(
+                    (
+                        batch,
+                        stager.submit(
+                            _prepare, env, run, batch, cycle, month, result, validation, timer
+                        ),
+                    )
+                )
+                while len(staged) > 1:
+                    first, future = staged.popleft()
+                    yield first, future.result()
+            while staged:
+                first, future = staged.popleft()
+                yield first, future.result()
+
     if env.writers <= 1:
-        for batch in todo:
-            with timer("determinants and rating (with loads when in process)"):
-                result = next(results)
-            _settle(env, run, batch, cycle, month, result, validation, timer)
+        for batch, prepared in ready():
+            _store(env, run, batch, prepared, validation, timer)
             done += 1
             if progress:
                 progress(done, len(batches))
@@ -363,14 +389,8 @@ def resume_run(
             max_workers=env.writers, thread_name_prefix="urbis-billrun-writer"
         ) as writers:
             pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
-            for batch in todo:
-                with timer("determinants and rating (with loads when in process)"):
-                    result = next(results)
-                pending.append(
-                    writers.submit(
-                        _settle, env, run, batch, cycle, month, result, validation, timer
-                    )
-                )
+            for batch, prepared in ready():
+                pending.append(writers.submit(_store, env, run, batch, prepared, validation, timer))
                 while pending and (len(pending) >= env.writers or pending[0].done()):
                     pending.popleft().result()
                     done += 1
@@ -496,7 +516,20 @@ def _new_ids(env: ports.BillingEnv, count: int) -> list[str]:
     return [env.ids.new_id() for _ in range(count)]
 
 
-def _settle(
+@attrs.frozen
+class _Ready:
+    """A batch validated, with its ids and ledger entries, staged for the database."""
+
+    staged: object
+    bills: int
+    held: int
+    exceptions: int
+    total: int
+    places: int
+    at: datetime
+
+
+def _prepare(
     env: ports.BillingEnv,
     run: billing.BillRun,
     batch: billing.Batch,
@@ -505,73 +538,100 @@ def _settle(
     result: billing.BatchResult,
     validation: ports.Validation,
     timer: Timer = _untimed,
-) -> None:
+) -> _Ready:
+    """Validate a batch's bills and make its writes ready, outside the writing transaction."""
     now = env.clock.now()
     final = run.run_type is billing.RunType.FINAL
+    bills = result.bills
     with env.store() as store:
+        # the issued bills of earlier periods: no batch of this run writes any of them
         _, currency = store.tenant(env.tenant_id)
-        bills = result.bills
-        places = minor_unit(currency)
         with timer("validation: history"):
             history = store.history(env.tenant_id, bills["agreement_id"].to_list(), month.label)
-            inputs = validation_inputs(bills=bills, history=history, month=month, places=places)
-        with timer("validation: rules"):
-            answers = _validate(validation, inputs)
-        hold = answers["action"] == "HOLD"
-        if final:
-            status = pl.when(hold).then(pl.lit("HELD")).otherwise(pl.lit("ISSUED"))
-        else:
-            status = pl.lit("TRIAL")
-        table = bills.with_columns(
-            pl.Series("id", _new_ids(env, bills.height), dtype=pl.String),
-            pl.lit(env.tenant_id).alias("tenant_id"),
-            pl.lit(run.id).alias("run_id"),
-            pl.lit("FINAL" if final else run.id).alias("run_key"),
-            pl.lit(month.label).alias("period"),
-            pl.when(hold).then(answers["reason"]).otherwise(None).alias("hold_reason"),
-            pl.lit(cycle.bill_date(month)).alias("issue_date"),
-            pl.lit(cycle.due_date(month)).alias("due_date"),
-            pl.lit(now).alias("created_at"),
-        ).with_columns(status.alias("status"))
-        heads = postings = None
-        if final:
-            with timer("ledger entries"):
-                # a bill of zero in every amount moves no money: issued, with no entry
-                issued = table.filter(
-                    (pl.col("status") == "ISSUED")
-                    & pl.any_horizontal(
-                        pl.col(c) != 0 for c in ("revenue", "subsidy", "contribution", "taxes")
-                    )
-                )
-                entry_ids = pl.Series("entry_id", _new_ids(env, issued.height), dtype=pl.String)
-                issued = issued.with_columns(entry_ids)
-                heads, postings = billing.bill_postings(bills=issued, booked_at=now)
-                table = table.join(
-                    issued.select("id", "entry_id"), on="id", how="left", maintain_order="left"
-                )
-        else:
-            table = table.with_columns(pl.lit(None, dtype=pl.String).alias("entry_id"))
-        lines = result.lines.join(
-            table.select("agreement_id", pl.col("id").alias("bill_id")), on="agreement_id"
-        ).drop("agreement_id")
-        with timer("store bills and lines"):
-            store.write_bills(table.drop("tariff_code"), lines)
-            store.write_exceptions(
-                result.exceptions.with_columns(
-                    pl.lit(run.id).alias("run_id"), pl.lit(batch.number).alias("batch")
+    places = minor_unit(currency)
+    with timer("validation: rules"):
+        inputs = validation_inputs(bills=bills, history=history, month=month, places=places)
+        answers = _validate(validation, inputs)
+    hold = answers["action"] == "HOLD"
+    if final:
+        status = pl.when(hold).then(pl.lit("HELD")).otherwise(pl.lit("ISSUED"))
+    else:
+        status = pl.lit("TRIAL")
+    table = bills.with_columns(
+        pl.Series("id", _new_ids(env, bills.height), dtype=pl.String),
+        pl.lit(env.tenant_id).alias("tenant_id"),
+        pl.lit(run.id).alias("run_id"),
+        pl.lit("FINAL" if final else run.id).alias("run_key"),
+        pl.lit(month.label).alias("period"),
+        pl.when(hold).then(answers["reason"]).otherwise(None).alias("hold_reason"),
+        pl.lit(cycle.bill_date(month)).alias("issue_date"),
+        pl.lit(cycle.due_date(month)).alias("due_date"),
+        pl.lit(now).alias("created_at"),
+    ).with_columns(status.alias("status"))
+    heads = postings = None
+    if final:
+        with timer("ledger entries"):
+            # a bill of zero in every amount moves no money: issued, with no entry
+            issued = table.filter(
+                (pl.col("status") == "ISSUED")
+                & pl.any_horizontal(
+                    pl.col(c) != 0 for c in ("revenue", "subsidy", "contribution", "taxes")
                 )
             )
-        with timer("store ledger entries"):
-            if heads is not None and postings is not None and heads.height:
-                store.post_entries(heads, postings)
-        held = int(hold.sum()) if final else 0
+            entry_ids = pl.Series("entry_id", _new_ids(env, issued.height), dtype=pl.String)
+            issued = issued.with_columns(entry_ids)
+            heads, postings = billing.bill_postings(bills=issued, booked_at=now)
+            table = table.join(
+                issued.select("id", "entry_id"), on="id", how="left", maintain_order="left"
+            )
+    else:
+        table = table.with_columns(pl.lit(None, dtype=pl.String).alias("entry_id"))
+    lines = result.lines.join(
+        table.select("agreement_id", pl.col("id").alias("bill_id")), on="agreement_id"
+    ).drop("agreement_id")
+    exceptions = result.exceptions.with_columns(
+        pl.lit(run.id).alias("run_id"), pl.lit(batch.number).alias("batch")
+    )
+    with timer("stage writes"):
+        staged = env.stage(
+            ports.BatchWrites(
+                bills=table.drop("tariff_code"),
+                lines=lines,
+                exceptions=exceptions,
+                heads=heads,
+                postings=postings,
+            )
+        )
+    return _Ready(
+        staged=staged,
+        bills=table.height,
+        held=int(hold.sum()) if final else 0,
+        exceptions=result.exceptions.height,
+        total=int(table["total"].sum()),
+        places=places,
+        at=now,
+    )
+
+
+def _store(
+    env: ports.BillingEnv,
+    run: billing.BillRun,
+    batch: billing.Batch,
+    ready: _Ready,
+    validation: ports.Validation,
+    timer: Timer = _untimed,
+) -> None:
+    """Write a prepared batch, its batch record and its audit entry in one transaction."""
+    with env.store() as store:
+        with timer("store bills, lines, exceptions and ledger entries"):
+            store.write_staged(ready.staged)
         store.commit_batch(
             attrs.evolve(
                 batch,
-                committed_at=now,
-                bills=table.height,
-                held=held,
-                exceptions=result.exceptions.height,
+                committed_at=ready.at,
+                bills=ready.bills,
+                held=ready.held,
+                exceptions=ready.exceptions,
             )
         )
         _audit(
@@ -582,10 +642,10 @@ def _settle(
             action="batch_committed",
             after={
                 "batch": batch.number,
-                "bills": table.height,
-                "held": held,
-                "exceptions": result.exceptions.height,
-                "total": str(_amount(int(table["total"].sum()), places)),
+                "bills": ready.bills,
+                "held": ready.held,
+                "exceptions": ready.exceptions,
+                "total": str(_amount(ready.total, ready.places)),
                 "validated_by": validation.source,
             },
         )

@@ -123,6 +123,34 @@ version's label (what a run recorded when it started), that version instead.
 """
 
 
+@attrs.frozen
+class BatchWrites:
+    """
+    What one batch of a bill run stores, in one transaction: its bills (the bills table's
+    columns), their lines, the run's exceptions, and for a final run the journal entries and
+    postings of its issued bills (None for a trial run).
+    """
+
+    bills: pl.DataFrame
+    lines: pl.DataFrame
+    exceptions: pl.DataFrame
+    heads: pl.DataFrame | None = None
+    postings: pl.DataFrame | None = None
+
+
+Stager = Callable[[BatchWrites], object]
+"""
+Makes a batch's writes ready for ``BillingStore.write_staged`` without a transaction (a
+database's adapter converts them for its driver ahead, off the writing thread); what it returns
+is written once or dropped.
+"""
+
+
+def unstaged(writes: BatchWrites) -> object:
+    """The stager for stores that take ``BatchWrites`` as they are."""
+    return writes
+
+
 class BillingStore(Protocol):
     """Billing's records inside one transaction, with the ledger and the audit log."""
 
@@ -164,6 +192,10 @@ class BillingStore(Protocol):
         ...
 
     def write_exceptions(self, exceptions: pl.DataFrame) -> None: ...
+    def write_staged(self, staged: object) -> None:
+        """A batch's writes, as the environment's ``Stager`` made them (or ``BatchWrites``)."""
+        ...
+
     def post_entries(self, heads: pl.DataFrame, postings: pl.DataFrame) -> None:
         """Bulk-post journal entries made by ``billing.bill_postings`` (ledger tables)."""
         ...
@@ -207,3 +239,5 @@ class BillingEnv:
     # batches written at once, each in its own unit (transaction and connection): more than one
     # only where the database takes concurrent writers (PostgreSQL; SQLite has one writer)
     writers: int = 1
+    # makes each batch's writes ready while the previous batch is being written
+    stage: Stager = unstaged
