@@ -576,7 +576,14 @@ postings = sa.Table(
     sqlite_with_rowid=False,
 )
 sa.Index("ix_postings_account", postings.c.tenant_id, postings.c.account_id)
-sa.Index("ix_postings_item", postings.c.tenant_id, postings.c.item)
+# only postings with an item are looked up by it (most of a bill's postings have none)
+sa.Index(
+    "ix_postings_item",
+    postings.c.tenant_id,
+    postings.c.item,
+    sqlite_where=postings.c.item.is_not(None),
+    postgresql_where=postings.c.item.is_not(None),
+)
 
 # --- tariffs -----------------------------------------------------------------------------------
 # A tariff's header and its versions; each version is kept as its document in urbis's tariff
