@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import contextlib
 import multiprocessing
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+
+from urbis.application import pipeline
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,36 +34,9 @@ class Pipelined:
         self.ahead = ahead
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        done: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=self.ahead)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for item in items:
-                    if stop.is_set():
-                        return
-                    done.put((True, fn(item)))
-            except BaseException as exc:  # handed to the caller, raised there
-                done.put((False, exc))
-                return
-            done.put((False, None))
-
-        worker = threading.Thread(target=produce, name="urbis-billrun-pipeline", daemon=True)
-        worker.start()
-        try:
-            while True:
-                ok, value = done.get()
-                if not ok:
-                    if value is not None:
-                        raise value
-                    return
-                yield value
-        finally:
-            stop.set()
-            while worker.is_alive():  # let a producer blocked on a full queue see the stop
-                with contextlib.suppress(queue.Empty):
-                    done.get(timeout=0.05)
-            worker.join()
+        return pipeline.ahead(
+            (fn(item) for item in items), self.ahead, name="urbis-billrun-pipeline"
+        )
 
 
 def _windowed(

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import polars as pl
 
+from urbis.application import pipeline
 from urbis.application.billing import ports, solidarity
 from urbis.application.ledger import operations as ledger_ops
 from urbis.domain import billing, identity, ledger, tariffs
@@ -344,7 +345,9 @@ def resume_run(
                 inputs = _inputs(env, agreements, month, zone, catalogue, terms)
             yield inputs
 
-    results = env.runner.map(compute_batch, work())
+    # three threads besides the runner's: the next batches are loaded while earlier ones are
+    # rated, staged and written (ADR 0079)
+    results = env.runner.map(compute_batch, pipeline.ahead(work(), 1, name="urbis-billrun-load"))
 
     def ready() -> Iterator[tuple[billing.Batch, _Ready]]:
         # Each batch is validated, given its ids and ledger entries and staged for the database
