@@ -197,3 +197,15 @@ def billing_env(
         env=env, code="C01", read_day=2, bill_day=5, due_days=15, suspension_days=30
     )
     return env
+
+
+def meter_id(container: bootstrap.App, serial: str) -> ids.MeterId:
+    """The id of the meter with this serial (serials are unique within a tenant)."""
+    with container.engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT id FROM meters WHERE serial = ?"
+            if connection.dialect.name == "sqlite"
+            else "SELECT id FROM meters WHERE serial = %s",
+            (serial,),
+        ).scalar_one()
+    return ids.MeterId(str(found))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import attrs
@@ -14,10 +14,13 @@ from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.adapters.db import billing as db_billing
 from urbis.application._support import Env
+from urbis.application.accounts import operations as account_ops
 from urbis.application.billing import operations as billing_ops
 from urbis.application.billing import ports
 from urbis.application.billing import queries as billing_queries
-from urbis.domain import billing, identity
+from urbis.application.premises import operations as premise_ops
+from urbis.domain import billing, identity, premises
+from urbis.kernel import ids
 
 SEPT = datetime(2026, 9, 30, 15, tzinfo=UTC)
 OCT = datetime(2026, 10, 30, 15, tzinfo=UTC)
@@ -454,3 +457,58 @@ class TestHistory:
         assert {
             b["hold_reason"] for b in billing_queries.held_bills(env=env, run_id=october["id"])
         } == {"HIGH_AGAINST_HISTORY"}
+
+
+class TestAccountsDue:
+    """What a run plans on: each account due once, and the tariffs its agreements name."""
+
+    def test_each_account_once_with_a_meter_exchanged_in_the_period_and_none_ended(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=4)
+        # home 0 has its meter exchanged mid-October: two installations in the period
+        old = premise_ops.remove_meter(
+            env=agent_env,
+            meter_id=helpers.meter_id(container, homes[0].meter),
+            on=date(2026, 10, 15),
+        )
+        new = premise_ops.register_meter(
+            env=agent_env,
+            serial=f"{tenant.code}-NEW",
+            service=premises.Service.ELECTRICITY,
+            kind=premises.MeterKind.REGISTER,
+            dials=6,
+        )
+        premise_ops.install_meter(
+            env=agent_env,
+            meter_id=new.id,
+            service_point_id=old.service_point_id,
+            on=date(2026, 10, 15),
+        )
+        # home 1's agreement ended before October; home 2's account bills in another cycle
+        account_ops.end_agreement(
+            env=agent_env, agreement_id=ids.AgreementId(homes[1].agreement_id), on=date(2026, 9, 1)
+        )
+        account_ops.update_account(
+            env=agent_env, account_id=ids.AccountId(homes[2].account_id), billing_cycle="C02"
+        )
+        source = db_billing.DbAgreementSource(container.engine)
+        october = billing.billing_period(label="2026-10")
+
+        due = source.accounts_due(tenant_id=tenant.id, cycle="C01", period=october)
+        tariffs = source.tariff_codes_due(tenant_id=tenant.id, cycle="C01", period=october)
+        rows = source.agreements_due(
+            tenant_id=tenant.id,
+            cycle="C01",
+            period=october,
+            first_account=min(due),
+            last_account=max(due),
+        )
+
+        assert list(due) == sorted([homes[0].account_id, homes[3].account_id])
+        assert list(tariffs) == ["MDE-E-RES"]
+        # the agreement rows agree: one per agreement, the meter installed last reading it
+        assert rows.select("account_id", "meter").rows() == sorted(
+            [(homes[0].account_id, new.serial), (homes[3].account_id, homes[3].meter)]
+        )
+        assert source.accounts_due(tenant_id=tenant.id, cycle="C09", period=october) == []
