@@ -6,8 +6,9 @@ A run is planned as account batches before any is billed; each batch is loaded o
 its own, billed by the partition function (``billing.bill_batch``) on the runner's workers,
 then, in this process, validated, given its ids and ledger entries and staged for the database
 on another thread, and finally stored with its lines and exceptions, posted to the ledger and
-marked committed, all in one transaction (ADR 0079). A run killed at any point resumes from the first uncommitted batch; the
-unique index on bills makes a second bill for an agreement and period impossible.
+marked committed, all in one transaction (ADR 0079). A run killed at any point resumes from
+the first uncommitted batch; the unique index on bills makes a second bill for an agreement and
+period impossible.
 """
 
 from __future__ import annotations
