@@ -243,3 +243,43 @@ class TestStagedBatchWrites:
 
         assert left == 0
         assert _scratch_files() <= before
+
+
+@pytest.mark.parametrize("container", ["sqlite"], indirect=True)
+class TestColumnsHeldOutOfTheScratchFile:
+    """Columns with one value throughout are bound once, not written into the scratch file."""
+
+    def test_constant_columns_stay_out_of_the_file_and_are_stored_all_the_same(
+        self, sqlite_app: bootstrap.App, tenant: identity.Tenant
+    ) -> None:
+        bills = _bills(tenant.id, 5)
+        prepared = bulk.prepare([("bills", bills)], dialect="sqlite", arrow=True)
+        (item,) = prepared
+        assert item.scratch is not None
+        with sqlite3.connect(item.scratch) as scratch:
+            in_file = {row[1] for row in scratch.execute("PRAGMA table_info(bills)").fetchall()}
+
+        with sqlite_app.engine.connect() as connection:
+            with connection.begin():
+                bulk.write_prepared(connection, prepared)
+            bulk.detach_scratch(connection)
+            stored = connection.exec_driver_sql(
+                "SELECT DISTINCT tenant_id, run_key, issue_date, created_at, cancelled_at, taxes "
+                "FROM bills WHERE id IN (" + ", ".join("?" for _ in range(5)) + ")",
+                tuple(bills["id"].to_list()),
+            ).all()
+
+        held = set(item.held)
+        assert {"tenant_id", "run_key", "issue_date", "created_at", "cancelled_at"} <= held
+        assert {"id", "agreement_id", "revenue"}.isdisjoint(held)
+        assert in_file == set(bills.columns) - held
+        assert stored == [
+            (tenant.id, "FINAL", "2026-11-05", "2026-11-01 12:30:01.123456", None, 2**40)
+        ]
+
+
+def test_a_frame_of_constant_columns_keeps_one_in_the_file() -> None:
+    same = pl.DataFrame({"run_id": ["R1", "R1"], "batch": [3, 3]})
+
+    assert list(bulk._constants(same)) == ["batch"]
+    assert bulk._constants(same.head(1)) == {}

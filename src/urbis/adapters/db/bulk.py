@@ -100,10 +100,31 @@ def _arrow_safe(dtype: pl.DataType) -> bool:
     )
 
 
-def _scratch(frames: Sequence[tuple[str, pl.DataFrame]]) -> str:
-    """Write frames into tables of the same names in a new scratch SQLite file; its path."""
+def _constants(data: pl.DataFrame) -> dict[str, Any]:
+    """
+    The columns holding one value in every row (a batch's tenant, run, period, dates), with
+    that value as the driver binds it: they are given once to ``INSERT ... SELECT`` instead of
+    being written into the scratch file row by row. At least one column stays in the file.
+    """
+    if data.height < 2 or data.width < 2:
+        return {}
+    same = data.select(pl.col(c).eq_missing(pl.col(c).first()).all() for c in data.columns).row(0)
+    held = [c for c, one in zip(data.columns, same, strict=True) if one]
+    if len(held) == data.width:
+        held = held[1:]
+    return {c: data.get_column(c)[0] for c in held}
+
+
+def _scratch(
+    frames: Sequence[tuple[str, pl.DataFrame]],
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """
+    Write frames into tables of the same names in a new scratch SQLite file, less the columns
+    that hold one value throughout; its path and, per table, those columns' values.
+    """
     handle, path = tempfile.mkstemp(prefix="urbis-bulk-", suffix=".sqlite3")
     os.close(handle)
+    held: dict[str, dict[str, Any]] = {}
     try:
         with (
             adbc_sqlite.connect(path, autocommit=True) as scratch,
@@ -119,12 +140,14 @@ def _scratch(frames: Sequence[tuple[str, pl.DataFrame]]) -> str:
                     for name, dtype in frame.schema.items()
                     if dtype == pl.Boolean
                 )
+                held[table_name] = _constants(data)
+                data = data.drop(list(held[table_name]))
                 cursor.adbc_ingest(table_name, data.to_arrow(), mode="create")
             cursor.execute("COMMIT")
     except BaseException:
         os.remove(path)
         raise
-    return path
+    return path, held
 
 
 def detach_scratch(connection: sa.Connection) -> None:
@@ -171,8 +194,10 @@ class Prepared:
     table: str
     frame: pl.DataFrame
     rows: list[tuple[Any, ...]] | None
-    # on SQLite through Arrow: the scratch file holding the frame in a table of the same name
+    # on SQLite through Arrow: the scratch file holding the frame in a table of the same name,
+    # less the columns holding one value throughout (``held``: their values)
     scratch: str | None = None
+    held: dict[str, Any] = attrs.field(factory=dict)
 
 
 def prepare(
@@ -195,11 +220,10 @@ def prepare(
         for name, frame in frames
         if arrow and frame.height and all(_arrow_safe(dtype) for dtype in frame.dtypes)
     ]
-    scratch = _scratch(through_arrow) if through_arrow else None
-    staged = {name for name, _ in through_arrow}
+    scratch, held = _scratch(through_arrow) if through_arrow else (None, {})
     return [
-        Prepared(table=name, frame=frame, rows=None, scratch=scratch)
-        if name in staged
+        Prepared(table=name, frame=frame, rows=None, scratch=scratch, held=held[name])
+        if name in held
         else Prepared(table=name, frame=frame, rows=_for_sqlite(frame).rows())
         for name, frame in frames
     ]
@@ -247,8 +271,10 @@ def _write_sqlite(
         if item.scratch not in attached:
             attached[item.scratch] = _attach_scratch(raw, item.scratch)
         source = attached[item.scratch]
+        chosen = ", ".join("?" if c in item.held else c for c in item.frame.columns)
         cursor.execute(
-            f"INSERT INTO main.{item.table} ({columns}) SELECT {columns} FROM {source}.{item.table}"
+            f"INSERT INTO main.{item.table} ({columns}) SELECT {chosen} FROM {source}.{item.table}",
+            [item.held[c] for c in item.frame.columns if c in item.held],
         )
     else:
         assert item.rows is not None
