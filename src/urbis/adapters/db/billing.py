@@ -472,21 +472,6 @@ class SqlBillingStore:
             arrow=True,
         )
 
-    def write_exceptions(self, exceptions: pl.DataFrame) -> None:
-        bulk.write_frames(
-            self._c,
-            [("bill_run_exceptions", _columns_of(exceptions, t.bill_run_exceptions))],
-            arrow=True,
-        )
-
-    def post_entries(self, heads: pl.DataFrame, postings: pl.DataFrame) -> None:
-        """
-        Journal entries and postings of a batch of bills in bulk, into the ledger's own tables
-        (its constraints still hold: one entry per source, positive amounts, balanced by
-        construction in ``billing.bill_postings``).
-        """
-        bulk.write_frames(self._c, [("journal_entries", heads), ("postings", postings)], arrow=True)
-
     def write_staged(self, staged: object) -> None:
         if isinstance(staged, ports.BatchWrites):
             staged = _stage(staged, self._c.dialect.name)
