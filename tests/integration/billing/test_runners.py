@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import distributed
 import pytest
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from tests.integration.billing import helpers
 from urbis import bootstrap
 from urbis.adapters import compute
+from urbis.application import pipeline
 from urbis.application._support import Env
 from urbis.application.billing import operations as billing_ops
 from urbis.domain import identity
@@ -66,3 +69,45 @@ class TestRunners:
 
         assert final["bills"] == 5
         assert _totals(container, final["id"]) == _totals(container, trial["id"])
+
+
+class _Recording(compute.InProcess):
+    """Runs each batch in this process and notes the collector's thresholds as it does."""
+
+    def __init__(self) -> None:
+        self.thresholds: list[tuple[int, int, int]] = []
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            self.thresholds.append(gc.get_threshold())
+            yield fn(item)
+
+
+class TestCollectorDuringARun:
+    def test_a_run_collects_less_often_while_it_bills_and_restores_the_thresholds(
+        self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
+    ) -> None:
+        homes = helpers.seed_homes(container, agent_env, tenant, count=3)
+        helpers.add_register_reads(
+            container,
+            tenant,
+            [
+                (h.meter, at, value, "ACTUAL")
+                for h in homes
+                for at, value in (
+                    (datetime(2026, 9, 30, 15, tzinfo=UTC), 10.0),
+                    (datetime(2026, 10, 30, 15, tzinfo=UTC), 150.0),
+                )
+            ],
+        )
+        runner = _Recording()
+        before = gc.get_threshold()
+
+        run = billing_ops.start_run(
+            env=helpers.billing_env(container, tenant, runner=runner), cycle="C01", period="2026-10"
+        )
+
+        assert run["bills"] == 3
+        assert runner.thresholds
+        assert all(t[0] >= pipeline.BATCH_GC_THRESHOLD for t in runner.thresholds)
+        assert gc.get_threshold() == before
