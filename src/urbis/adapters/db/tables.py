@@ -555,15 +555,24 @@ journal_entries = sa.Table(
     sqlite_with_rowid=False,
 )
 sa.Index("ix_journal_entries_account", journal_entries.c.tenant_id, journal_entries.c.account_id)
+# what a posting's (entry, tenant) reference names (migration 0019, ADR 0081)
+sa.Index(
+    "uq_journal_entries_id_tenant",
+    journal_entries.c.id,
+    journal_entries.c.tenant_id,
+    unique=True,
+)
 
 # Amounts in the currency's minor unit (integers add up exactly in SQL on both databases);
-# ``side`` says which way, the amount is always positive.
+# ``side`` says which way, the amount is always positive. A posting names its entry together
+# with its tenant: one reference check per posting proves both that the entry exists and that
+# the posting is the entry's tenant's (whose own reference proves the tenant; ADR 0081).
 postings = sa.Table(
     "postings",
     metadata,
-    sa.Column("entry_id", sa.String(26), sa.ForeignKey("journal_entries.id"), primary_key=True),
+    sa.Column("entry_id", sa.String(26), primary_key=True),
     sa.Column("line", sa.Integer, primary_key=True, autoincrement=False),
-    _tenant(),
+    sa.Column("tenant_id", sa.String(26), nullable=False),
     sa.Column("account_id", sa.String(26), nullable=False),
     sa.Column("ledger_account", sa.String(24), nullable=False),
     sa.Column("side", sa.String(6), nullable=False),
@@ -573,6 +582,11 @@ postings = sa.Table(
     sa.Column("due_date", sa.Date, nullable=True),
     sa.CheckConstraint("amount_minor > 0", name="positive_amount"),
     sa.CheckConstraint("side IN ('DEBIT', 'CREDIT')", name="side"),
+    sa.ForeignKeyConstraint(
+        ["entry_id", "tenant_id"],
+        ["journal_entries.id", "journal_entries.tenant_id"],
+        name="fk_postings_entry_tenant_journal_entries",
+    ),
     sqlite_with_rowid=False,
 )
 sa.Index("ix_postings_account", postings.c.tenant_id, postings.c.account_id)
