@@ -429,7 +429,12 @@ class SqlBillingStore:
         )
 
     def history(
-        self, tenant_id: ids.TenantId, agreement_ids: Sequence[str], before: str
+        self,
+        tenant_id: ids.TenantId,
+        agreement_ids: Sequence[str],
+        before: str,
+        *,
+        accounts: tuple[str, str] | None = None,
     ) -> pl.DataFrame:
         schema = {
             "agreement_id": pl.String,
@@ -442,9 +447,15 @@ class SqlBillingStore:
         b = t.bills.c
         earliest = _months_before(before, 6)
         wanted = sorted(agreement_ids)
-        if len(wanted) > _LISTED:
-            # a bill run's batch: one range scan of the unique index instead of thousands of
-            # bound values, then only the batch's agreements are kept
+        ranged = len(wanted) > _LISTED
+        if ranged and accounts is not None:
+            # a bill run's batch (a range of accounts): one range scan of the accounts' bills
+            # (ix_bills_account); the agreements of a range of accounts are spread over the
+            # whole range of agreement ids, so a range of those would read most bills
+            chosen = sa.and_(b.account_id >= accounts[0], b.account_id <= accounts[1])
+        elif ranged:
+            # one range scan of the unique index instead of thousands of bound values, then
+            # only these agreements are kept
             chosen = sa.and_(b.agreement_id >= wanted[0], b.agreement_id <= wanted[-1])
         else:
             chosen = b.agreement_id.in_(wanted)
@@ -461,7 +472,7 @@ class SqlBillingStore:
             )
         ).all()
         found = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-        if len(wanted) > _LISTED:
+        if ranged:
             found = found.filter(pl.col("agreement_id").is_in(pl.Series(wanted, dtype=pl.String)))
         return found
 

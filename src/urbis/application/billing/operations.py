@@ -558,7 +558,12 @@ def _prepare(
         # the issued bills of earlier periods: no batch of this run writes any of them
         _, currency = store.tenant(env.tenant_id)
         with timer("validation: history"):
-            history = store.history(env.tenant_id, bills["agreement_id"].to_list(), month.label)
+            history = store.history(
+                env.tenant_id,
+                bills["agreement_id"].to_list(),
+                month.label,
+                accounts=(batch.first_account, batch.last_account),
+            )
     places = minor_unit(currency)
     with timer("validation: rules"):
         inputs = validation_inputs(bills=bills, history=history, month=month, places=places)

@@ -179,11 +179,18 @@ class BillingStore(Protocol):
         ...
 
     def history(
-        self, tenant_id: ids.TenantId, agreement_ids: Sequence[str], before: str
+        self,
+        tenant_id: ids.TenantId,
+        agreement_ids: Sequence[str],
+        before: str,
+        *,
+        accounts: tuple[str, str] | None = None,
     ) -> pl.DataFrame:
         """
         Issued final bills of these agreements before a period: the last six of each
-        (agreement_id, period, consumption_milli, estimated).
+        (agreement_id, period, consumption_milli, estimated). ``accounts``, when given, is the
+        first and last account id the agreements belong to (a bill run's batch): the bills are
+        then found by account, whatever the agreements' ids.
         """
         ...
 
