@@ -91,16 +91,23 @@ def container(request: pytest.FixtureRequest) -> bootstrap.App:
     return _APPS[url]
 
 
-@pytest.fixture
-def tenant(container: bootstrap.App) -> identity.Tenant:
+def new_tenant(
+    container: bootstrap.App, name: str = "Empresa de Servicios Públicos de Prueba"
+) -> identity.Tenant:
+    """A tenant of its own, with a fresh code."""
     return identity_ops.create_tenant(
         uow_factory=container.uow,
         clock=container.clock,
         id_generator=container.ids,
         code=f"t-{secrets.token_hex(6)}",
-        name="Empresa de Servicios Públicos de Prueba",
+        name=name,
         nit="890399003-4",
     )
+
+
+@pytest.fixture
+def tenant(container: bootstrap.App) -> identity.Tenant:
+    return new_tenant(container)
 
 
 def actor_with(tenant: identity.Tenant, *roles: identity.Role) -> identity.Actor:

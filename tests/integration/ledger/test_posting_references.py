@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from tests.conftest import new_tenant
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
 from urbis import bootstrap
 from urbis.adapters.db import engine as db_engine
 from urbis.adapters.db import ledger as db_ledger
 from urbis.application._support import Env
-from urbis.application.identity import operations as identity_ops
-from urbis.domain import identity, ledger
+from urbis.domain import ledger
 from urbis.kernel import ids
 
 AT = datetime(2026, 10, 5, 8, tzinfo=UTC)
@@ -52,17 +52,6 @@ def _posting(entry_id: str, tenant_id: str, line: int = 99) -> dict[str, object]
     }
 
 
-def _other_tenant(container: bootstrap.App) -> identity.Tenant:
-    return identity_ops.create_tenant(
-        uow_factory=container.uow,
-        clock=container.clock,
-        id_generator=container.ids,
-        code=f"t-{secrets.token_hex(6)}",
-        name="Otra Empresa",
-        nit="890399003-4",
-    )
-
-
 class TestAPostingsReference:
     def test_a_posting_of_another_tenant_than_its_entry_s_is_refused(
         self, container: bootstrap.App, agent_env: Env
@@ -70,7 +59,7 @@ class TestAPostingsReference:
         entry = _entry(agent_env, supplied_customer(agent_env)["account"])
         with container.engine.begin() as connection:
             db_ledger.LedgerRepository(connection).add_many([entry])
-        other = _other_tenant(container)
+        other = new_tenant(container, "Otra Empresa")
         insert = sa.text(
             "INSERT INTO postings (entry_id, line, tenant_id, account_id, ledger_account, side,"
             " amount_minor) VALUES (:entry_id, :line, :tenant_id, :account_id,"
