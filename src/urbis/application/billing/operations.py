@@ -296,6 +296,8 @@ def _inputs(
     }
 
 
+# a run allocates millions of short-lived rows: the cycle collector runs less often (ADR 0080)
+@pipeline.fewer_collections()
 def resume_run(
     *,
     env: ports.BillingEnv,
@@ -347,71 +349,65 @@ def resume_run(
                 inputs = _inputs(env, agreements, month, zone, catalogue, terms)
             yield inputs
 
-    # a run allocates millions of short-lived rows: the cycle collector runs less often (ADR 0080)
-    with pipeline.fewer_collections():
-        # three threads besides the runner's: the next batches are loaded while earlier ones are
-        # rated, staged and written (ADR 0079)
-        results = env.runner.map(
-            compute_batch, pipeline.ahead(work(), 1, name="urbis-billrun-load")
-        )
+    # three threads besides the runner's: the next batches are loaded while earlier ones are
+    # rated, staged and written (ADR 0079)
+    results = env.runner.map(compute_batch, pipeline.ahead(work(), 1, name="urbis-billrun-load"))
 
-        def ready() -> Iterator[tuple[billing.Batch, _Ready]]:
-            # Each batch is validated, given its ids and ledger entries and staged for the database
-            # on a thread of its own while the previous batch is being written (ADR 0079).
-            with concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="urbis-billrun-stage"
-            ) as stager:
-                staged: collections.deque[
-                    tuple[billing.Batch, concurrent.futures.Future[_Ready]]
-                ] = collections.deque()
-                for batch in todo:
-                    with timer("determinants and rating (with loads when in process)"):
-                        result = next(results)
-                    staged.append(
-                        (
-                            batch,
-                            stager.submit(
-                                _prepare, env, run, batch, cycle, month, result, validation, timer
-                            ),
-                        )
+    def ready() -> Iterator[tuple[billing.Batch, _Ready]]:
+        # Each batch is validated, given its ids and ledger entries and staged for the database
+        # on a thread of its own while the previous batch is being written (ADR 0079).
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="urbis-billrun-stage"
+        ) as stager:
+            staged: collections.deque[tuple[billing.Batch, concurrent.futures.Future[_Ready]]] = (
+                collections.deque()
+            )
+            for batch in todo:
+                with timer("determinants and rating (with loads when in process)"):
+                    result = next(results)
+                staged.append(
+                    (
+                        batch,
+                        stager.submit(
+                            _prepare, env, run, batch, cycle, month, result, validation, timer
+                        ),
                     )
-                    while len(staged) > 1:
-                        first, future = staged.popleft()
-                        yield first, future.result()
-                while staged:
+                )
+                while len(staged) > 1:
                     first, future = staged.popleft()
                     yield first, future.result()
+            while staged:
+                first, future = staged.popleft()
+                yield first, future.result()
 
-        if env.writers <= 1:
+    if env.writers <= 1:
+        for batch, prepared in ready():
+            _store(env, run, batch, prepared, validation, timer)
+            done += 1
+            if progress:
+                progress(done, len(batches))
+    else:
+        # Batches are independent and each commits alone with its batch record, so several
+        # are written at once on their own connections (the database does most of a write's
+        # work: constraints, indexes); at most ``writers`` wait, so memory stays bounded.
+        # After a failure the batches in flight finish (committed or not) and the run can
+        # be resumed like after any stop.
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=env.writers, thread_name_prefix="urbis-billrun-writer"
+        ) as writers:
+            pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
             for batch, prepared in ready():
-                _store(env, run, batch, prepared, validation, timer)
-                done += 1
-                if progress:
-                    progress(done, len(batches))
-        else:
-            # Batches are independent and each commits alone with its batch record, so several
-            # are written at once on their own connections (the database does most of a write's
-            # work: constraints, indexes); at most ``writers`` wait, so memory stays bounded.
-            # After a failure the batches in flight finish (committed or not) and the run can
-            # be resumed like after any stop.
-            with concurrent.futures.ThreadPoolExecutor(
-                max_workers=env.writers, thread_name_prefix="urbis-billrun-writer"
-            ) as writers:
-                pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
-                for batch, prepared in ready():
-                    pending.append(
-                        writers.submit(_store, env, run, batch, prepared, validation, timer)
-                    )
-                    while pending and (len(pending) >= env.writers or pending[0].done()):
-                        pending.popleft().result()
-                        done += 1
-                        if progress:
-                            progress(done, len(batches))
-                while pending:
+                pending.append(writers.submit(_store, env, run, batch, prepared, validation, timer))
+                while pending and (len(pending) >= env.writers or pending[0].done()):
                     pending.popleft().result()
                     done += 1
                     if progress:
                         progress(done, len(batches))
+            while pending:
+                pending.popleft().result()
+                done += 1
+                if progress:
+                    progress(done, len(batches))
     with env.store() as store:
         committed = store.batches(run.id)
         finished = attrs.evolve(
