@@ -101,13 +101,19 @@ class TestCollectorDuringARun:
             ],
         )
         runner = _Recording()
-        before = gc.get_threshold()
-
-        run = billing_ops.start_run(
-            env=helpers.billing_env(container, tenant, runner=runner), cycle="C01", period="2026-10"
-        )
+        saved = gc.get_threshold()
+        gc.set_threshold(700, 10, 10)  # Python's defaults
+        try:
+            run = billing_ops.start_run(
+                env=helpers.billing_env(container, tenant, runner=runner),
+                cycle="C01",
+                period="2026-10",
+            )
+            after = gc.get_threshold()
+        finally:
+            gc.set_threshold(*saved)
 
         assert run["bills"] == 3
         assert runner.thresholds
-        assert all(t[0] >= pipeline.BATCH_GC_THRESHOLD for t in runner.thresholds)
-        assert gc.get_threshold() == before
+        assert all(t == (pipeline.BATCH_GC_THRESHOLD, 10, 10) for t in runner.thresholds)
+        assert after == (700, 10, 10)
