@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,31 +11,11 @@ from alembic import command
 
 from tests.conftest import new_tenant
 from tests.integration.db.test_foundation_on_both_databases import supplied_customer
+from tests.integration.ledger.test_ledger_repository import a_bill
 from urbis import bootstrap
 from urbis.adapters.db import engine as db_engine
 from urbis.adapters.db import ledger as db_ledger
 from urbis.application._support import Env
-from urbis.domain import ledger
-from urbis.kernel import ids
-
-AT = datetime(2026, 10, 5, 8, tzinfo=UTC)
-
-
-def _entry(env: Env, account: str) -> ledger.JournalEntry:
-    return ledger.bill_entry(
-        id=ledger.EntryId(env.ids.new_id()),
-        tenant_id=env.actor.tenant_id,
-        account_id=ids.AccountId(account),
-        source=f"bill:{secrets.token_hex(4)}",
-        booked_at=AT,
-        accounting_date=AT.date(),
-        due_date=date(2026, 10, 20),
-        item="BILL-9",
-        currency="COP",
-        revenue={"WATER": Decimal("41000")},
-        subsidy={},
-        taxes=Decimal("0"),
-    )
 
 
 def _posting(entry_id: str, tenant_id: str, line: int = 99) -> dict[str, object]:
@@ -56,7 +34,13 @@ class TestAPostingsReference:
     def test_a_posting_of_another_tenant_than_its_entry_s_is_refused(
         self, container: bootstrap.App, agent_env: Env
     ) -> None:
-        entry = _entry(agent_env, supplied_customer(agent_env)["account"])
+        entry = a_bill(
+            agent_env,
+            supplied_customer(agent_env)["account"],
+            "BILL-9",
+            "41000",
+            date(2026, 10, 20),
+        )
         with container.engine.begin() as connection:
             db_ledger.LedgerRepository(connection).add_many([entry])
         other = new_tenant(container, "Otra Empresa")
@@ -119,7 +103,7 @@ def test_rebuilding_the_postings_keeps_every_posting_and_goes_back(
             .mappings()
             .one()
         )
-    entry = _entry(agent_env, account_row["id"])
+    entry = a_bill(agent_env, account_row["id"], "BILL-9", "41000", date(2026, 10, 20))
 
     def insert(connection: sa.Connection, table: str, row: sa.RowMapping) -> None:
         names = ", ".join(row.keys())
