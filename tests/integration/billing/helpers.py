@@ -145,6 +145,20 @@ def add_register_reads(
     stores.registers.append(stamped)
 
 
+def read_every_meter(
+    container: bootstrap.App,
+    tenant: identity.Tenant,
+    homes: list[Home],
+    readings: list[tuple[datetime, float]],
+) -> None:
+    """The same actual register reads ``(read_at, value)`` on every home's meter."""
+    add_register_reads(
+        container,
+        tenant,
+        [(h.meter, at, value, "ACTUAL") for h in homes for at, value in readings],
+    )
+
+
 def add_interval_month(
     container: bootstrap.App, tenant: identity.Tenant, meter: str, month: date, kwh: float
 ) -> None:

@@ -433,14 +433,8 @@ class TestHistory:
         listed: int,
     ) -> None:
         homes = helpers.seed_homes(container, agent_env, tenant, count=3)
-        helpers.add_register_reads(
-            container,
-            tenant,
-            [
-                (h.meter, at, value, "ACTUAL")
-                for h in homes
-                for at, value in ((AUG, 100.0), (SEPT, 250.0), (OCT, 2000.0))
-            ],
+        helpers.read_every_meter(
+            container, tenant, homes, [(AUG, 100.0), (SEPT, 250.0), (OCT, 2000.0)]
         )
         env = helpers.billing_env(container, tenant)
         billing_ops.start_run(env=env, cycle="C01", period="2026-09")

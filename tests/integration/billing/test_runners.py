@@ -88,16 +88,13 @@ class TestCollectorDuringARun:
         self, container: bootstrap.App, tenant: identity.Tenant, agent_env: Env
     ) -> None:
         homes = helpers.seed_homes(container, agent_env, tenant, count=3)
-        helpers.add_register_reads(
+        helpers.read_every_meter(
             container,
             tenant,
+            homes,
             [
-                (h.meter, at, value, "ACTUAL")
-                for h in homes
-                for at, value in (
-                    (datetime(2026, 9, 30, 15, tzinfo=UTC), 10.0),
-                    (datetime(2026, 10, 30, 15, tzinfo=UTC), 150.0),
-                )
+                (datetime(2026, 9, 30, 15, tzinfo=UTC), 10.0),
+                (datetime(2026, 10, 30, 15, tzinfo=UTC), 150.0),
             ],
         )
         runner = _Recording()
